@@ -1,0 +1,48 @@
+# The two commands of the README do all set-up on a fresh machine:
+#   make synth   - create .venv, install pinned deps and the pinned cdk8s-cli, write dist/
+#   make test    - the same set-up, then the whole test suite
+# Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := synth
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CDK8S  := node_modules/.bin/cdk8s
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+# jsii's Node 20 end-of-life banner and cdk8s-cli's upgrade check are noise in every run.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK8S_CHECK_UPGRADE := false
+# Let Python cache bytecode even where the environment disables it (a large
+# dependency tree would otherwise be recompiled on every synth).
+unexport PYTHONDONTWRITEBYTECODE
+
+.PHONY: synth test deps clean
+
+deps: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+synth: deps
+	@# cdk8s-cli reports a failed app with a Node stack trace after the app's own message:
+	@# show the app's message only.
+	@$(CDK8S) synth > $(VENV)/synth.log 2>&1 || { \
+	  sed -e '/^Synthesizing application$$/d' -e '/^Error: command .* returned a non-zero exit code/,$$d' $(VENV)/synth.log >&2; \
+	  exit 2; }
+	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
+
+test: deps
+	@$(PY) -m pytest
+
+clean:
+	rm -rf dist .dist-* $(VENV) node_modules

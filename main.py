@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""The Taskora cdk8s app: ``cdk8s synth`` (or ``make synth``) runs this to write ``dist/``.
+
+A failed synth writes nothing: manifests go to a temporary directory beside the output
+directory and replace it only when every chart synthesized. A configuration error prints
+every problem found, one per line, and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+# jsii prints a Node 20 end-of-life banner on every start unless told not to; it must be
+# set before cdk8s (and so jsii's Node process) is imported.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import cdk8s  # noqa: E402
+
+from taskora_constructs import Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues  # noqa: E402
+
+EXIT_CONFIG_ERROR = 2
+
+
+def build(outdir: str) -> cdk8s.App:
+    """The app with the documented local deployment, writing to ``outdir``."""
+    app = cdk8s.App(outdir=outdir)
+    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    return app
+
+
+def synth_atomically(outdir: Path) -> list[Path]:
+    """Synthesize into a fresh directory, then swap it in place of ``outdir``."""
+    outdir = outdir.resolve()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; dist/ is an ordinary directory
+    try:
+        build(str(staging)).synth()
+        previous = outdir.with_name(f".{outdir.name}-previous")
+        shutil.rmtree(previous, ignore_errors=True)
+        if outdir.exists():
+            outdir.rename(previous)
+        staging.rename(outdir)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return sorted(outdir.glob("*.k8s.yaml"))
+
+
+def main() -> int:
+    outdir = Path(os.environ.get("CDK8S_OUTDIR", "dist"))
+    try:
+        synth_atomically(outdir)
+    except TaskoraConfigError as error:
+        print(f"taskora: synth failed, nothing written to {outdir}/\n{error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Typed cdk8s constructs for Taskora: frontend, backend, PostgreSQL, config, secrets, ingress.
+
+Use :class:`Taskora` for the whole documented deployment, or any construct on its own
+inside your own charts. Every props default is the documented model's value.
+"""
+
+from .backend import Backend
+from .config import AppConfig, AppSettings
+from .errors import Problem, TaskoraConfigError
+from .frontend import Frontend
+from .ingress import IngressProps, TaskoraIngress
+from .names import DEFAULT_APP_NAME, TaskoraNames
+from .namespace import TaskoraNamespace
+from .postgres import PostgresDatabase
+from .props import (BackendProps, ComputeResources, FrontendProps, PostgresProps, Probes, ProbeTiming,
+                    Resources)
+from .secrets import AppSecrets
+from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
+from .web import WebWorkload
+
+__all__ = [
+    "AppConfig",
+    "AppSecrets",
+    "AppSettings",
+    "Backend",
+    "BackendProps",
+    "ComputeResources",
+    "DEFAULT_APP_NAME",
+    "Frontend",
+    "FrontendProps",
+    "IngressProps",
+    "PostgresDatabase",
+    "PostgresProps",
+    "Problem",
+    "ProbeTiming",
+    "Probes",
+    "Resources",
+    "Taskora",
+    "TaskoraConfigError",
+    "TaskoraIngress",
+    "TaskoraNames",
+    "TaskoraNamespace",
+    "TaskoraProps",
+    "TaskoraSecretValues",
+    "WebWorkload",
+]

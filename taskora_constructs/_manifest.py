@@ -1,0 +1,73 @@
+"""Emit exact Kubernetes objects into a cdk8s construct tree.
+
+Why not the typed L1 classes (``cdk8s_plus_28.k8s.Kube*``)? Two measured reasons,
+recorded in ``docs/decisions.md``:
+
+* cdk8s-plus-28 is 7.7 MB of generated Python plus a 1.3 MB jsii assembly; importing it
+  adds ~0.33 s to every synth on the 2-core reference machine (``import cdk8s`` alone:
+  0.52 s, with ``cdk8s_plus_28.k8s``: 0.85 s) - more than the whole synth budget of
+  issue #7 allows over the bare-cdk8s floor.
+* The L1 props are converted field by field across the jsii bridge (~22 calls per
+  instance in the prototype); one JSON body per object is one call.
+
+What replaces the L1 type checks: every object this module emits is validated in the test
+suite against the Kubernetes 1.28 OpenAPI schema in strict mode (kubernetes-validate), and
+the values that reach it come from typed, validated props. L2 (cdk8s-plus) is not used at
+all: its defaults (selector label ``cdk8s.io/metadata.addr``, ``imagePullPolicy: Always``,
+default resources, startup probes) contradict the documented model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import cdk8s
+from constructs import Construct
+
+Json = dict[str, Any]
+
+_METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
+
+
+def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> cdk8s.ApiObject:
+    """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
+
+    The object is written exactly as given: cdk8s adds nothing because the charts are
+    created without labels or a namespace, and resource-name hashes are disabled there.
+    """
+    metadata = manifest["metadata"]
+    unknown = set(metadata) - set(_METADATA_FIELDS)
+    if unknown:  # a programming error in this package, not a user error
+        raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
+    api_object = cdk8s.ApiObject(
+        scope,
+        construct_id,
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=cdk8s.ApiObjectMetadata(**{_snake(k): v for k, v in metadata.items()}),
+    )
+    for key, value in manifest.items():
+        if key not in ("apiVersion", "kind", "metadata"):
+            api_object.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
+    return api_object
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def object_metadata(
+    *,
+    name: str,
+    namespace: str | None,
+    labels: Mapping[str, str],
+    annotations: Mapping[str, str] | None = None,
+) -> Json:
+    """Metadata in the model's field order (name, namespace, labels, annotations)."""
+    metadata: Json = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    metadata["labels"] = dict(labels)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return metadata

@@ -1,0 +1,104 @@
+"""Non-secret application configuration: the ConfigMap (model section 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from . import rules
+from ._manifest import Json, emit, object_metadata
+from .errors import Problem, raise_if_any
+from .names import DEFAULT_NAMES
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppSettings:
+    """Application settings written to the ConfigMap. Every default is the model's.
+
+    Attributes:
+        app_env: ``APP_ENV`` (default ``production``).
+        log_level: ``LOG_LEVEL``, one of debug, info, warning, error, critical (default ``info``).
+        enable_metrics: ``ENABLE_METRICS`` (default true).
+        max_conversation_history: ``MAX_CONVERSATION_HISTORY``, chat turns kept (default 20).
+        chat_rate_limit: ``CHAT_RATE_LIMIT``, chat requests per minute (default 30).
+    """
+
+    app_env: str = "production"
+    log_level: str = "info"
+    enable_metrics: bool = True
+    max_conversation_history: int = 20
+    chat_rate_limit: int = 30
+
+    def __post_init__(self) -> None:
+        where = "AppSettings"
+        problems: list[Problem] = []
+        if not isinstance(self.app_env, str) or not rules.DNS1123_LABEL.match(self.app_env):
+            problems.append(Problem(where=where, field="APP_ENV", value=self.app_env,
+                                    rule="must be a short lower-case name", fix="use e.g. 'production'"))
+        if self.log_level not in LOG_LEVELS:
+            problems.append(Problem(where=where, field="LOG_LEVEL", value=self.log_level,
+                                    rule=f"must be one of {', '.join(LOG_LEVELS)}", fix="use 'info'"))
+        if not isinstance(self.enable_metrics, bool):
+            problems.append(Problem(where=where, field="ENABLE_METRICS", value=self.enable_metrics,
+                                    rule="must be a boolean", fix="write true or false"))
+        problems += rules.check_positive_int(where, "MAX_CONVERSATION_HISTORY", self.max_conversation_history)
+        problems += rules.check_positive_int(where, "CHAT_RATE_LIMIT", self.chat_rate_limit)
+        raise_if_any(problems)
+
+
+class AppConfig(Construct):
+    """The application ConfigMap.
+
+    Consumers reference keys through :meth:`key_ref`, which refuses a key the ConfigMap does
+    not define, so a typo fails the synth instead of the pod start.
+
+    Args:
+        name: ConfigMap name (default ``taskora-config``).
+        namespace: its namespace (default ``taskora``).
+        app_name: value of its ``app`` label (default ``taskora``).
+        settings: the settings; defaults are the model's.
+        api_base_url: ``API_BASE_URL``, the backend URL; take it from
+            :attr:`Backend.url <taskora_constructs.Backend.url>`, never type it.
+    """
+
+    API_BASE_URL = "API_BASE_URL"
+    APP_ENV = "APP_ENV"
+    LOG_LEVEL = "LOG_LEVEL"
+    ENABLE_METRICS = "ENABLE_METRICS"
+    MAX_CONVERSATION_HISTORY = "MAX_CONVERSATION_HISTORY"
+    CHAT_RATE_LIMIT = "CHAT_RATE_LIMIT"
+
+    def __init__(self, scope: Construct, construct_id: str, *, api_base_url: str,
+                 name: str = DEFAULT_NAMES.config, namespace: str = DEFAULT_NAMES.namespace,
+                 app_name: str = DEFAULT_NAMES.app, settings: AppSettings = AppSettings()) -> None:
+        super().__init__(scope, construct_id)
+        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        self.config_map_name = name
+        self.namespace = namespace
+        self.settings = settings
+        self.data: dict[str, str] = {
+            self.API_BASE_URL: api_base_url,
+            self.APP_ENV: settings.app_env,
+            self.LOG_LEVEL: settings.log_level,
+            self.ENABLE_METRICS: "true" if settings.enable_metrics else "false",
+            self.MAX_CONVERSATION_HISTORY: str(settings.max_conversation_history),
+            self.CHAT_RATE_LIMIT: str(settings.chat_rate_limit),
+        }
+        emit(self, "configmap", {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+            "data": self.data,
+        })
+
+    def key_ref(self, key: str) -> Json:
+        """A ``valueFrom`` for ``key``; raises if the ConfigMap does not define it."""
+        if key not in self.data:
+            raise_if_any([Problem(where=self.node.path, field="configMapKeyRef.key", value=key,
+                                  rule=f"must be a key of ConfigMap {self.config_map_name!r} "
+                                       f"({', '.join(self.data)})",
+                                  fix="reference one of the defined keys")])
+        return {"configMapKeyRef": {"name": self.config_map_name, "key": key}}

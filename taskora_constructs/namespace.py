@@ -1,0 +1,37 @@
+"""The Namespace every Taskora object lives in (model section 1)."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from . import rules
+from ._manifest import emit, object_metadata
+from .errors import raise_if_any
+from .names import DEFAULT_NAMES
+
+#: Written as the ``app.kubernetes.io/managed-by`` label. The model says ``helm``, which is
+#: no longer true: these manifests come from cdk8s (deviation D1).
+MANAGED_BY = "cdk8s"
+
+
+class TaskoraNamespace(Construct):
+    """A Namespace labelled ``app.kubernetes.io/name=<app>``.
+
+    Attributes:
+        namespace_name: the Namespace's name, for every namespaced object of the instance.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str = DEFAULT_NAMES.namespace,
+                 app_name: str = DEFAULT_NAMES.app) -> None:
+        super().__init__(scope, construct_id)
+        raise_if_any(rules.check_dns_label(self.node.path, "namespace", name))
+        self.namespace_name = name
+        emit(self, "namespace", {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            # No metadata.namespace: a Namespace is cluster-scoped.
+            "metadata": object_metadata(name=name, namespace=None, labels={
+                "app.kubernetes.io/name": app_name,
+                "app.kubernetes.io/managed-by": MANAGED_BY,
+            }),
+        })

@@ -1,0 +1,143 @@
+"""The validation rules, written once.
+
+Each ``check_*`` function returns a list of :class:`~taskora_constructs.errors.Problem`
+(empty when the value is fine), so callers can collect every problem before raising.
+Props objects call them in ``__post_init__``; cross-construct checks call them from
+``node.add_validation``; the values-file loader reaches them through the props.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import Problem
+
+# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
+_QUANTITY = re.compile(
+    r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
+)
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
+            "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12),
+            "P": Decimal(10**15), "E": Decimal(10**18)}
+
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_IMAGE = re.compile(
+    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::\d+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
+)
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def parse_quantity(text: str) -> Decimal | None:
+    """The value of a Kubernetes quantity string, or ``None`` if it is not one."""
+    if not isinstance(text, str):
+        return None
+    match = _QUANTITY.match(text)
+    if not match:
+        return None
+    try:
+        number = Decimal(match["number"])
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        return None
+    suffix = match["suffix"] or ""
+    if suffix in _BINARY:
+        return number * _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return number * _DECIMAL[suffix]
+    return number * (Decimal(10) ** int(suffix[1:]))
+
+
+def check_quantity(where: str, field: str, value: object, *, example: str) -> list[Problem]:
+    """``value`` must be a Kubernetes quantity such as ``500m`` or ``512Mi``."""
+    if parse_quantity(value) is None:  # type: ignore[arg-type]
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a Kubernetes quantity (a number with an optional suffix "
+                             "such as m, Mi or Gi)",
+                        fix=f"write it like {example!r}")]
+    return []
+
+
+def check_replicas(where: str, field: str, value: object) -> list[Problem]:
+    """Model rule: ``replicas >= 1`` and an integer."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [Problem(where=where, field=field, value=value, rule="must be an integer",
+                        fix="write a whole number such as 2")]
+    if value < 1:
+        return [Problem(where=where, field=field, value=value, rule="must be >= 1",
+                        fix="set at least 1 replica")]
+    return []
+
+
+def check_port(where: str, field: str, value: object) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a port number between 1 and 65535",
+                        fix="use an integer port such as 8000")]
+    return []
+
+
+def check_positive_int(where: str, field: str, value: object, *, minimum: int = 1) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        return [Problem(where=where, field=field, value=value,
+                        rule=f"must be an integer >= {minimum}",
+                        fix=f"use a whole number of at least {minimum}")]
+    return []
+
+
+def check_dns_label(where: str, field: str, value: object) -> list[Problem]:
+    """Names of Services, Namespaces and containers: RFC 1123 labels, at most 63 chars."""
+    if not isinstance(value, str) or len(value) > 63 or not DNS1123_LABEL.match(value):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a DNS-1123 label: at most 63 characters of lower-case "
+                             "letters, digits and '-', starting and ending with a letter or digit",
+                        fix="use a name like 'taskora-staging'")]
+    return []
+
+
+def check_dns_subdomain(where: str, field: str, value: object) -> list[Problem]:
+    """Object names and hosts: RFC 1123 subdomains, at most 253 chars."""
+    if not isinstance(value, str) or len(value) > 253 or not DNS1123_SUBDOMAIN.match(value):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a DNS-1123 subdomain: lower-case letters, digits, '-' and "
+                             "'.', each dot-separated part starting and ending with a letter or digit",
+                        fix="use a name like 'taskora.local'")]
+    return []
+
+
+def check_image(where: str, field: str, value: object) -> list[Problem]:
+    if not isinstance(value, str) or not _IMAGE.match(value):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be an image reference [registry/]repository[:tag][@digest]",
+                        fix="write it like 'taskora/backend:1.4.2'")]
+    return []
+
+
+def check_pull_policy(where: str, field: str, value: object) -> list[Problem]:
+    if value not in PULL_POLICIES:
+        return [Problem(where=where, field=field, value=value,
+                        rule=f"must be one of {', '.join(PULL_POLICIES)}",
+                        fix="use IfNotPresent for local images, Always for a mutable registry tag")]
+    return []
+
+
+def check_min_quantity(where: str, field: str, value: str, minimum: str) -> list[Problem]:
+    """``value`` (already a valid quantity) must be at least ``minimum``."""
+    parsed = parse_quantity(value)
+    if parsed is not None and parsed < parse_quantity(minimum):  # type: ignore[operator]
+        return [Problem(where=where, field=field, value=value, rule=f"must be >= {minimum}",
+                        fix=f"request at least {minimum}")]
+    return []
+
+
+def check_non_empty(where: str, field: str, value: object) -> list[Problem]:
+    if not isinstance(value, str) or value == "":
+        return [Problem(where=where, field=field, value="" if value is None else "<redacted>",
+                        rule="must be a non-empty string",
+                        fix="provide a value (see README: Secrets)")]
+    return []

@@ -1,0 +1,121 @@
+"""The whole Taskora deployment as separate charts, in apply order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cdk8s
+
+from .backend import Backend
+from .config import AppConfig, AppSettings
+from .errors import raise_if_any
+from .frontend import Frontend
+from .ingress import IngressProps, TaskoraIngress
+from .names import DEFAULT_APP_NAME, TaskoraNames
+from .namespace import TaskoraNamespace
+from .postgres import PostgresDatabase
+from .props import BackendProps, FrontendProps, PostgresProps
+from .rules import check_non_empty
+from .secrets import AppSecrets
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskoraSecretValues:
+    """The secret values of one instance. Never commit real ones: see README, Secrets."""
+
+    cohere_api_key: str
+    better_auth_secret: str
+    gemini_api_key: str
+    database_password: str
+
+    def __post_init__(self) -> None:
+        where = "TaskoraSecretValues"
+        raise_if_any([problem for key in ("cohere_api_key", "better_auth_secret", "gemini_api_key",
+                                          "database_password")
+                      for problem in check_non_empty(where, key, getattr(self, key))])
+
+    @classmethod
+    def development_placeholders(cls) -> "TaskoraSecretValues":
+        """The model's documented placeholders (section 6): for a local cluster only."""
+        return cls(cohere_api_key="your-cohere-api-key", better_auth_secret="your-jwt-secret-key",
+                   gemini_api_key="your-gemini-api-key", database_password="your-secure-password")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskoraProps:
+    """Everything that varies between Taskora instances; every default is the model's.
+
+    Attributes:
+        app_name: prefix of every object name and of the chart names (default ``taskora``).
+        namespace: the namespace (default: ``app_name``).
+        frontend / backend / database / ingress: per-component props.
+        settings: the ConfigMap's settings.
+        secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
+    """
+
+    secrets: TaskoraSecretValues
+    app_name: str = DEFAULT_APP_NAME
+    namespace: str | None = None
+    frontend: FrontendProps = field(default_factory=FrontendProps)
+    backend: BackendProps = field(default_factory=BackendProps)
+    database: PostgresProps = field(default_factory=PostgresProps)
+    settings: AppSettings = field(default_factory=AppSettings)
+    ingress: IngressProps = field(default_factory=IngressProps)
+
+
+class Taskora:
+    """Adds one Taskora instance to ``app`` as six charts with apply-order dependencies.
+
+    Charts (files ``NNNN-<app_name>-<part>.k8s.yaml`` in ``dist/``, in this order):
+    ``namespace``; ``database`` (credentials Secret, headless Service, StatefulSet);
+    ``config`` (ConfigMap, app Secret); ``backend``; ``frontend``; ``ingress``. The order
+    lets ``kubectl apply -f dist/`` create everything in one pass: the Namespace first, each
+    Secret and ConfigMap before the pods that read it.
+
+    It is not itself a construct: cdk8s names a chart's file after its construct path, and
+    only charts directly under the App get plain names (``0000-taskora-namespace.k8s.yaml``
+    rather than a path with a hash suffix).
+
+    Attributes:
+        names: every object name of this instance.
+        charts: the charts by part name.
+        namespace, database, config, secrets, backend, frontend, ingress: the constructs.
+    """
+
+    def __init__(self, app: cdk8s.App, props: TaskoraProps) -> None:
+        names = TaskoraNames(app=props.app_name, namespace_override=props.namespace)
+        self.names = names
+        ns = names.namespace
+
+        def chart(part: str, *depends_on: cdk8s.Chart) -> cdk8s.Chart:
+            new = cdk8s.Chart(app, f"{names.app}-{part}", disable_resource_name_hashes=True)
+            for dependency in depends_on:
+                new.add_dependency(dependency)
+            return new
+
+        namespace_chart = chart("namespace")
+        database_chart = chart("database", namespace_chart)
+        config_chart = chart("config", namespace_chart)
+        backend_chart = chart("backend", config_chart, database_chart)
+        frontend_chart = chart("frontend", config_chart, backend_chart)
+        ingress_chart = chart("ingress", frontend_chart, backend_chart)
+        self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
+                       "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
+
+        self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app)
+        self.database = PostgresDatabase(database_chart, "postgres", name=names.database, namespace=ns,
+                                         props=props.database, password=props.secrets.database_password)
+        self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
+                                settings=props.settings,
+                                api_base_url=Backend.url_for(names.backend, props.backend))
+        self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
+                                  database=self.database, cohere_api_key=props.secrets.cohere_api_key,
+                                  better_auth_secret=props.secrets.better_auth_secret,
+                                  gemini_api_key=props.secrets.gemini_api_key)
+        self.backend = Backend(backend_chart, "backend", name=names.backend, namespace=ns, props=props.backend,
+                               config=self.config, secrets=self.secrets, database=self.database)
+        self.frontend = Frontend(frontend_chart, "frontend", name=names.frontend, namespace=ns,
+                                 props=props.frontend, config=self.config, backend=self.backend)
+        self.ingress = TaskoraIngress(ingress_chart, "ingress", name=names.ingress, namespace=ns,
+                                      app_name=names.app, props=props.ingress,
+                                      frontend=self.frontend, backend=self.backend)
