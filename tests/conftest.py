@@ -1,0 +1,45 @@
+"""Shared fixtures. jsii's banner is silenced before cdk8s starts its Node process."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
+
+import cdk8s  # noqa: E402  (after the environment above)
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues  # noqa: E402
+
+
+def synth_app(app: cdk8s.App) -> list[dict]:
+    """Every object of every chart in ``app``, in chart (apply) order, as plain dicts."""
+    objects: list[dict] = []
+    for chart in app.charts:
+        objects.extend(cdk8s.Testing.synth(chart))
+    return objects
+
+
+def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
+    """Build one Taskora instance with ``props`` (placeholder secrets unless given)."""
+    props.setdefault("secrets", TaskoraSecretValues.development_placeholders())
+    app = cdk8s.Testing.app()
+    taskora = Taskora(app, TaskoraProps(**props))
+    return taskora, synth_app(app)
+
+
+def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(o["kind"], o["metadata"]["name"]): o for o in objects}
+
+
+@pytest.fixture(scope="session")
+def default_objects() -> list[dict]:
+    """The default (documented) deployment, synthesized once per test session."""
+    return synth_taskora()[1]
