@@ -17,7 +17,7 @@ class Backend(WebWorkload):
     """The backend API, wired to its config, secrets and database by construct, not by string.
 
     Environment: the model's ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
-    and ``APP_ENV``, plus the keys the model defines but left unconsumed (deviation D7):
+    and ``APP_ENV``, plus the keys the model defines but left unconsumed (deviation D6):
     ``GEMINI_API_KEY`` from the Secret and ``LOG_LEVEL``, ``ENABLE_METRICS``,
     ``MAX_CONVERSATION_HISTORY``, ``CHAT_RATE_LIMIT`` from the ConfigMap.
 

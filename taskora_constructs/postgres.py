@@ -23,7 +23,7 @@ class PostgresDatabase(Construct):
     The Service, the StatefulSet and its pods share ``name``; the credentials Secret is
     ``<name>-credentials`` with the keys :attr:`USERNAME_KEY` and :attr:`PASSWORD_KEY`.
     Storage comes only from the StatefulSet's volumeClaimTemplate (no standalone PVC:
-    deviation D5).
+    deviation D4).
 
     Args:
         name: name of the StatefulSet and the headless Service (default ``taskora-db``).
@@ -91,7 +91,7 @@ class PostgresDatabase(Construct):
         # Readiness and liveness ask the real server over TCP as the application's user:
         # the model's `pg_isready -U postgres` names a role that does not exist here (the
         # server logs a failed login every probe), and without `-h 127.0.0.1` the probe
-        # also passes against the entrypoint's socket-only bootstrap server (deviation D6).
+        # also passes against the entrypoint's socket-only bootstrap server (deviation D5).
         probe_command = ["pg_isready", "-U", props.username, "-d", props.database_name,
                          "-h", "127.0.0.1", "-p", str(props.port)]
         return container(
