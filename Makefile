@@ -42,7 +42,7 @@ synth: deps
 	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
 
 test: deps
-	@$(PY) -m pytest
+	@$(PY) -m pytest $(ARGS)
 
 clean:
 	rm -rf dist .dist-* $(VENV) node_modules

@@ -1,0 +1,154 @@
+"""GIVEN one non-default prop WHEN synthesized THEN the output changes exactly as asked and
+nothing else does (compared field by field with the default output)."""
+
+from __future__ import annotations
+
+import cdk8s
+import pytest
+
+from conformance import diff_objects, object_id
+from conftest import by_kind_name, synth_app, synth_taskora
+from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
+                                Resources, Taskora, TaskoraProps, TaskoraSecretValues)
+
+CONTAINER = "spec.template.spec.containers[0]"
+
+
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+def changes(default_objects, **props) -> set[tuple]:
+    _, objects = synth_taskora(**props)
+    return {(d.object, d.path, _frozen(d.model), _frozen(d.synthesized))
+            for d in diff_objects(default_objects, objects)}
+
+
+def test_five_backend_replicas_change_only_the_backend_replicas(default_objects):
+    assert changes(default_objects, backend=BackendProps(replicas=5)) == {
+        ("Deployment/taskora-backend", "spec.replicas", 3, 5)}
+
+
+def test_another_frontend_image_changes_only_the_frontend_container_image(default_objects):
+    assert changes(default_objects, frontend=FrontendProps(image="registry.example/taskora/frontend:1.4.2")) == {
+        ("Deployment/taskora-frontend", f"{CONTAINER}.image",
+         "taskora/frontend:latest", "registry.example/taskora/frontend:1.4.2")}
+
+
+def test_backend_resources_change_only_the_backend_resources(default_objects):
+    resources = Resources(requests=ComputeResources(cpu="500m", memory="512Mi"),
+                          limits=ComputeResources(cpu="2", memory="2Gi"))
+    prefix = f"{CONTAINER}.resources"
+    assert changes(default_objects, backend=BackendProps(resources=resources)) == {
+        ("Deployment/taskora-backend", f"{prefix}.requests.cpu", "200m", "500m"),
+        ("Deployment/taskora-backend", f"{prefix}.requests.memory", "256Mi", "512Mi"),
+        ("Deployment/taskora-backend", f"{prefix}.limits.cpu", "1000m", "2"),
+        ("Deployment/taskora-backend", f"{prefix}.limits.memory", "1Gi", "2Gi"),
+    }
+
+
+def test_database_storage_changes_only_the_claim_template(default_objects):
+    assert changes(default_objects, database=PostgresProps(storage="50Gi", storage_class_name="fast")) == {
+        ("StatefulSet/taskora-db", "spec.volumeClaimTemplates[0].spec.resources.requests.storage", "10Gi", "50Gi"),
+        ("StatefulSet/taskora-db", "spec.volumeClaimTemplates[0].spec.storageClassName", "standard", "fast"),
+    }
+
+
+def test_database_user_flows_to_credentials_url_and_probes(default_objects):
+    assert changes(default_objects, database=PostgresProps(username="app_user")) == {
+        ("Secret/taskora-db-credentials", "stringData.username", "taskora", "app_user"),
+        ("Secret/taskora-secrets", "stringData.DATABASE_URL",
+         "postgresql://taskora:your-secure-password@taskora-db:5432/taskora",
+         "postgresql://app_user:your-secure-password@taskora-db:5432/taskora"),
+        # pg_isready -U <user>: the user is the third word of both probe commands
+        ("StatefulSet/taskora-db", f"{CONTAINER}.livenessProbe.exec.command[2]", "taskora", "app_user"),
+        ("StatefulSet/taskora-db", f"{CONTAINER}.readinessProbe.exec.command[2]", "taskora", "app_user"),
+    }
+
+
+def test_database_password_is_url_encoded_in_database_url_and_verbatim_in_credentials():
+    secrets = TaskoraSecretValues(cohere_api_key="c", better_auth_secret="b", gemini_api_key="g",
+                                  database_password="p@ss:w/rd%")
+    objects = by_kind_name(synth_taskora(secrets=secrets)[1])
+    assert objects[("Secret", "taskora-db-credentials")]["stringData"]["password"] == "p@ss:w/rd%"
+    assert objects[("Secret", "taskora-secrets")]["stringData"]["DATABASE_URL"] == \
+        "postgresql://taskora:p%40ss%3Aw%2Frd%25@taskora-db:5432/taskora"
+
+
+def test_backend_port_flows_to_service_probes_config_and_ingress(default_objects):
+    found = changes(default_objects, backend=BackendProps(port=9000))
+    assert ("ConfigMap/taskora-config", "data.API_BASE_URL",
+            "http://taskora-backend:8000", "http://taskora-backend:9000") in found
+    assert ("Ingress/taskora-ingress-api", "spec.rules[0].http.paths[0].backend.service.port.number",
+            8000, 9000) in found
+    assert {path for obj, path, *_ in found if obj == "Service/taskora-backend"} == {
+        "spec.ports[0].port", "spec.ports[0].targetPort"}
+    assert {obj for obj, *_ in found} == {"ConfigMap/taskora-config", "Ingress/taskora-ingress-api",
+                                          "Service/taskora-backend", "Deployment/taskora-backend"}
+
+
+def test_ingress_host_changes_both_ingresses_only(default_objects):
+    assert changes(default_objects, ingress=IngressProps(host="tasks.example.com")) == {
+        ("Ingress/taskora-ingress", "spec.rules[0].host", "taskora.local", "tasks.example.com"),
+        ("Ingress/taskora-ingress-api", "spec.rules[0].host", "taskora.local", "tasks.example.com"),
+    }
+
+
+def test_another_app_name_and_namespace_rename_everything_consistently():
+    # GIVEN app name taskora-staging in namespace staging
+    taskora, objects = synth_taskora(app_name="taskora-staging", namespace="staging")
+    ids = sorted(object_id(o) for o in objects)
+    # THEN every name derives from the app name and everything namespaced lives in `staging`
+    assert ids == sorted([
+        "Namespace/staging", "ConfigMap/taskora-staging-config", "Secret/taskora-staging-secrets",
+        "Secret/taskora-staging-db-credentials", "Service/taskora-staging-db", "StatefulSet/taskora-staging-db",
+        "Deployment/taskora-staging-backend", "Service/taskora-staging-backend",
+        "Deployment/taskora-staging-frontend", "Service/taskora-staging-frontend",
+        "Ingress/taskora-staging-ingress", "Ingress/taskora-staging-ingress-api"])
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"staging"}
+    objs = by_kind_name(objects)
+    assert objs[("Secret", "taskora-staging-secrets")]["stringData"]["DATABASE_URL"] == \
+        "postgresql://taskora:your-secure-password@taskora-staging-db:5432/taskora"
+    assert objs[("ConfigMap", "taskora-staging-config")]["data"]["API_BASE_URL"] == \
+        "http://taskora-staging-backend:8000"
+    deployment = objs[("Deployment", "taskora-staging-backend")]
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "taskora-staging-backend"}}
+    assert [c.node.id for c in taskora.charts.values()] == [
+        f"taskora-staging-{part}" for part in ("namespace", "database", "config", "backend", "frontend", "ingress")]
+
+
+def test_two_instances_synthesize_side_by_side_without_collision(default_objects):
+    app = cdk8s.Testing.app()
+    secrets = TaskoraSecretValues.development_placeholders()
+    Taskora(app, TaskoraProps(secrets=secrets))
+    Taskora(app, TaskoraProps(secrets=secrets, app_name="taskora-staging"))
+    objects = synth_app(app)
+    keys = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects]
+    assert len(keys) == len(set(keys)) == 2 * len(default_objects)
+    # the first instance is untouched by the second
+    assert [o for o in objects if o["metadata"].get("namespace", o["metadata"]["name"]) == "taskora"] == default_objects
+
+
+def test_props_defaults_are_the_models_tables():
+    # The model's tables (sections 2.1, 2.2, 3), restated as data.
+    frontend, backend, database = FrontendProps(), BackendProps(), PostgresProps()
+    assert (frontend.replicas, frontend.image, frontend.port) == (2, "taskora/frontend:latest", 3000)
+    assert frontend.resources.to_json() == {"requests": {"cpu": "100m", "memory": "128Mi"},
+                                            "limits": {"cpu": "500m", "memory": "512Mi"}}
+    assert (backend.replicas, backend.image, backend.port) == (3, "taskora/backend:latest", 8000)
+    assert backend.resources.to_json() == {"requests": {"cpu": "200m", "memory": "256Mi"},
+                                           "limits": {"cpu": "1000m", "memory": "1Gi"}}
+    assert (database.image, database.storage, database.storage_class_name, database.database_name) == (
+        "postgres:15-alpine", "10Gi", "standard", "taskora")
+
+
+def test_props_are_frozen_and_keyword_only():
+    with pytest.raises(TypeError):
+        BackendProps(3)  # type: ignore[misc]
+    props = BackendProps()
+    with pytest.raises(AttributeError):
+        props.replicas = 4  # type: ignore[misc]
