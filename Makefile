@@ -20,7 +20,7 @@ export CDK8S_CHECK_UPGRADE := false
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test deps clean
+.PHONY: synth test deps clean import
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,12 @@ synth: deps
 
 test: deps
 	@$(PY) -m pytest $(ARGS)
+
+# Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
+import: $(NODE_STAMP)
+	@rm -rf imports
+	@$(CDK8S) import --no-save --language python --output imports > $(VENV)/import.log 2>&1 || { cat $(VENV)/import.log >&2; exit 1; }
+	@echo "Regenerated imports/ from cdk8s.yaml: $$(find imports -name '*.py' -path '*__init__.py' -not -path '*_jsii*' | wc -l) module(s)"
 
 clean:
 	rm -rf dist .dist-* $(VENV) node_modules
