@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Mapping, Sequence
 
 from ._manifest import Json
@@ -53,8 +55,18 @@ def container(
     return spec
 
 
-def pod_template(*, labels: Mapping[str, str], spec: Mapping[str, Any]) -> Json:
-    return {"metadata": {"labels": dict(labels)}, "spec": dict(spec)}
+def pod_template(*, labels: Mapping[str, str], spec: Mapping[str, Any],
+                 annotations: Mapping[str, str] | None = None) -> Json:
+    metadata: Json = {"labels": dict(labels)}
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return {"metadata": metadata, "spec": dict(spec)}
+
+
+def checksum(data: Mapping[str, Any]) -> str:
+    """SHA-256 of ``data`` (canonical JSON): a pod-template annotation that changes, and so
+    rolls the pods, exactly when the consumed ConfigMap/Secret entries change."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def service_spec(*, selector: Mapping[str, str], port_name: str, port: int, headless: bool = False) -> Json:

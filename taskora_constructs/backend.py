@@ -43,8 +43,13 @@ class Backend(WebWorkload):
                + [env_from(key, config.key_ref(key)) for key in config_keys]
                + [env_from(key, secrets.key_ref(key)) for key in unconsumed_in_model_secret]
                + [env_from(key, config.key_ref(key)) for key in unconsumed_in_model_config])
+        # Roll the pods when exactly the entries they read change.
+        annotations = {
+            "checksum/config": config.checksum(config_keys + unconsumed_in_model_config),
+            "checksum/secrets": secrets.checksum(secret_keys + unconsumed_in_model_secret),
+        }
         super().__init__(scope, construct_id, name=name, namespace=namespace, component="backend",
-                         container_name="backend", props=props, env=env)
+                         container_name="backend", props=props, env=env, pod_annotations=annotations)
 
     @staticmethod
     def url_for(name: str, props: BackendProps) -> str:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from constructs import Construct
 
 from . import rules
 from ._manifest import Json, emit, object_metadata
+from ._workload import checksum
 from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES
+from .validation import TaskoraValidation
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -77,6 +80,7 @@ class AppConfig(Construct):
         super().__init__(scope, construct_id)
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
         self.config_map_name = name
+        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.namespace = namespace
         self.settings = settings
         self.data: dict[str, str] = {
@@ -93,6 +97,10 @@ class AppConfig(Construct):
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
             "data": self.data,
         })
+
+    def checksum(self, keys: Sequence[str]) -> str:
+        """Checksum of the entries ``keys``, for the annotation that rolls their consumers."""
+        return checksum({key: self.data[key] for key in keys})
 
     def key_ref(self, key: str) -> Json:
         """A ``valueFrom`` for ``key``; raises if the ConfigMap does not define it."""

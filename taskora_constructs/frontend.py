@@ -27,7 +27,8 @@ class Frontend(WebWorkload):
                  props: FrontendProps = FrontendProps()) -> None:
         env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(AppConfig.API_BASE_URL))]
         super().__init__(scope, construct_id, name=name, namespace=namespace, component="frontend",
-                         container_name="frontend", props=props, env=env)
+                         container_name="frontend", props=props, env=env,
+                         pod_annotations={"checksum/config": config.checksum([AppConfig.API_BASE_URL])})
         self.backend = backend
         configured = config.data[AppConfig.API_BASE_URL]
         if configured != backend.url:

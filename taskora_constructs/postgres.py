@@ -8,10 +8,11 @@ from constructs import Construct
 
 from . import rules
 from ._manifest import emit, object_metadata
-from ._workload import container, env_from, env_value, exec_probe, pod_template, service_spec
-from .errors import raise_if_any
+from ._workload import checksum, container, env_from, env_value, exec_probe, pod_template, service_spec
+from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES, credentials_name
 from .props import PostgresProps
+from .validation import TaskoraValidation
 
 #: Name of the StatefulSet's volumeClaimTemplate; claims are ``<template>-<statefulset>-<ordinal>``.
 DATA_VOLUME = "data"
@@ -30,19 +31,31 @@ class PostgresDatabase(Construct):
         namespace: namespace of all three objects (default ``taskora``).
         props: image, resources, storage, database and user names; defaults are the model's.
         password: the database password written to the credentials Secret.
+        existing_secret: instead of ``password``, the name of a Secret managed outside the
+            app (External Secrets, Sealed Secrets, ``kubectl create secret``) holding the
+            keys ``username`` and ``password``; no credentials Secret is synthesized.
     """
 
     USERNAME_KEY = "username"
     PASSWORD_KEY = "password"
 
-    def __init__(self, scope: Construct, construct_id: str, *, password: str,
+    def __init__(self, scope: Construct, construct_id: str, *, password: str | None = None,
+                 existing_secret: str | None = None,
                  name: str = DEFAULT_NAMES.database, namespace: str = DEFAULT_NAMES.namespace,
                  props: PostgresProps = PostgresProps()) -> None:
         super().__init__(scope, construct_id)
         where = self.node.path
-        raise_if_any(rules.check_dns_label(where, "name", name)
-                     + rules.check_dns_label(where, "namespace", namespace)
-                     + rules.check_non_empty(where, "password", password))
+        problems = (rules.check_dns_label(where, "name", name)
+                    + rules.check_dns_label(where, "namespace", namespace))
+        if existing_secret is not None:
+            problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
+            if password is not None:
+                problems.append(Problem(where=where, field="password", value="<redacted>",
+                                        rule="must not be given together with existingSecret",
+                                        fix="drop the password: the existing Secret holds it"))
+        else:
+            problems += rules.check_non_empty(where, "password", password)
+        raise_if_any(problems)
         self.props = props
         self.service_name = name
         self.namespace = namespace
@@ -50,18 +63,25 @@ class PostgresDatabase(Construct):
         self.database_name = props.database_name
         self.username = props.username
         self._password = password
-        self.credentials_secret_name = credentials_name(name)
+        #: True when the credentials Secret is synthesized here, False for an existing one.
+        self.manages_credentials = existing_secret is None
+        self.credentials_secret_name = existing_secret or credentials_name(name)
         self.selector_labels = {"app": name}
         self.pod_labels = {"app": name, "component": "database"}
+        TaskoraValidation.of(self).require_secret_keys(
+            name=self.credentials_secret_name, namespace=namespace,
+            keys=(self.USERNAME_KEY, self.PASSWORD_KEY), required_by=where)
 
-        emit(self, "credentials", {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": object_metadata(name=self.credentials_secret_name, namespace=namespace,
-                                        labels=self.selector_labels),
-            "type": "Opaque",
-            "stringData": {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password},
-        })
+        credentials = {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password}
+        if self.manages_credentials:
+            emit(self, "credentials", {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": object_metadata(name=self.credentials_secret_name, namespace=namespace,
+                                            labels=self.selector_labels),
+                "type": "Opaque",
+                "stringData": credentials,
+            })
         emit(self, "service", {
             "apiVersion": "v1",
             "kind": "Service",
@@ -78,9 +98,12 @@ class PostgresDatabase(Construct):
                 "serviceName": name,
                 "replicas": 1,
                 "selector": {"matchLabels": self.selector_labels},
-                "template": pod_template(labels=self.pod_labels, spec={
-                    "containers": [self._container()],
-                }),
+                "template": pod_template(
+                    labels=self.pod_labels,
+                    # Rolls the pod when the credentials change (absent for an existing Secret,
+                    # whose data this app never sees).
+                    annotations={"checksum/credentials": checksum(credentials)} if self.manages_credentials else None,
+                    spec={"containers": [self._container()]}),
                 "volumeClaimTemplates": [self._claim_template()],
             },
         })
@@ -131,8 +154,16 @@ class PostgresDatabase(Construct):
         """``postgresql://user:password@host:port/db`` with user and password URL-encoded.
 
         Derived from the same props and password as the credentials Secret, so the two
-        cannot disagree (the model's ``DATABASE_URL`` did: deviation D3).
+        cannot disagree (the model's ``DATABASE_URL`` did: deviation D3). Unavailable when the
+        credentials live in an existing Secret: this app never sees that password.
         """
+        if self._password is None:
+            raise_if_any([Problem(where=self.node.path, field="existingSecret",
+                                  value=self.credentials_secret_name,
+                                  rule="a database whose credentials are an existing Secret has no "
+                                       "password here to build DATABASE_URL from",
+                                  fix="use an existing Secret for the application secrets too "
+                                      "(secrets.existingSecret), holding DATABASE_URL")])
         user = quote(self.username, safe="")
         password = quote(self._password, safe="")
         return (f"postgresql://{user}:{password}@{self.host_for(client_namespace)}:{self.port}/"

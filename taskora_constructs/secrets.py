@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from constructs import Construct
 
 from . import rules
 from ._manifest import Json, emit, object_metadata
+from ._workload import checksum
 from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES
 from .postgres import PostgresDatabase
+from .validation import TaskoraValidation
 
 
 class AppSecrets(Construct):
@@ -20,6 +24,9 @@ class AppSecrets(Construct):
     Args:
         database: the database the backend connects to.
         cohere_api_key / better_auth_secret / gemini_api_key: the secret values (non-empty).
+        existing_secret: instead of the values, the name of a Secret managed outside the app
+            that holds the keys ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
+            and ``GEMINI_API_KEY``; no Secret is synthesized and consumers reference it.
         name: Secret name (default ``taskora-secrets``); namespace and app label as usual.
     """
 
@@ -29,31 +36,55 @@ class AppSecrets(Construct):
     GEMINI_API_KEY = "GEMINI_API_KEY"
 
     def __init__(self, scope: Construct, construct_id: str, *, database: PostgresDatabase,
-                 cohere_api_key: str, better_auth_secret: str, gemini_api_key: str,
+                 cohere_api_key: str | None = None, better_auth_secret: str | None = None,
+                 gemini_api_key: str | None = None, existing_secret: str | None = None,
                  name: str = DEFAULT_NAMES.secrets, namespace: str = DEFAULT_NAMES.namespace,
                  app_name: str = DEFAULT_NAMES.app) -> None:
         super().__init__(scope, construct_id)
         where = self.node.path
-        raise_if_any(rules.check_dns_subdomain(where, "name", name)
-                     + rules.check_non_empty(where, "cohereApiKey", cohere_api_key)
-                     + rules.check_non_empty(where, "betterAuthSecret", better_auth_secret)
-                     + rules.check_non_empty(where, "geminiApiKey", gemini_api_key))
-        self.secret_name = name
+        values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
+                  "geminiApiKey": gemini_api_key}
+        if existing_secret is not None:
+            problems = rules.check_dns_subdomain(where, "existingSecret", existing_secret)
+            problems += [Problem(where=where, field=field, value="<redacted>",
+                                 rule="must not be given together with existingSecret",
+                                 fix="drop the value: the existing Secret holds it")
+                         for field, value in values.items() if value is not None]
+        else:
+            problems = rules.check_dns_subdomain(where, "name", name)
+            for field, value in values.items():
+                problems += rules.check_non_empty(where, field, value)
+        raise_if_any(problems)
+        self.secret_name = existing_secret or name
         self.namespace = namespace
         self.database = database
+        #: True when the Secret is synthesized here, False for an existing one.
+        self.manages_secret = existing_secret is None
         self.keys = (self.DATABASE_URL, self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
-        emit(self, "secret", {
-            "apiVersion": "v1",
-            "kind": "Secret",
-            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
-            "type": "Opaque",
-            "stringData": {
+        TaskoraValidation.of(self).require_secret_keys(name=name, namespace=namespace, keys=self.keys,
+                                                       required_by=where)
+        self._string_data: dict[str, str] = {}
+        if self.manages_secret:
+            self._string_data = {
                 self.DATABASE_URL: database.connection_url(namespace),
-                self.COHERE_API_KEY: cohere_api_key,
-                self.BETTER_AUTH_SECRET: better_auth_secret,
-                self.GEMINI_API_KEY: gemini_api_key,
-            },
-        })
+                self.COHERE_API_KEY: cohere_api_key,  # type: ignore[dict-item]
+                self.BETTER_AUTH_SECRET: better_auth_secret,  # type: ignore[dict-item]
+                self.GEMINI_API_KEY: gemini_api_key,  # type: ignore[dict-item]
+            }
+            emit(self, "secret", {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+                "type": "Opaque",
+                "stringData": self._string_data,
+            })
+
+    def checksum(self, keys: Sequence[str]) -> str | None:
+        """Checksum of the entries ``keys`` for a pod annotation; ``None`` for an existing
+        Secret, whose data this app never sees (use a reloader such as stakater/Reloader)."""
+        if not self.manages_secret:
+            return None
+        return checksum({key: self._string_data[key] for key in keys})
 
     def key_ref(self, key: str) -> Json:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from constructs import Construct
 
@@ -11,6 +11,7 @@ from ._manifest import Json, emit, object_metadata
 from ._workload import container, http_get_probe, pod_template, service_spec
 from .errors import raise_if_any
 from .props import WebWorkloadProps
+from .validation import TaskoraValidation
 
 #: Container port name; Services and Ingresses may refer to it.
 HTTP_PORT_NAME = "http"
@@ -30,12 +31,13 @@ class WebWorkload(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str,
                  component: str, container_name: str, props: WebWorkloadProps,
-                 env: Sequence[Json]) -> None:
+                 env: Sequence[Json], pod_annotations: Mapping[str, str | None] | None = None) -> None:
         super().__init__(scope, construct_id)
         where = self.node.path
         raise_if_any(rules.check_dns_label(where, "name", name)
                      + rules.check_dns_label(where, "namespace", namespace))
         self.props = props
+        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.service_name = name
         self.namespace = namespace
         self.port = props.port
@@ -52,7 +54,9 @@ class WebWorkload(Construct):
             "spec": {
                 "replicas": props.replicas,
                 "selector": {"matchLabels": self.selector_labels},
-                "template": pod_template(labels=self.pod_labels, spec={
+                "template": pod_template(labels=self.pod_labels, annotations={
+                    key: value for key, value in (pod_annotations or {}).items() if value is not None
+                }, spec={
                     "securityContext": {
                         "runAsNonRoot": True,
                         "runAsUser": props.run_as_user,

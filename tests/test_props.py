@@ -3,6 +3,8 @@ nothing else does (compared field by field with the default output)."""
 
 from __future__ import annotations
 
+import re
+
 import cdk8s
 import pytest
 
@@ -22,10 +24,24 @@ def _frozen(value):
     return value
 
 
-def changes(default_objects, **props) -> set[tuple]:
+CHECKSUM = re.compile(r'^spec\.template\.metadata\.annotations\["checksum/(\w+)"\]$')
+
+
+def all_changes(default_objects, **props) -> set[tuple]:
     _, objects = synth_taskora(**props)
     return {(d.object, d.path, _frozen(d.model), _frozen(d.synthesized))
             for d in diff_objects(default_objects, objects)}
+
+
+def changes(default_objects, **props) -> set[tuple]:
+    """The changes, without the checksum annotations that roll pods (see test_rollout.py)."""
+    return {c for c in all_changes(default_objects, **props) if not CHECKSUM.match(c[1])}
+
+
+def rolled(default_objects, **props) -> set[str]:
+    """``Kind/name:checksum`` of every pod template whose checksum annotation changed."""
+    return {f"{c[0]}:{CHECKSUM.match(c[1])[1]}" for c in all_changes(default_objects, **props)
+            if CHECKSUM.match(c[1])}
 
 
 def test_five_backend_replicas_change_only_the_backend_replicas(default_objects):
@@ -68,6 +84,9 @@ def test_database_user_flows_to_credentials_url_and_probes(default_objects):
         ("StatefulSet/taskora-db", f"{CONTAINER}.livenessProbe.exec.command[2]", "taskora", "app_user"),
         ("StatefulSet/taskora-db", f"{CONTAINER}.readinessProbe.exec.command[2]", "taskora", "app_user"),
     }
+    # the pods that read the changed credentials and URL roll; the frontend does not
+    assert rolled(default_objects, database=PostgresProps(username="app_user")) == {
+        "StatefulSet/taskora-db:credentials", "Deployment/taskora-backend:secrets"}
 
 
 def test_database_password_is_url_encoded_in_database_url_and_verbatim_in_credentials():
