@@ -34,13 +34,21 @@ class Problem:
 
 
 class TaskoraConfigError(ValueError):
-    """Raised when props or values break one or more rules; carries every problem found."""
+    """Raised when props or values break one or more rules; carries every problem found.
 
-    def __init__(self, problems: Iterable[Problem]):
+    Attributes:
+        problems: the broken rules, each a :class:`Problem`.
+        messages: failures reported by validations outside this package (another library's
+            ``node.add_validation``), as their text ``[construct path] message``.
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, messages: Iterable[str] = ()):
         self.problems: tuple[Problem, ...] = tuple(problems)
-        count = len(self.problems)
+        self.messages: tuple[str, ...] = tuple(messages)
+        count = len(self.problems) + len(self.messages)
         lines = [f"{count} configuration problem{'s' if count != 1 else ''}:"]
         lines += [f"  - {problem}" for problem in self.problems]
+        lines += [f"  - {message}" for message in self.messages]
         super().__init__("\n".join(lines))
 
 

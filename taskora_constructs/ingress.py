@@ -11,6 +11,7 @@ from . import rules
 from ._manifest import Json, emit, object_metadata
 from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES
+from .validation import TaskoraValidation
 from .web import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
@@ -70,6 +71,7 @@ class TaskoraIngress(Construct):
         super().__init__(scope, construct_id)
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
         self.ingress_name = name
+        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.api_ingress_name = f"{name}-api"
         self.host = props.host
         proxy = {

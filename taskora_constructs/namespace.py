@@ -8,6 +8,7 @@ from . import rules
 from ._manifest import emit, object_metadata
 from .errors import raise_if_any
 from .names import DEFAULT_NAMES
+from .validation import TaskoraValidation
 
 #: Written as the ``app.kubernetes.io/managed-by`` label. The model says ``helm``, which is
 #: no longer true: these manifests come from cdk8s (deviation D1).
@@ -26,6 +27,7 @@ class TaskoraNamespace(Construct):
         super().__init__(scope, construct_id)
         raise_if_any(rules.check_dns_label(self.node.path, "namespace", name))
         self.namespace_name = name
+        TaskoraValidation.of(self)  # the app-wide cross-object checks
         emit(self, "namespace", {
             "apiVersion": "v1",
             "kind": "Namespace",

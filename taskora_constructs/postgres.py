@@ -68,9 +68,13 @@ class PostgresDatabase(Construct):
         self.credentials_secret_name = existing_secret or credentials_name(name)
         self.selector_labels = {"app": name}
         self.pod_labels = {"app": name, "component": "database"}
-        TaskoraValidation.of(self).require_secret_keys(
-            name=self.credentials_secret_name, namespace=namespace,
-            keys=(self.USERNAME_KEY, self.PASSWORD_KEY), required_by=where)
+        validation = TaskoraValidation.of(self)
+        credential_keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
+        if not self.manages_credentials:  # managed outside the app: references to it are still checked
+            validation.declare_external_secret(name=self.credentials_secret_name, namespace=namespace,
+                                               keys=credential_keys)
+        validation.require_secret_keys(name=self.credentials_secret_name, namespace=namespace,
+                                       keys=credential_keys, required_by=where)
 
         credentials = {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password}
         if self.manages_credentials:

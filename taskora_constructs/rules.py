@@ -137,7 +137,88 @@ def check_min_quantity(where: str, field: str, value: str, minimum: str) -> list
 
 def check_non_empty(where: str, field: str, value: object) -> list[Problem]:
     if not isinstance(value, str) or value == "":
-        return [Problem(where=where, field=field, value="" if value is None else "<redacted>",
+        # Never show a secret value: only an empty or missing one is shown as it is.
+        return [Problem(where=where, field=field, value=value if value in (None, "") else "<redacted>",
                         rule="must be a non-empty string",
                         fix="provide a value (see README: Secrets)")]
+    return []
+
+
+# --- Labels, port names, hosts, Secret keys: the API server's own name rules -------------
+
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
+_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def check_label_key(where: str, field: str, value: object) -> list[Problem]:
+    """A label key: ``[prefix/]name``, prefix a DNS subdomain, name at most 63 characters."""
+    ok = isinstance(value, str)
+    if ok:
+        prefix, _, name = value.rpartition("/")
+        ok = (len(name) <= 63 and bool(_LABEL_NAME.match(name))
+              and (prefix == "" and "/" not in value
+                   or len(prefix) <= 253 and bool(DNS1123_SUBDOMAIN.match(prefix))))
+    if not ok:
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a label key: an optional DNS-subdomain prefix and '/', then at "
+                             "most 63 letters, digits, '-', '_' or '.', starting and ending with a "
+                             "letter or digit",
+                        fix="use a key like 'app' or 'app.kubernetes.io/name'")]
+    return []
+
+
+def check_label_value(where: str, field: str, value: object) -> list[Problem]:
+    """A label value: empty, or at most 63 letters, digits, '-', '_', '.', alphanumeric at both ends."""
+    if not isinstance(value, str) or len(value) > 63 or (value and not _LABEL_NAME.match(value)):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a label value: at most 63 letters, digits, '-', '_' or '.', "
+                             "starting and ending with a letter or digit",
+                        fix="use a value like 'taskora-backend'")]
+    return []
+
+
+def check_labels(where: str, field: str, labels: object) -> list[Problem]:
+    """Every key and value of a label map (``metadata.labels``, a selector)."""
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return [Problem(where=where, field=field, value=labels, rule="must be a map of label keys to values",
+                        fix="write it like {'app': 'taskora-backend'}")]
+    found: list[Problem] = []
+    for key, value in labels.items():
+        found += check_label_key(where, f"{field}.{key}", key)
+        found += check_label_value(where, f"{field}.{key}", value)
+    return found
+
+
+def check_port_name(where: str, field: str, value: object) -> list[Problem]:
+    """A named port (IANA_SVC_NAME): at most 15 of a-z, 0-9, '-', with a letter, no '--'."""
+    if (not isinstance(value, str) or len(value) > 15 or not _PORT_NAME.match(value)
+            or "--" in value or not any(c.isalpha() for c in value)):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a port name: at most 15 lower-case letters, digits and '-', "
+                             "with at least one letter and no '--'",
+                        fix="use a name like 'http'")]
+    return []
+
+
+def check_host(where: str, field: str, value: object) -> list[Problem]:
+    """An Ingress host: a DNS-1123 subdomain, optionally with a leading ``*.`` wildcard."""
+    host = value[2:] if isinstance(value, str) and value.startswith("*.") else value
+    if not isinstance(host, str) or len(host) > 253 or not DNS1123_SUBDOMAIN.match(host):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a DNS name: lower-case letters, digits, '-' and '.', each "
+                             "dot-separated part starting and ending with a letter or digit "
+                             "(a leading '*.' wildcard is allowed)",
+                        fix="use a host like 'taskora.local' or 'tasks.example.com'")]
+    return []
+
+
+def check_config_key(where: str, field: str, value: object) -> list[Problem]:
+    """A ConfigMap or Secret key: letters, digits, '-', '_' and '.'."""
+    if not isinstance(value, str) or len(value) > 253 or not _CONFIG_KEY.match(value):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a ConfigMap/Secret key: letters, digits, '-', '_' and '.'",
+                        fix="use a key like 'DATABASE_URL'")]
     return []

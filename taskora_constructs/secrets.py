@@ -61,8 +61,11 @@ class AppSecrets(Construct):
         #: True when the Secret is synthesized here, False for an existing one.
         self.manages_secret = existing_secret is None
         self.keys = (self.DATABASE_URL, self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
-        TaskoraValidation.of(self).require_secret_keys(name=name, namespace=namespace, keys=self.keys,
-                                                       required_by=where)
+        validation = TaskoraValidation.of(self)
+        if not self.manages_secret:  # managed outside the app: references to it are still checked
+            validation.declare_external_secret(name=self.secret_name, namespace=namespace, keys=self.keys)
+        validation.require_secret_keys(name=self.secret_name, namespace=namespace, keys=self.keys,
+                                       required_by=where)
         self._string_data: dict[str, str] = {}
         if self.manages_secret:
             self._string_data = {
