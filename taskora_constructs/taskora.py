@@ -21,17 +21,27 @@ from .secrets import AppSecrets
 
 @dataclass(frozen=True, kw_only=True)
 class TaskoraSecretValues:
-    """The secret values of one instance. Never commit real ones: see README, Secrets."""
+    """The secret values of one instance. Never commit real ones: see README, Secrets.
 
-    cohere_api_key: str
-    better_auth_secret: str
-    gemini_api_key: str
-    database_password: str
+    Each value is required unless the Secret that holds it is managed outside the app:
+    ``existing_secret`` (the application Secret: ``DATABASE_URL``, ``COHERE_API_KEY``,
+    ``BETTER_AUTH_SECRET``, ``GEMINI_API_KEY``) or ``database_existing_secret`` (the database
+    credentials: ``username``, ``password``). No Secret object is synthesized for either.
+    """
+
+    cohere_api_key: str | None = None
+    better_auth_secret: str | None = None
+    gemini_api_key: str | None = None
+    database_password: str | None = None
+    existing_secret: str | None = None
+    database_existing_secret: str | None = None
 
     def __post_init__(self) -> None:
         where = "TaskoraSecretValues"
-        raise_if_any([problem for key in ("cohere_api_key", "better_auth_secret", "gemini_api_key",
-                                          "database_password")
+        required = [] if self.existing_secret else ["cohere_api_key", "better_auth_secret", "gemini_api_key"]
+        if not self.database_existing_secret:
+            required.append("database_password")
+        raise_if_any([problem for key in required
                       for problem in check_non_empty(where, key, getattr(self, key))])
 
     @classmethod
@@ -103,15 +113,19 @@ class Taskora:
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
         self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app)
+        secrets = props.secrets
         self.database = PostgresDatabase(database_chart, "postgres", name=names.database, namespace=ns,
-                                         props=props.database, password=props.secrets.database_password)
+                                         props=props.database, password=secrets.database_password,
+                                         existing_secret=secrets.database_existing_secret)
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
                                 settings=props.settings,
                                 api_base_url=Backend.url_for(names.backend, props.backend))
         self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
-                                  database=self.database, cohere_api_key=props.secrets.cohere_api_key,
-                                  better_auth_secret=props.secrets.better_auth_secret,
-                                  gemini_api_key=props.secrets.gemini_api_key)
+                                  database=self.database, existing_secret=secrets.existing_secret,
+                                  **({} if secrets.existing_secret else {
+                                      "cohere_api_key": secrets.cohere_api_key,
+                                      "better_auth_secret": secrets.better_auth_secret,
+                                      "gemini_api_key": secrets.gemini_api_key}))
         self.backend = Backend(backend_chart, "backend", name=names.backend, namespace=ns, props=props.backend,
                                config=self.config, secrets=self.secrets, database=self.database)
         self.frontend = Frontend(frontend_chart, "frontend", name=names.frontend, namespace=ns,

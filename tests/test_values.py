@@ -1,0 +1,162 @@
+"""Values files and secret sources: GIVEN a values layer or environment WHEN loaded THEN the
+props are as asked, or every problem is named with its key path and file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import diff_objects
+from conftest import ROOT, synth_app
+from taskora_app.values import load, values_json_schema
+from taskora_constructs import Taskora, TaskoraConfigError
+
+import cdk8s
+
+NO_SECRETS_FILE = Path("/nonexistent/secrets.local.yaml")
+SENTINELS = {"TASKORA_COHERE_API_KEY": "sentinel-cohere-7f3a", "TASKORA_BETTER_AUTH_SECRET": "sentinel-auth-7f3a",
+             "TASKORA_GEMINI_API_KEY": "sentinel-gemini-7f3a", "TASKORA_DB_PASSWORD": "sentinel-db-7f3a"}
+
+
+def load_env(**environ):
+    return load(environ, secrets_file=NO_SECRETS_FILE)
+
+
+def synth(props) -> list[dict]:
+    app = cdk8s.Testing.app()
+    Taskora(app, props)
+    return synth_app(app)
+
+
+def problems_of(**environ) -> list[str]:
+    with pytest.raises(TaskoraConfigError) as raised:
+        load_env(**environ)
+    return [str(p) for p in raised.value.problems]
+
+
+def write(tmp_path, text: str) -> str:
+    path = tmp_path / "extra.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_local_values_synthesize_exactly_the_default_app(default_objects):
+    env, props = load_env()
+    assert env == "local"
+    assert diff_objects(default_objects, synth(props)) == []
+
+
+def test_a_values_layer_overrides_key_by_key(tmp_path, default_objects):
+    extra = write(tmp_path, "backend:\n  replicas: 5\n")
+    _, props = load_env(TASKORA_VALUES=extra)
+    diffs = [(d.object, d.path, d.model, d.synthesized) for d in diff_objects(default_objects, synth(props))]
+    assert diffs == [("Deployment/taskora-backend", "spec.replicas", 3, 5)]
+
+
+def test_a_misspelt_key_is_refused_with_a_suggestion_and_its_file(tmp_path):
+    extra = write(tmp_path, "backend:\n  replcas: 5\n")
+    (message,) = problems_of(TASKORA_VALUES=extra)
+    assert message.startswith(f"{extra}: backend.replcas=5: is not a known key")
+    assert "did you mean 'backend.replicas'?" in message
+
+
+def test_a_wrong_type_names_the_key_path_and_the_file(tmp_path):
+    extra = write(tmp_path, "frontend:\n  replicas: two\n")
+    (message,) = problems_of(TASKORA_VALUES=extra)
+    assert message.startswith(f"{extra}: frontend.replicas='two':")
+    assert "integer" in message
+
+
+def test_rules_of_the_constructs_apply_to_values_under_their_key_paths(tmp_path):
+    extra = write(tmp_path, "backend:\n  resources:\n    requests: {cpu: 2000m}\n"
+                            "database:\n  storage: 512Mi\ningress:\n  host: Not_A_Host\n")
+    messages = problems_of(TASKORA_VALUES=extra)
+    assert any(m.startswith(f"{extra}: backend.resources.requests.cpu='2000m': must be <= "
+                            "resources.limits.cpu (1000m)") for m in messages)
+    assert any(m.startswith(f"{extra}: database.storage='512Mi': must be >= 1Gi") for m in messages)
+    assert any(m.startswith(f"{extra}: ingress.host='Not_A_Host': must be a DNS-1123 subdomain") for m in messages)
+    assert len(messages) == 3
+
+
+def test_a_key_from_the_base_file_is_attributed_to_it(tmp_path):
+    # GIVEN an override of one key WHEN another key (from config/local.yaml) is wrong
+    extra = write(tmp_path, "backend:\n  image: 'Bad Image'\n")
+    (message,) = problems_of(TASKORA_VALUES=extra)
+    assert message.startswith(f"{extra}: backend.image='Bad Image'")
+
+
+def test_an_unknown_environment_lists_the_known_ones():
+    (message,) = problems_of(TASKORA_ENV="staging")
+    assert "TASKORA_ENV='staging'" in message and "local, production" in message
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    extra = write(tmp_path, "backend:\n  replicas: [1,\n")
+    (message,) = problems_of(TASKORA_VALUES=extra)
+    assert message.startswith(f"{extra}: (file)=") and "must be valid YAML" in message and "line" in message
+
+
+def test_production_without_secrets_names_each_missing_one():
+    messages = problems_of(TASKORA_ENV="production")
+    assert [m.split(": ")[1].split("=")[0] for m in messages] == [
+        "TASKORA_COHERE_API_KEY", "TASKORA_BETTER_AUTH_SECRET", "TASKORA_GEMINI_API_KEY", "TASKORA_DB_PASSWORD"]
+
+
+def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders():
+    _, props = load_env(TASKORA_ENV="production", **SENTINELS)
+    objects = synth(props)
+    images = {c["image"] for o in objects if o["kind"] in ("Deployment", "StatefulSet")
+              for c in o["spec"]["template"]["spec"]["containers"]}
+    assert not any(image.endswith(":latest") for image in images)
+    text = json.dumps(objects)
+    assert "your-" not in text and "sentinel-db-7f3a" in text
+
+
+def test_existing_secrets_need_no_values_in_production(tmp_path):
+    extra = write(tmp_path, "secrets:\n  existingSecret: taskora-app\ndatabase:\n  existingSecret: taskora-pg\n")
+    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=extra)
+    assert [o for o in synth(props) if o["kind"] == "Secret"] == []
+
+
+def test_database_existing_secret_alone_is_refused(tmp_path):
+    extra = write(tmp_path, "database:\n  existingSecret: taskora-pg\n")
+    (message,) = problems_of(TASKORA_VALUES=extra)
+    assert message.startswith(f"{extra}: database.existingSecret='taskora-pg': needs secrets.existingSecret too")
+
+
+def test_secret_values_never_appear_in_problems(tmp_path):
+    extra = write(tmp_path, "backend:\n  replicas: 0\n")
+    messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=extra, **SENTINELS)
+    assert messages and not any("sentinel" in m for m in messages)
+
+
+def test_values_and_secret_problems_are_reported_together(tmp_path):
+    extra = write(tmp_path, "backend:\n  replicas: 0\n")
+    messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=extra)
+    assert len(messages) == 5
+
+
+def test_the_published_schema_is_current_and_its_defaults_are_the_models():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "values_schema.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    defs = values_json_schema()["$defs"]
+    assert defs["FrontendValues"]["properties"]["replicas"]["default"] == 2
+    assert defs["BackendValues"]["properties"]["replicas"]["default"] == 3
+    assert defs["FrontendValues"]["properties"]["image"]["default"] == "taskora/frontend:latest"
+    assert defs["DatabaseValues"]["properties"]["storage"]["default"] == "10Gi"
+    assert defs["DatabaseValues"]["properties"]["storageClassName"]["default"] == "standard"
+    assert defs["IngressValues"]["properties"]["host"]["default"] == "taskora.local"
+    assert defs["ConfigValues"]["properties"]["CHAT_RATE_LIMIT"]["default"] == 30
+
+
+def test_local_yaml_restates_the_construct_defaults():
+    from taskora_constructs import TaskoraProps, TaskoraSecretValues
+    _, props = load_env()
+    defaults = TaskoraProps(secrets=TaskoraSecretValues.development_placeholders())
+    for part in ("frontend", "backend", "database", "ingress", "settings", "app_name"):
+        assert getattr(props, part) == getattr(defaults, part), part
