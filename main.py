@@ -20,16 +20,36 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import cdk8s  # noqa: E402
 
-from taskora_constructs import Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues  # noqa: E402
+from taskora_app.values import load  # noqa: E402
+from taskora_constructs import Taskora, TaskoraConfigError  # noqa: E402
+from taskora_constructs.validation import config_error_from_synth  # noqa: E402
 
 EXIT_CONFIG_ERROR = 2
 
 
 def build(outdir: str) -> cdk8s.App:
-    """The app with the documented local deployment, writing to ``outdir``."""
+    """The app configured by TASKORA_ENV (default ``local``: the documented model) and
+    TASKORA_VALUES, with secrets from the environment; writes to ``outdir``."""
+    _, props = load()
     app = cdk8s.App(outdir=outdir)
-    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    Taskora(app, props)
     return app
+
+
+def synthesize(app: cdk8s.App) -> None:
+    """``app.synth()``; a failed validation becomes one :class:`TaskoraConfigError` with every problem.
+
+    cdk8s runs every ``node.add_validation`` check before it writes a file, and jsii raises
+    their joined messages as a ``RuntimeError``. Any other error is a bug: it propagates
+    with its traceback.
+    """
+    try:
+        app.synth()
+    except RuntimeError as error:
+        config_error = config_error_from_synth(error, app)
+        if config_error is None:
+            raise
+        raise config_error from None
 
 
 def synth_atomically(outdir: Path) -> list[Path]:
@@ -41,7 +61,7 @@ def synth_atomically(outdir: Path) -> list[Path]:
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; dist/ is an ordinary directory
     try:
-        build(str(staging)).synth()
+        synthesize(build(str(staging)))
         previous = outdir.with_name(f".{outdir.name}-previous")
         shutil.rmtree(previous, ignore_errors=True)
         if outdir.exists():

@@ -16,6 +16,8 @@ from .props import (BackendProps, ComputeResources, FrontendProps, PostgresProps
                     Resources)
 from .secrets import AppSecrets
 from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
+from .validation import (Declarations, ExternalSecret, TaskoraValidation, check_manifests,
+                         config_error_from_synth, declare_external_secret)
 from .web import WebWorkload
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "BackendProps",
     "ComputeResources",
     "DEFAULT_APP_NAME",
+    "Declarations",
+    "ExternalSecret",
     "Frontend",
     "FrontendProps",
     "IngressProps",
@@ -42,5 +46,9 @@ __all__ = [
     "TaskoraNamespace",
     "TaskoraProps",
     "TaskoraSecretValues",
+    "TaskoraValidation",
     "WebWorkload",
+    "check_manifests",
+    "config_error_from_synth",
+    "declare_external_secret",
 ]
