@@ -525,8 +525,9 @@ def _check_statefulset(obj: _Obj, index: _Index) -> list[Problem]:
                   + (f"Service {service_name!r} is not headless" if service is not None
                      else "the app defines no Service of that name"))
                  + "; the pods' stable DNS names come from it",
-            fix=f"name a headless Service of the app ({', '.join(headless) or 'none'}), or make "
-                f"Service {service_name!r} headless"))
+            fix=(f"set spec.clusterIP: None on Service {service_name!r}" if service is not None
+                 else f"add a headless Service named {service_name!r}")
+                + (f", or name a headless Service of the app ({', '.join(headless)})" if headless else "")))
     for i, template in enumerate(_list(spec.get("volumeClaimTemplates"))):
         found += _check_storage(obj, f"spec.volumeClaimTemplates[{i}].spec.resources.requests.storage",
                                 _dict(_dict(_dict(template).get("spec")).get("resources")))
