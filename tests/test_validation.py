@@ -16,8 +16,8 @@ import cdk8s
 import pytest
 
 from conftest import synth_app
-from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
-                                Problem, Resources, Taskora, TaskoraConfigError, TaskoraProps,
+from taskora_constructs import (BackendProps, ComputeResources, Declarations, FrontendProps, IngressProps,
+                                PostgresProps, Problem, Resources, Taskora, TaskoraConfigError, TaskoraProps,
                                 TaskoraSecretValues, TaskoraValidation, check_manifests,
                                 config_error_from_synth, declare_external_secret)
 
@@ -160,7 +160,8 @@ def test_image_reference_must_parse():
 
 
 def test_app_name_must_make_valid_object_names():
-    error = props_error(lambda: Taskora(cdk8s.Testing.app(), TaskoraProps(secrets=PLACEHOLDERS, app_name="Taskora_App")))
+    error = props_error(lambda: Taskora(cdk8s.Testing.app(),
+                                        TaskoraProps(secrets=PLACEHOLDERS, app_name="Taskora_App")))
     assert_message(the_problem(error, "TaskoraNames", "app"), value="Taskora_App",
                    rule="must be a DNS-1123 label", fix="'taskora-staging'")
 
@@ -618,3 +619,74 @@ def test_check_manifests_tolerates_malformed_objects():
         "not an object",
     ])
     assert problems and all(isinstance(p, Problem) for p in problems)
+
+
+def _deployment(name: str, namespace: str, **pod_spec) -> dict:
+    container = {"name": "app", "image": "nginx:1.25", "ports": [{"containerPort": 80, "name": "http"}],
+                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                 "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": "http"}}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [container], **pod_spec}}}}
+
+
+def _service(name: str, namespace: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"app": name}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+
+
+def test_volumes_must_name_existing_secrets_and_config_maps_and_their_keys():
+    # GIVEN a pod mounting a missing ConfigMap and a key its Secret does not hold
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "web"},
+              "stringData": {"tls.crt": "x"}}
+    deployment = _deployment("web", "web", volumes=[
+        {"name": "config", "configMap": {"name": "nginx-conf"}},
+        {"name": "certs", "secret": {"secretName": "tls", "items": [{"key": "tls.key", "path": "k"}]}},
+        {"name": "optional", "configMap": {"name": "maybe", "optional": True}},
+    ])
+    # WHEN checked THEN both are reported, the optional one is not
+    problems = check_manifests([secret, deployment])
+    assert [(p.field, p.value) for p in problems] == [
+        ("spec.template.spec.volumes[0].configMap.name", "nginx-conf"),
+        ("spec.template.spec.volumes[1].secret.items[0].key", "tls.key"),
+    ]
+    assert "must be a key of Secret 'tls' (it holds: tls.crt)" in problems[1].rule
+
+
+def test_http_route_backend_refs_must_name_a_service_and_port():
+    # GIVEN a Gateway API HTTPRoute routing to a missing Service and to a wrong port
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "web", "namespace": "web"},
+             "spec": {"hostnames": ["Web.Example"], "rules": [
+                 {"backendRefs": [{"name": "web", "port": 8080}, {"name": "api", "port": 80},
+                                  {"name": "other", "namespace": "elsewhere", "port": 80}]}]}}
+    problems = check_manifests([_deployment("web", "web"), _service("web", "web"), route])
+    # THEN each is named; the explicitly cross-namespace reference is left to its ReferenceGrant
+    assert [(p.where, p.field, p.value) for p in problems] == [
+        ("HTTPRoute/web", "spec.hostnames[0]", "Web.Example"),
+        ("HTTPRoute/web", "spec.rules[0].backendRefs[0].port", 8080),
+        ("HTTPRoute/web", "spec.rules[0].backendRefs[1].name", "api"),
+    ]
+
+
+def test_an_app_that_creates_no_namespace_deploys_into_one():
+    # GIVEN objects for an existing namespace, the app creating none
+    objects = [_deployment("web", "web"), _service("web", "web")]
+    # THEN one namespace is fine, a second one is not
+    assert check_manifests(objects) == []
+    stray = _service("web", "other")
+    problems = check_manifests(objects + [stray])
+    assert ("Service/web", "metadata.namespace", "other") in [(p.where, p.field, p.value) for p in problems]
+    assert check_manifests(objects + [_deployment("web", "other"), stray],
+                           Declarations(allowed_namespaces=("other",))) == []
+
+
+def test_jobs_need_no_probes_but_their_references_are_checked():
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": "web"},
+           "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "migrate", "image": "taskora/backend:latest",
+                "env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}}]}]}}}}
+    problems = check_manifests([_deployment("web", "web"), job])
+    assert [(p.where, p.field) for p in problems] == [
+        ("Job/migrate", "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name")]
