@@ -46,6 +46,12 @@ NAMESPACED_KINDS = frozenset({
     "ReplicationController", "ResourceQuota", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount",
     "StatefulSet", "HTTPRoute", "GRPCRoute", "Gateway", "ReferenceGrant",
 })
+#: Kinds without a namespace: a ``metadata.namespace`` on them means nothing.
+CLUSTER_SCOPED_KINDS = frozenset({
+    "APIService", "CSIDriver", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "GatewayClass",
+    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PriorityClass",
+    "RuntimeClass", "StorageClass", "ValidatingWebhookConfiguration",
+})
 #: Long-running workloads: the model's rules (requests, probes, replicas) apply to them.
 LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 #: Kinds whose name becomes a DNS label (Service and Namespace names, StatefulSet pod hostnames).
@@ -209,8 +215,9 @@ class _Index:
             if pod is not None:
                 self.pods.append(pod)
         self.external_secrets = {(s.namespace, s.name): s for s in declarations.external_secrets}
+        self.app_namespaces = self._app_namespaces()
 
-    def app_namespaces(self) -> list[str]:
+    def _app_namespaces(self) -> list[str]:
         """The namespaces the app's objects may live in.
 
         Those the app creates, plus those declared cross-namespace. An app that creates none
@@ -278,7 +285,9 @@ def _check_metadata(obj: _Obj, index: _Index) -> list[Problem]:
         found = rules.check_dns_subdomain(where, "metadata.name", name)
     found += rules.check_labels(where, "metadata.labels", metadata.get("labels"))
     namespace = metadata.get("namespace")
-    allowed = index.app_namespaces()
+    allowed = index.app_namespaces
+    if obj.kind in CLUSTER_SCOPED_KINDS:
+        return found
     if namespace is None:
         if obj.kind in NAMESPACED_KINDS:
             found.append(Problem(

@@ -680,6 +680,10 @@ def test_an_app_that_creates_no_namespace_deploys_into_one():
     assert ("Service/web", "metadata.namespace", "other") in [(p.where, p.field, p.value) for p in problems]
     assert check_manifests(objects + [_deployment("web", "other"), stray],
                            Declarations(allowed_namespaces=("other",))) == []
+    # AND a cluster-scoped object's namespace means nothing, so it is not held to it
+    cluster_role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                    "metadata": {"name": "reader", "namespace": "other"}, "rules": []}
+    assert check_manifests(objects + [cluster_role]) == []
 
 
 def test_jobs_need_no_probes_but_their_references_are_checked():
