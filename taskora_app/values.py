@@ -9,6 +9,7 @@ the key path as written in the file and the file it came from; all are reported 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 from dataclasses import replace
@@ -264,6 +265,20 @@ def _props(values: TaskoraValues, origin: Mapping[str, str], secrets: TaskoraSec
                         database=database, ingress=ingress, settings=settings, secrets=secrets)
 
 
+def _without(data: dict, locs: list[tuple[str, ...]]) -> TaskoraValues | None:
+    pruned = copy.deepcopy(data)
+    for loc in locs:
+        parent = pruned
+        for key in loc[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+    try:
+        return TaskoraValues.model_validate(pruned)
+    except ValidationError:
+        return None
+
+
 def _get(data: Mapping, *keys: str) -> Any:
     for key in keys:
         data = data.get(key) if isinstance(data, Mapping) else None
@@ -300,7 +315,8 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         values = TaskoraValues.model_validate(merged)
     except ValidationError as error:
         problems += _problems_from_validation(error, origin)
-        values = None
+        # Parse again without the refused keys, so the rules behind them report too.
+        values = _without(merged, [tuple(str(p) for p in item["loc"]) for item in error.errors()])
     existing = merged if isinstance(merged, dict) else {}
     try:
         secrets = load_secret_values(

@@ -160,3 +160,11 @@ def test_local_yaml_restates_the_construct_defaults():
     defaults = TaskoraProps(secrets=TaskoraSecretValues.development_placeholders())
     for part in ("frontend", "backend", "database", "ingress", "settings", "app_name"):
         assert getattr(props, part) == getattr(defaults, part), part
+
+
+def test_a_refused_key_does_not_hide_the_problems_behind_other_keys(tmp_path):
+    extra = write(tmp_path, "backend:\n  replcas: 5\ndatabase:\n  storage: 512Mi\n")
+    messages = problems_of(TASKORA_VALUES=extra)
+    assert messages == [
+        f"{extra}: backend.replcas=5: is not a known key. Fix: did you mean 'backend.replicas'?",
+        f"{extra}: database.storage='512Mi': must be >= 1Gi. Fix: request at least 1Gi"]
