@@ -12,6 +12,10 @@ PY     := $(VENV)/bin/python
 CDK8S  := node_modules/.bin/cdk8s
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Pinned wheels for the offline wheel-install test (tests/test_example.py); filled by set-up.
+WHEELHOUSE := $(VENV)/wheelhouse
+HELM_DIR   ?= helm/taskora
+DOCS_DIR   ?= build/api
 
 # jsii's Node 20 end-of-life banner and cdk8s-cli's upgrade check are noise in every run.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -21,12 +25,18 @@ export CDK8S_CHECK_UPGRADE := false
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test deps clean import
+.PHONY: helm docs
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt
+$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@# The app uses the library as an installed distribution, like any other user (editable, so
+	@# an edit applies at once; offline: the pinned setuptools above builds it).
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation -e .
+	@rm -rf $(WHEELHOUSE)
+	@$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -r requirements-dev.txt -d $(WHEELHOUSE) 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -50,5 +60,17 @@ import: $(NODE_STAMP)
 	@$(CDK8S) import --no-save --language python --output imports > $(VENV)/import.log 2>&1 || { cat $(VENV)/import.log >&2; exit 1; }
 	@echo "Regenerated imports/ from cdk8s.yaml: $$(find imports -name '*.py' -path '*__init__.py' -not -path '*_jsii*' | wc -l) module(s)"
 
+# A Helm chart named `taskora` from the synth, versioned like pyproject.toml (scripts/helm_chart.py).
+helm: deps
+	@$(PY) scripts/helm_chart.py --output $(HELM_DIR)
+
+# The API reference, generated from the library's docstrings by pdoc: $(DOCS_DIR)/index.html.
+docs: $(PY_STAMP)
+	@rm -rf $(DOCS_DIR)
+	@PDOC_ALLOW_EXEC=1 $(PY) -m pdoc --docformat google --output-directory $(DOCS_DIR) taskora_constructs
+	@test -f $(DOCS_DIR)/taskora_constructs.html || { echo "docs: pdoc could not load taskora_constructs (see above)" >&2; exit 1; }
+	@echo "Wrote the API reference of taskora-constructs $$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml) to $(DOCS_DIR)/index.html"
+
 clean:
 	rm -rf dist .dist-* $(VENV) node_modules
+	rm -rf helm build taskora_constructs.egg-info

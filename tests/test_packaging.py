@@ -1,0 +1,155 @@
+"""taskora-constructs is a versioned, installable distribution of the library and nothing else.
+
+GIVEN pyproject.toml WHEN the wheel is built offline (pinned setuptools, no build isolation)
+THEN it holds the typed library only, declares exactly the distributions the library imports,
+and the app in this repository uses it like any other user: installed, through the public API.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from email.parser import HeaderParser
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from conftest import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+DISTRIBUTION = PROJECT["name"]
+VERSION = PROJECT["version"]
+LIBRARY = ROOT / "taskora_constructs"
+#: Where the app's own code lives; it must use the library as any other user would.
+APP_FILES = [ROOT / "main.py", *sorted((ROOT / "taskora_app").rglob("*.py"))]
+
+
+def build_wheel(destination: Path) -> Path:
+    """Build the wheel offline from a copy of the packaging inputs; the wheel's path.
+
+    A copy, because an in-tree build writes build/ and *.egg-info into the working tree.
+    """
+    source = destination / "source"
+    source.mkdir(parents=True)
+    shutil.copy(ROOT / "pyproject.toml", source)
+    readme = Path(PROJECT["readme"])
+    (source / readme).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / readme, source / readme)
+    shutil.copytree(LIBRARY, source / LIBRARY.name, ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = destination / "wheels"
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+                             "--no-build-isolation", "--no-deps", "--no-index", "-w", str(wheels), str(source)],
+                            cwd=destination, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"wheel build failed (run `make deps` for the pinned setuptools):\n{result.stderr}"
+    [wheel] = wheels.glob("*.whl")
+    return wheel
+
+
+def library_imports() -> set[str]:
+    """Top-level names of the non-standard-library modules the library imports."""
+    found = set()
+    for path in LIBRARY.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {name for name in found if name not in sys.stdlib_module_names and name != "__future__"}
+
+
+def declared_dependencies() -> dict[str, Requirement]:
+    return {canonicalize_name(r.name): r for r in map(Requirement, PROJECT["dependencies"])}
+
+
+def test_pyproject_makes_the_library_a_versioned_distribution():
+    # GIVEN pyproject.toml THEN it names one package, a release version and the py.typed marker
+    assert DISTRIBUTION == "taskora-constructs"
+    assert str(Version(VERSION)) == VERSION and re.fullmatch(r"\d+\.\d+\.\d+", VERSION)
+    assert PYPROJECT["tool"]["setuptools"]["packages"] == ["taskora_constructs"]
+    assert PYPROJECT["tool"]["setuptools"]["package-data"] == {"taskora_constructs": ["py.typed"]}
+    assert (LIBRARY / "py.typed").is_file()
+    assert PROJECT["requires-python"] == ">=3.11"
+
+
+def test_the_declared_dependencies_are_exactly_what_the_library_imports():
+    # GIVEN the library's import statements WHEN mapped to the distributions that provide them
+    providers = importlib.metadata.packages_distributions()
+    unknown = sorted(name for name in library_imports() if name not in providers)
+    assert not unknown, f"imports no installed distribution provides: {unknown}"
+    imported = {canonicalize_name(dist) for name in library_imports() for dist in providers[name]}
+    # THEN pyproject.toml declares each of them, and nothing else (e.g. not cdk8s-plus-28, PyYAML)
+    declared = set(declared_dependencies())
+    assert imported - declared == set(), "add these to [project] dependencies in pyproject.toml"
+    assert declared - imported == set(), "the library does not import these: drop them from pyproject.toml"
+
+
+def test_the_pinned_versions_satisfy_the_declared_ranges():
+    # GIVEN requirements.txt (what this repository is tested with) THEN each pin is in range
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            requirement = Requirement(line)
+            pins[canonicalize_name(requirement.name)] = next(iter(requirement.specifier)).version
+    for name, requirement in declared_dependencies().items():
+        assert name in pins, f"{name} is a dependency of the library but not pinned in requirements.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement}"
+
+
+def test_the_app_uses_the_installed_distribution():
+    # GIVEN the project's virtual environment (`make deps`) THEN the distribution is installed,
+    # at pyproject's version, and resolves to this working tree (editable)
+    try:
+        installed = importlib.metadata.distribution(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail(f"{DISTRIBUTION} is not installed in {sys.prefix}: run `make deps`")
+    assert installed.version == VERSION, "pyproject.toml changed since set-up: run `make deps`"
+    import taskora_constructs
+    assert Path(taskora_constructs.__file__).resolve().parent == LIBRARY
+
+
+def test_the_app_imports_only_the_public_api():
+    # GIVEN the app's own code (main.py, taskora_app/) WHEN it imports from the library
+    # THEN it imports only names listed in taskora_constructs.__all__, as any other user would
+    import taskora_constructs
+    private = []
+    for path in APP_FILES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.split(".")[0] == "taskora_constructs":
+                private += [f"{path.relative_to(ROOT)}: from {node.module} import {alias.name}"
+                            for alias in node.names if alias.name not in taskora_constructs.__all__]
+    assert private == [], "export these from taskora_constructs (and pin them in tests/test_public_api.py)"
+
+
+@pytest.mark.e2e
+def test_the_wheel_holds_the_typed_library_and_nothing_else(tmp_path):
+    # GIVEN the packaging inputs WHEN the wheel is built offline
+    wheel = build_wheel(tmp_path)
+    # THEN it is named after the distribution and version
+    assert wheel.name == f"taskora_constructs-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = HeaderParser().parsestr(archive.read(f"taskora_constructs-{VERSION}.dist-info/METADATA").decode())
+    # AND it holds every module of the library plus py.typed, and no app, test, example or import
+    library_files = sorted(p.relative_to(ROOT).as_posix() for p in LIBRARY.rglob("*")
+                           if p.is_file() and "__pycache__" not in p.parts)
+    packaged = sorted(n for n in names if not n.startswith(f"taskora_constructs-{VERSION}.dist-info/"))
+    assert packaged == library_files
+    assert "taskora_constructs/py.typed" in packaged
+    # AND its metadata declares the version, Python and exactly the declared dependencies
+    assert metadata["Name"] == DISTRIBUTION and metadata["Version"] == VERSION
+    assert metadata["Requires-Python"] == ">=3.11"
+    assert sorted(metadata.get_all("Requires-Dist")) == sorted(str(Requirement(d)) for d in PROJECT["dependencies"])
