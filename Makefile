@@ -25,6 +25,7 @@ export CDK8S_CHECK_UPGRADE := false
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test deps clean import
+.PHONY: bench
 .PHONY: helm docs
 
 deps: $(PY_STAMP) $(NODE_STAMP)
@@ -53,6 +54,18 @@ synth: deps
 
 test: deps
 	@$(PY) -m pytest $(ARGS)
+
+# The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
+# instances, `make test`; prints the tables and writes docs/performance.md (a few minutes).
+# bench/requirements.txt goes into .venv; bench/js gets its own pinned node_modules (npm ci).
+bench: deps
+	@test $(VENV)/.bench-installed -nt bench/requirements.txt || { \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2); \
+	  touch $(VENV)/.bench-installed; }
+	@test bench/js/node_modules/.installed -nt bench/js/package-lock.json -a bench/js/node_modules/.installed -nt bench/js/package.json || { \
+	  (cd bench/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); \
+	  touch bench/js/node_modules/.installed; }
+	@$(PY) bench/bench.py
 
 # Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
 import: $(NODE_STAMP)
