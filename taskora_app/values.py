@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Mapping
@@ -20,9 +21,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from taskora_constructs import (AppSettings, BackendProps, ComputeResources, FrontendProps, IngressProps,
-                                PostgresProps, Problem, Resources, TaskoraConfigError, TaskoraProps,
-                                TaskoraSecretValues)
+from taskora_constructs import (AppSettings, Autoscaling, BackendProps, ComputeResources, DisruptionBudget,
+                                FrontendProps, IngressProps, NetworkPolicyProps, PostgresBackup, PostgresProps,
+                                Problem, Resources, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 from taskora_constructs.names import DEFAULT_APP_NAME
 
 from .secrets import SECRETS_FILE, load_secret_values
@@ -32,7 +33,9 @@ CONFIG_DIR = ROOT / "config"
 DEFAULT_ENV = "local"
 
 _FRONTEND, _BACKEND, _DATABASE = FrontendProps(), BackendProps(), PostgresProps()
-_SETTINGS, _INGRESS = AppSettings(), IngressProps()
+_SETTINGS, _INGRESS, _NETWORK = AppSettings(), IngressProps(), NetworkPolicyProps()
+_BUDGET, _BACKUP = DisruptionBudget(), PostgresBackup()
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 class _Values(BaseModel):
@@ -57,23 +60,77 @@ def _resources_description(resources: Resources) -> str:
 
 PullPolicy = Literal["Always", "IfNotPresent", "Never"]
 
+_DIGEST_DESCRIPTION = ("image digest (sha256:<64 hex>), appended to image as image@digest; required where "
+                       "requireImageDigests is true")
+_EXCEPTIONS_DESCRIPTION = ("policy-scan findings allowed to stay unmet: checkov check id -> one-line reason "
+                           "(no '='); written as a skip annotation only while the check is really unmet. "
+                           "null removes an exception of a lower layer")
 
-class FrontendValues(_Values):
+
+class DisruptionBudgetValues(_Values):
+    enabled: bool = Field(True, description="emit a PodDisruptionBudget")
+    max_unavailable: int | None = Field(_BUDGET.max_unavailable, ge=1,
+                                        description="pods a node drain may take down at once")
+    min_available: int | None = Field(_BUDGET.min_available, ge=1,
+                                      description="instead of maxUnavailable (set it to null): pods kept up")
+
+
+class AutoscalingValues(_Values):
+    enabled: bool = Field(False, description="a HorizontalPodAutoscaler on CPU; replicas is then its floor")
+    min_replicas: int | None = Field(None, ge=1, description="default: replicas; at least replicas")
+    max_replicas: int | None = Field(None, ge=1, description="required when enabled")
+    target_cpu_utilization_percentage: int = Field(70, ge=1, alias="targetCPUUtilizationPercentage",
+                                                   description="average CPU use, in percent of the requests")
+
+
+class _WebValues(_Values):
+    image_digest: str | None = Field(None, description=_DIGEST_DESCRIPTION)
+    run_as_user: int = Field(_FRONTEND.run_as_user, ge=1, description="pod runAsUser (the image's user)")
+    run_as_group: int = Field(_FRONTEND.run_as_group, ge=1, description="pod runAsGroup")
+    fs_group: int = Field(_FRONTEND.fs_group, ge=1, description="pod fsGroup: group of the writable emptyDirs")
+    disruption_budget: DisruptionBudgetValues = Field(DisruptionBudgetValues(), description="PodDisruptionBudget")
+    autoscaling: AutoscalingValues = Field(AutoscalingValues(), description="HorizontalPodAutoscaler")
+    spread_across_nodes: bool = Field(True, description="soft topology spread over nodes")
+
+
+class FrontendValues(_WebValues):
     replicas: int = Field(_FRONTEND.replicas, ge=1)
     image: str = _FRONTEND.image
     image_pull_policy: PullPolicy = _FRONTEND.image_pull_policy  # type: ignore[assignment]
     resources: ResourcesValues = Field(ResourcesValues(), description=_resources_description(_FRONTEND.resources))
+    writable_paths: list[str] = Field(list(_FRONTEND.writable_paths),
+                                      description="the only paths the process writes (emptyDirs)")
+    policy_exceptions: dict[str, str | None] = Field(dict(_FRONTEND.policy_exceptions),
+                                                     description=_EXCEPTIONS_DESCRIPTION)
 
 
-class BackendValues(_Values):
+class BackendValues(_WebValues):
     replicas: int = Field(_BACKEND.replicas, ge=1)
     image: str = _BACKEND.image
     image_pull_policy: PullPolicy = _BACKEND.image_pull_policy  # type: ignore[assignment]
     resources: ResourcesValues = Field(ResourcesValues(), description=_resources_description(_BACKEND.resources))
+    writable_paths: list[str] = Field(list(_BACKEND.writable_paths),
+                                      description="the only paths the process writes (emptyDirs)")
+    policy_exceptions: dict[str, str | None] = Field(dict(_BACKEND.policy_exceptions),
+                                                     description=_EXCEPTIONS_DESCRIPTION)
+
+
+class BackupValues(_Values):
+    enabled: bool = Field(False, description="a CronJob running pg_dump into a claim of its own")
+    schedule: str = Field(_BACKUP.schedule, description="cron schedule, in timeZone")
+    time_zone: str = Field(_BACKUP.time_zone, description="IANA time zone of schedule")
+    retention: int = Field(_BACKUP.retention, ge=1, description="newest dumps kept")
+    storage: str = Field(_BACKUP.storage, description="size of the backup claim, at least 1Gi")
+    storage_class_name: str | None = Field(_BACKUP.storage_class_name,
+                                           description="null: the database's storageClassName")
+    run_as_user: int = Field(_BACKUP.run_as_user, ge=1, description="the job's uid (its group is the database's)")
+    policy_exceptions: dict[str, str | None] = Field(dict(_BACKUP.policy_exceptions),
+                                                     description=_EXCEPTIONS_DESCRIPTION)
 
 
 class DatabaseValues(_Values):
     image: str = _DATABASE.image
+    image_digest: str | None = Field(None, description=_DIGEST_DESCRIPTION)
     image_pull_policy: PullPolicy = _DATABASE.image_pull_policy  # type: ignore[assignment]
     resources: ResourcesValues = Field(ResourcesValues(), description=_resources_description(_DATABASE.resources))
     storage: str = Field(_DATABASE.storage, description="volume size, at least 1Gi")
@@ -83,6 +140,17 @@ class DatabaseValues(_Values):
     username: str = _DATABASE.username
     existing_secret: str | None = Field(None, description="Secret managed outside the app with keys "
                                                           "username and password")
+    run_as_user: int = Field(_DATABASE.run_as_user, ge=1,
+                             description="70: the alpine image's postgres user; the image runs as any uid")
+    run_as_group: int = Field(_DATABASE.run_as_group, ge=1, description="70: the alpine image's postgres group")
+    fs_group: int = Field(_DATABASE.fs_group, ge=1, description="group of the volumes, so initdb can write")
+    termination_grace_period_seconds: int = Field(_DATABASE.termination_grace_period_seconds, ge=30,
+                                                  description="time for a clean (fast) shutdown")
+    credentials_from_files: bool = Field(_DATABASE.credentials_from_files,
+                                         description="POSTGRES_USER_FILE/POSTGRES_PASSWORD_FILE, not env")
+    backup: BackupValues = Field(BackupValues(), description="scheduled logical backup (pg_dump)")
+    policy_exceptions: dict[str, str | None] = Field(dict(_DATABASE.policy_exceptions),
+                                                     description=_EXCEPTIONS_DESCRIPTION)
 
 
 class IngressValues(_Values):
@@ -97,6 +165,19 @@ class ConfigValues(_Values):
     ENABLE_METRICS: bool = _SETTINGS.enable_metrics
     MAX_CONVERSATION_HISTORY: int = Field(_SETTINGS.max_conversation_history, ge=1)
     CHAT_RATE_LIMIT: int = Field(_SETTINGS.chat_rate_limit, ge=1)
+
+
+class NetworkPolicyValues(_Values):
+    enabled: bool = Field(_NETWORK.enabled, description="default deny, then only the documented paths")
+    ingress_controller_namespace: str = Field(_NETWORK.ingress_controller_namespace,
+                                              description="may reach the frontend and the backend")
+    dns_namespace: str = Field(_NETWORK.dns_namespace, description="namespace of the cluster DNS pods")
+    dns_pod_labels: dict[str, str] = Field(dict(_NETWORK.dns_pod_labels), description="the cluster DNS pods")
+    dns_cidrs: list[str] = Field(list(_NETWORK.dns_cidrs), description="further DNS servers (NodeLocal DNSCache)")
+    https_egress_cidrs: list[str] = Field(list(_NETWORK.https_egress_cidrs),
+                                          description="where the backend may use HTTPS (its LLM APIs)")
+    https_egress_except: list[str] = Field(list(_NETWORK.https_egress_except),
+                                           description="excluded from httpsEgressCidrs")
 
 
 class SecretsValues(_Values):
@@ -115,6 +196,8 @@ class TaskoraValues(_Values):
     ingress: IngressValues = IngressValues()
     config: ConfigValues = ConfigValues()
     secrets: SecretsValues = SecretsValues()
+    network_policy: NetworkPolicyValues = Field(NetworkPolicyValues(), description="NetworkPolicies")
+    require_image_digests: bool = Field(False, description="refuse an image without a digest (production)")
 
 
 def values_json_schema() -> dict:
@@ -229,18 +312,38 @@ def _props(values: TaskoraValues, origin: Mapping[str, str], secrets: TaskoraSec
             return None
 
     v = values
+    digests: dict[str, str | None] = {}
+    for component in ("frontend", "backend", "database"):
+        part = getattr(v, component)
+        found = _digest_problems(component, part.image, part.image_digest, v.require_image_digests, origin)
+        problems += found
+        digests[component] = None if found else part.image_digest
     frontend = build("frontend", lambda: FrontendProps(
-        replicas=v.frontend.replicas, image=v.frontend.image, image_pull_policy=v.frontend.image_pull_policy,
+        **_web_props(v.frontend, digests["frontend"], origin, "frontend", problems),
         resources=_resources(v.frontend.resources, _FRONTEND.resources)))
     backend = build("backend", lambda: BackendProps(
-        replicas=v.backend.replicas, image=v.backend.image, image_pull_policy=v.backend.image_pull_policy,
+        **_web_props(v.backend, digests["backend"], origin, "backend", problems),
         resources=_resources(v.backend.resources, _BACKEND.resources)))
+    backup = v.database.backup
     database = build("database", lambda: PostgresProps(
-        image=v.database.image, image_pull_policy=v.database.image_pull_policy,
+        image=_image(v.database.image, digests["database"]), image_pull_policy=v.database.image_pull_policy,
         resources=_resources(v.database.resources, _DATABASE.resources), storage=v.database.storage,
         storage_class_name=v.database.storage_class_name, database_name=v.database.name,
-        username=v.database.username))
+        username=v.database.username, run_as_user=v.database.run_as_user, run_as_group=v.database.run_as_group,
+        fs_group=v.database.fs_group, termination_grace_period_seconds=v.database.termination_grace_period_seconds,
+        credentials_from_files=v.database.credentials_from_files,
+        policy_exceptions=_exceptions(v.database.policy_exceptions),
+        backup=build("database.backup", lambda: PostgresBackup(
+            schedule=backup.schedule, time_zone=backup.time_zone, retention=backup.retention,
+            storage=backup.storage, storage_class_name=backup.storage_class_name, run_as_user=backup.run_as_user,
+            policy_exceptions=_exceptions(backup.policy_exceptions))) if backup.enabled else None))
     ingress = build("ingress", lambda: IngressProps(host=v.ingress.host, class_name=v.ingress.class_name))
+    network = v.network_policy
+    network_policy = build("networkPolicy", lambda: NetworkPolicyProps(
+        enabled=network.enabled, ingress_controller_namespace=network.ingress_controller_namespace,
+        dns_namespace=network.dns_namespace, dns_pod_labels=dict(network.dns_pod_labels),
+        dns_cidrs=tuple(network.dns_cidrs), https_egress_cidrs=tuple(network.https_egress_cidrs),
+        https_egress_except=tuple(network.https_egress_except)))
     settings = build("config", lambda: AppSettings(
         app_env=v.config.APP_ENV, log_level=v.config.LOG_LEVEL, enable_metrics=v.config.ENABLE_METRICS,
         max_conversation_history=v.config.MAX_CONVERSATION_HISTORY, chat_rate_limit=v.config.CHAT_RATE_LIMIT))
@@ -262,7 +365,65 @@ def _props(values: TaskoraValues, origin: Mapping[str, str], secrets: TaskoraSec
     if names_problems:
         raise TaskoraConfigError(names_problems)
     return TaskoraProps(app_name=v.app_name, namespace=v.namespace, frontend=frontend, backend=backend,
-                        database=database, ingress=ingress, settings=settings, secrets=secrets)
+                        database=database, ingress=ingress, settings=settings, secrets=secrets,
+                        network_policy=network_policy)
+
+
+def _image(image: str, digest: str | None) -> str:
+    return f"{image}@{digest}" if digest else image
+
+
+def _exceptions(values: Mapping[str, str | None]) -> dict[str, str]:
+    """A layer removes an exception of a lower one with ``null``."""
+    return {check: reason for check, reason in values.items() if reason is not None}
+
+
+def _digest_problems(component: str, image: str, digest: str | None, required: bool,
+                     origin: Mapping[str, str]) -> list[Problem]:
+    path = f"{component}.imageDigest"
+    if digest is not None:
+        if not _DIGEST.match(digest):
+            return [Problem(where=_source_of(origin, path), field=path, value=digest,
+                            rule="must be a sha256 digest: 'sha256:' and 64 lower-case hex digits",
+                            fix="copy the digest your registry reported for the pushed image")]
+        if "@" in image:
+            return [Problem(where=_source_of(origin, path), field=path, value=digest,
+                            rule=f"must not be given when {component}.image already has one ({image})",
+                            fix=f"drop {component}.imageDigest or the digest in {component}.image")]
+        return []
+    if required and "@" not in image:
+        return [Problem(where=_source_of(origin, "requireImageDigests"), field=path, value=None,
+                        rule="is required here (requireImageDigests): a tag can be moved to other content, "
+                             "a digest cannot",
+                        fix=f"set {component}.imageDigest to the digest of {image} (sha256:...), e.g. in a "
+                            "TASKORA_VALUES layer your release pipeline writes")]
+    return []
+
+
+def _web_props(values: "_WebValues", digest: str | None, origin: Mapping[str, str], component: str,
+               problems: list[Problem]) -> dict[str, Any]:
+    """The FrontendProps/BackendProps fields both share, from their values."""
+    budget = values.disruption_budget
+    scaling = values.autoscaling
+    autoscaling = None
+    if scaling.enabled:
+        if scaling.max_replicas is None:
+            path = f"{component}.autoscaling.maxReplicas"
+            problems.append(Problem(where=_source_of(origin, f"{component}.autoscaling"), field=path, value=None,
+                                    rule="is required when autoscaling is enabled",
+                                    fix=f"set {path}, e.g. twice {component}.replicas"))
+        else:
+            autoscaling = Autoscaling(min_replicas=scaling.min_replicas or values.replicas,
+                                      max_replicas=scaling.max_replicas,
+                                      target_cpu_utilization_percent=scaling.target_cpu_utilization_percentage)
+    return dict(
+        replicas=values.replicas, image=_image(values.image, digest),
+        image_pull_policy=values.image_pull_policy, run_as_user=values.run_as_user,
+        run_as_group=values.run_as_group, fs_group=values.fs_group,
+        disruption_budget=DisruptionBudget(max_unavailable=budget.max_unavailable,
+                                           min_available=budget.min_available) if budget.enabled else None,
+        autoscaling=autoscaling, spread_across_nodes=values.spread_across_nodes,
+        writable_paths=tuple(values.writable_paths), policy_exceptions=_exceptions(values.policy_exceptions))
 
 
 def _without(data: dict, locs: list[tuple[str, ...]]) -> TaskoraValues | None:

@@ -11,9 +11,10 @@ from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace
+from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from .postgres import PostgresDatabase
-from .props import (BackendProps, ComputeResources, FrontendProps, PostgresProps, Probes, ProbeTiming,
-                    Resources)
+from .props import (Autoscaling, BackendProps, ComputeResources, DisruptionBudget, FrontendProps, PostgresBackup,
+                    PostgresProps, Probes, ProbeTiming, Resources)
 from .secrets import AppSecrets
 from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
 from .validation import (Declarations, ExternalSecret, TaskoraValidation, check_manifests,
@@ -21,18 +22,25 @@ from .validation import (Declarations, ExternalSecret, TaskoraValidation, check_
 from .web import WebWorkload
 
 __all__ = [
+    "Allow",
     "AppConfig",
     "AppSecrets",
     "AppSettings",
+    "Autoscaling",
     "Backend",
     "BackendProps",
     "ComputeResources",
     "DEFAULT_APP_NAME",
     "Declarations",
+    "DisruptionBudget",
     "ExternalSecret",
     "Frontend",
     "FrontendProps",
     "IngressProps",
+    "NamespaceNetworkPolicy",
+    "NetworkPeer",
+    "NetworkPolicyProps",
+    "PostgresBackup",
     "PostgresDatabase",
     "PostgresProps",
     "Problem",
@@ -48,6 +56,7 @@ __all__ = [
     "TaskoraSecretValues",
     "TaskoraValidation",
     "WebWorkload",
+    "WorkloadNetworkPolicy",
     "check_manifests",
     "config_error_from_synth",
     "declare_external_secret",

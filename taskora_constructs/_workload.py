@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Mapping, Sequence
 
-from ._manifest import Json
+from ._manifest import Json, object_metadata
 from .props import ProbeTiming, Resources
 
 
@@ -38,8 +39,11 @@ def container(
     liveness_probe: Json,
     readiness_probe: Json,
     volume_mounts: Sequence[Json] = (),
+    startup_probe: Json | None = None,
+    lifecycle: Json | None = None,
+    security_context: Json | None = None,
 ) -> Json:
-    """A container in the model's field order."""
+    """A container in the model's field order; what the model does not have comes after."""
     spec: Json = {
         "name": name,
         "image": image,
@@ -52,7 +56,62 @@ def container(
         spec["volumeMounts"] = list(volume_mounts)
     spec["livenessProbe"] = liveness_probe
     spec["readinessProbe"] = readiness_probe
+    if startup_probe is not None:
+        spec["startupProbe"] = startup_probe
+    if lifecycle is not None:
+        spec["lifecycle"] = lifecycle
+    if security_context is not None:
+        spec["securityContext"] = security_context
     return spec
+
+
+def container_security_context(*, read_only_root_filesystem: bool) -> Json:
+    """Least privilege for one container: no privilege escalation (setuid binaries), no Linux
+    capabilities at all (NET_RAW included), never root, and a read-only root filesystem."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": read_only_root_filesystem,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+
+
+def pod_security_context(*, run_as_user: int, run_as_group: int, fs_group: int, seccomp_profile: str) -> Json:
+    """The pod's securityContext: the model's three fields (frontend and backend document
+    ``runAsNonRoot``, ``runAsUser``, ``fsGroup``), then the primary group, an fsGroup change
+    only when the volume root does not match yet, and the runtime's seccomp filter."""
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": run_as_user,
+        "fsGroup": fs_group,
+        "runAsGroup": run_as_group,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "seccompProfile": {"type": seccomp_profile},
+    }
+
+
+def volume_name_for(path: str) -> str:
+    """A DNS-label volume name for a mount path: ``/app/.next/cache`` -> ``app-next-cache``."""
+    name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+    return name[:63].rstrip("-") or "root"
+
+
+def writable_dirs(paths: Sequence[str], size_limit: str) -> tuple[list[Json], list[Json]]:
+    """``(volumes, volumeMounts)``: one emptyDir per path a process writes under a read-only
+    root filesystem."""
+    volumes = [{"name": volume_name_for(path), "emptyDir": {"sizeLimit": size_limit}} for path in paths]
+    mounts = [{"name": volume_name_for(path), "mountPath": path} for path in paths]
+    return volumes, mounts
+
+
+def service_account(*, name: str, namespace: str, labels: Mapping[str, str], automount: bool) -> Json:
+    """A ServiceAccount of its own for one workload; its API token is not mounted."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": object_metadata(name=name, namespace=namespace, labels=labels),
+        "automountServiceAccountToken": automount,
+    }
 
 
 def pod_template(*, labels: Mapping[str, str], spec: Mapping[str, Any],

@@ -1,4 +1,5 @@
-"""PostgreSQL: credentials Secret, headless Service and StatefulSet (model sections 3, 4.3, 6.2)."""
+"""PostgreSQL: credentials Secret, headless Service and StatefulSet (model sections 3, 4.3, 6.2),
+hardened, with an optional scheduled logical backup."""
 
 from __future__ import annotations
 
@@ -6,25 +7,54 @@ from urllib.parse import quote
 
 from constructs import Construct
 
-from . import rules
-from ._manifest import emit, object_metadata
-from ._workload import checksum, container, env_from, env_value, exec_probe, pod_template, service_spec
+from . import policy, rules
+from ._manifest import Json, emit, object_metadata
+from ._workload import (checksum, container, container_security_context, env_from, env_value, exec_probe,
+                        pod_security_context, pod_template, service_account, service_spec, writable_dirs)
 from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES, credentials_name
-from .props import PostgresProps
+from .props import PostgresBackup, PostgresProps
 from .validation import TaskoraValidation
 
 #: Name of the StatefulSet's volumeClaimTemplate; claims are ``<template>-<statefulset>-<ordinal>``.
 DATA_VOLUME = "data"
+#: The claim template of the backups (only with ``props.backup``).
+BACKUP_VOLUME = "backup"
+#: Where the credentials Secret is mounted (``props.credentials_from_files``), in the
+#: database and the backup containers.
+CREDENTIALS_VOLUME = "credentials"
+CREDENTIALS_PATH = "/etc/postgres-credentials"
+#: Secret files readable by owner and group (the pods' fsGroup), nobody else.
+CREDENTIALS_MODE = 0o440
+
+#: The backup job: dump to a temporary name, rename when complete, keep the newest $KEEP.
+BACKUP_SCRIPT = """set -eu
+umask 027
+export PGPASSWORD="$(cat "$CREDENTIALS/password")"
+user="$(cat "$CREDENTIALS/username")"
+rm -f "$BACKUP_DIR"/*.partial
+file="$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"
+pg_dump --username="$user" --format=custom --file="$file.partial"
+mv "$file.partial" "$file"
+ls -1t "$BACKUP_DIR/$PGDATABASE"-*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --
+echo "backup: wrote $file ($(du -h "$file" | cut -f1)); keeping the newest $KEEP"
+"""
 
 
 class PostgresDatabase(Construct):
     """A single-instance PostgreSQL StatefulSet with its headless Service and credentials Secret.
 
-    The Service, the StatefulSet and its pods share ``name``; the credentials Secret is
-    ``<name>-credentials`` with the keys :attr:`USERNAME_KEY` and :attr:`PASSWORD_KEY`.
-    Storage comes only from the StatefulSet's volumeClaimTemplate (no standalone PVC:
-    deviation D4).
+    The Service, the StatefulSet, its pods and their ServiceAccount share ``name``; the
+    credentials Secret is ``<name>-credentials`` with the keys :attr:`USERNAME_KEY` and
+    :attr:`PASSWORD_KEY`. Storage comes only from the StatefulSet's volumeClaimTemplate (no
+    standalone PVC: deviation D4), and the claims are retained when the StatefulSet is
+    deleted or scaled down, so no ``kubectl delete`` of the manifests removes the data.
+
+    The server runs as the image's ``postgres`` user (``props.run_as_user``) with no
+    capabilities and a read-only root filesystem, reads its credentials from files, gets a
+    startup probe and a fast shutdown within ``props.termination_grace_period_seconds``.
+    With ``props.backup`` a CronJob ``<name>-backup`` dumps the database on a schedule
+    (see :class:`~taskora_constructs.PostgresBackup`).
 
     Args:
         name: name of the StatefulSet and the headless Service (default ``taskora-db``).
@@ -86,6 +116,10 @@ class PostgresDatabase(Construct):
                 "type": "Opaque",
                 "stringData": credentials,
             })
+        self.service_account_name = name
+        emit(self, "service-account", service_account(
+            name=name, namespace=namespace, labels=self.selector_labels,
+            automount=props.automount_service_account_token))
         emit(self, "service", {
             "apiVersion": "v1",
             "kind": "Service",
@@ -94,10 +128,28 @@ class PostgresDatabase(Construct):
             "spec": service_spec(selector=self.selector_labels, port_name="postgres",
                                  port=props.port, headless=True),
         })
+        volumes, scratch_mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
+        if props.credentials_from_files:
+            volumes.append(self._credentials_volume())
+        pod_spec: Json = {
+            "serviceAccountName": name,
+            "automountServiceAccountToken": props.automount_service_account_token,
+            "securityContext": pod_security_context(
+                run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
+                seccomp_profile=props.seccomp_profile),
+            "terminationGracePeriodSeconds": props.termination_grace_period_seconds,
+            "containers": [self._container(scratch_mounts)],
+            "volumes": volumes,
+        }
+        claim_templates = [self._claim_template(DATA_VOLUME, props.storage, props.storage_class_name)]
+        if props.backup is not None:
+            claim_templates.append(self._claim_template(
+                BACKUP_VOLUME, props.backup.storage, props.backup.storage_class_name or props.storage_class_name))
         emit(self, "statefulset", {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=self.pod_labels),
+            "metadata": object_metadata(name=name, namespace=namespace, labels=self.pod_labels,
+                                        annotations=policy.skip_annotations(props.policy_exceptions, pod_spec)),
             "spec": {
                 "serviceName": name,
                 "replicas": 1,
@@ -107,12 +159,23 @@ class PostgresDatabase(Construct):
                     # Rolls the pod when the credentials change (absent for an existing Secret,
                     # whose data this app never sees).
                     annotations={"checksum/credentials": checksum(credentials)} if self.manages_credentials else None,
-                    spec={"containers": [self._container()]}),
-                "volumeClaimTemplates": [self._claim_template()],
+                    spec=pod_spec),
+                "volumeClaimTemplates": claim_templates,
+                # Deleting the StatefulSet (kubectl delete -f dist/) or scaling it down keeps
+                # the claims, and so the data; delete a claim by hand to drop it.
+                "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
         })
+        #: The backup CronJob's name, or ``None`` without ``props.backup``.
+        self.backup_name: str | None = None
+        if props.backup is not None:
+            self._backup(props.backup)
 
-    def _container(self) -> dict:
+    def _credentials_volume(self) -> Json:
+        return {"name": CREDENTIALS_VOLUME,
+                "secret": {"secretName": self.credentials_secret_name, "defaultMode": CREDENTIALS_MODE}}
+
+    def _container(self, scratch_mounts: list[Json]) -> dict:
         props = self.props
         secret = self.credentials_secret_name
         # Readiness and liveness ask the real server over TCP as the application's user:
@@ -129,24 +192,130 @@ class PostgresDatabase(Construct):
             port_name="postgres",
             env=[
                 env_value("POSTGRES_DB", props.database_name),
-                env_from("POSTGRES_USER", {"secretKeyRef": {"name": secret, "key": self.USERNAME_KEY}}),
-                env_from("POSTGRES_PASSWORD", {"secretKeyRef": {"name": secret, "key": self.PASSWORD_KEY}}),
+                *(self._credential_env() if not props.credentials_from_files else [
+                    # The image's entrypoint reads POSTGRES_<X> from the file POSTGRES_<X>_FILE
+                    # names (deviation D7): no credential in the process environment.
+                    env_value("POSTGRES_USER_FILE", f"{CREDENTIALS_PATH}/{self.USERNAME_KEY}"),
+                    env_value("POSTGRES_PASSWORD_FILE", f"{CREDENTIALS_PATH}/{self.PASSWORD_KEY}"),
+                ]),
                 # A subdirectory, because a fresh volume's root holds lost+found and initdb
                 # refuses a non-empty directory.
-                env_value("PGDATA", f"{props.data_path}/pgdata"),
+                env_value("PGDATA", self.pgdata),
             ],
             resources=props.resources,
-            volume_mounts=[{"name": DATA_VOLUME, "mountPath": props.data_path}],
+            volume_mounts=[
+                {"name": DATA_VOLUME, "mountPath": props.data_path},
+                *([{"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True}]
+                  if props.credentials_from_files else []),
+                *scratch_mounts,
+                *([{"name": BACKUP_VOLUME, "mountPath": PostgresBackup.MOUNT_PATH, "readOnly": True}]
+                  if props.backup is not None else []),
+            ],
             liveness_probe=exec_probe(probe_command, props.probes.liveness),
             readiness_probe=exec_probe(probe_command, props.probes.readiness),
+            startup_probe=(exec_probe(probe_command, props.probes.startup)
+                           if props.probes.startup is not None else None),
+            # Kubernetes stops a container with SIGTERM, which PostgreSQL takes as a "smart"
+            # shutdown: it waits for every client (the backend's pooled connections) to leave,
+            # until the grace period ends in SIGKILL and crash recovery. Ask for a fast
+            # shutdown instead: roll back open transactions, checkpoint, exit.
+            lifecycle={"preStop": {"exec": {"command": [
+                "pg_ctl", "stop", "-D", self.pgdata, "-m", "fast", "-w",
+                "-t", str(max(props.termination_grace_period_seconds - 10, 10))]}}},
+            security_context=container_security_context(read_only_root_filesystem=props.read_only_root_filesystem),
         )
 
-    def _claim_template(self) -> dict:
+    def _credential_env(self) -> list[Json]:
+        secret = self.credentials_secret_name
+        return [env_from("POSTGRES_USER", {"secretKeyRef": {"name": secret, "key": self.USERNAME_KEY}}),
+                env_from("POSTGRES_PASSWORD", {"secretKeyRef": {"name": secret, "key": self.PASSWORD_KEY}})]
+
+    @property
+    def pgdata(self) -> str:
+        """The data directory: a subdirectory of the volume's mount."""
+        return f"{self.props.data_path}/pgdata"
+
+    @staticmethod
+    def _claim_template(template: str, storage: str, storage_class_name: str | None) -> dict:
         spec: dict = {"accessModes": ["ReadWriteOnce"]}
-        if self.props.storage_class_name is not None:
-            spec["storageClassName"] = self.props.storage_class_name
-        spec["resources"] = {"requests": {"storage": self.props.storage}}
-        return {"metadata": {"name": DATA_VOLUME}, "spec": spec}
+        if storage_class_name is not None:
+            spec["storageClassName"] = storage_class_name
+        spec["resources"] = {"requests": {"storage": storage}}
+        return {"metadata": {"name": template}, "spec": spec}
+
+    def _backup(self, backup: PostgresBackup) -> None:
+        """The backup CronJob and its ServiceAccount."""
+        props, namespace = self.props, self.namespace
+        name = f"{self.service_name}-backup"
+        self.backup_name = name
+        labels = {"app": name}
+        pod_labels = {"app": name, "component": "backup"}
+        emit(self, "backup-service-account", service_account(
+            name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token))
+        volumes, scratch_mounts = writable_dirs(("/tmp",), props.writable_size_limit)
+        backup_dir = "/backup"
+        volumes += [
+            # The claim the StatefulSet's "backup" template creates for its only pod.
+            {"name": BACKUP_VOLUME, "persistentVolumeClaim": {
+                "claimName": f"{BACKUP_VOLUME}-{self.service_name}-0"}},
+            self._credentials_volume(),
+        ]
+        pod_spec: Json = {
+            "serviceAccountName": name,
+            "automountServiceAccountToken": props.automount_service_account_token,
+            "securityContext": pod_security_context(
+                run_as_user=backup.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
+                seccomp_profile=props.seccomp_profile),
+            "restartPolicy": "Never",
+            # The claim is ReadWriteOnce and attached to the database's node: run there.
+            "affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
+                "labelSelector": {"matchLabels": self.selector_labels},
+                "topologyKey": "kubernetes.io/hostname",
+            }]}},
+            "containers": [{
+                "name": "backup",
+                # The server's own image: pg_dump of the same major version.
+                "image": props.image,
+                "imagePullPolicy": props.image_pull_policy,
+                "command": ["/bin/sh", "-c", BACKUP_SCRIPT],
+                "env": [
+                    env_value("PGHOST", self.service_name),
+                    env_value("PGPORT", str(props.port)),
+                    env_value("PGDATABASE", props.database_name),
+                    env_value("CREDENTIALS", CREDENTIALS_PATH),
+                    env_value("BACKUP_DIR", backup_dir),
+                    env_value("KEEP", str(backup.retention)),
+                ],
+                "resources": backup.resources.to_json(),
+                "volumeMounts": [
+                    {"name": BACKUP_VOLUME, "mountPath": backup_dir},
+                    {"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True},
+                    *scratch_mounts,
+                ],
+                "securityContext": container_security_context(read_only_root_filesystem=True),
+            }],
+            "volumes": volumes,
+        }
+        emit(self, "backup", {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
+                                        annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec)),
+            "spec": {
+                "schedule": backup.schedule,
+                "timeZone": backup.time_zone,
+                "concurrencyPolicy": "Forbid",
+                # A run missed by more than this (cluster down at 03:00) is skipped, not made up.
+                "startingDeadlineSeconds": 3600,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 3,
+                "jobTemplate": {"spec": {
+                    "backoffLimit": 2,
+                    "activeDeadlineSeconds": backup.active_deadline_seconds,
+                    "template": pod_template(labels=pod_labels, spec=pod_spec),
+                }},
+            },
+        })
 
     def host_for(self, client_namespace: str) -> str:
         """The DNS name a client in ``client_namespace`` uses to reach the database."""

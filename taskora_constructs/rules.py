@@ -8,6 +8,7 @@ Props objects call them in ``__post_init__``; cross-construct checks call them f
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -221,4 +222,71 @@ def check_config_key(where: str, field: str, value: object) -> list[Problem]:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a ConfigMap/Secret key: letters, digits, '-', '_' and '.'",
                         fix="use a key like 'DATABASE_URL'")]
+    return []
+
+
+# --- Hardening props: writable paths, seccomp, policy exceptions, schedules, CIDRs ----------
+
+SECCOMP_PROFILES = ("RuntimeDefault", "Unconfined")
+_ABSOLUTE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+_CHECK_ID = re.compile(r"^CKV2?_K8S_\d+$")
+_CRON_FIELD = re.compile(r"^[0-9*/,-]+$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
+
+
+def check_writable_paths(where: str, field: str, paths: object) -> list[Problem]:
+    """Absolute, distinct paths (each becomes an emptyDir mount)."""
+    if isinstance(paths, str) or not isinstance(paths, (tuple, list)):
+        return [Problem(where=where, field=field, value=paths, rule="must be a list of absolute paths",
+                        fix="write it like ['/tmp']")]
+    found: list[Problem] = []
+    for path in paths:
+        if not isinstance(path, str) or not _ABSOLUTE_PATH.match(path) or "/.." in path or path == "/":
+            found.append(Problem(where=where, field=field, value=path,
+                                 rule="must be an absolute path of letters, digits, '.', '_' and '-'",
+                                 fix="write it like '/tmp'"))
+    if not found and len(set(paths)) != len(paths):
+        found.append(Problem(where=where, field=field, value=list(paths), rule="must not repeat a path",
+                             fix="list each path once"))
+    return found
+
+
+def check_policy_exceptions(where: str, field: str, exceptions: object) -> list[Problem]:
+    """checkov check ids mapped to a one-line reason (the value of a skip annotation)."""
+    if not isinstance(exceptions, dict) and not hasattr(exceptions, "items"):
+        return [Problem(where=where, field=field, value=exceptions, rule="must map check ids to reasons",
+                        fix="write it like {'CKV_K8S_40': 'runs as the image user 1001'}")]
+    found: list[Problem] = []
+    for check_id, reason in exceptions.items():  # type: ignore[union-attr]
+        if not isinstance(check_id, str) or not _CHECK_ID.match(check_id):
+            found.append(Problem(where=where, field=f"{field}.{check_id}", value=check_id,
+                                 rule="must be a checkov Kubernetes check id",
+                                 fix="write it like 'CKV_K8S_40'"))
+        if (not isinstance(reason, str) or not reason.strip() or "=" in reason or "\n" in reason
+                or len(reason) > 160):
+            found.append(Problem(where=where, field=f"{field}.{check_id}", value=reason,
+                                 rule="must be a one-line reason of at most 160 characters without '=' "
+                                      "(checkov splits its skip annotation there)",
+                                 fix="say in a few words why the check must stay unmet"))
+    return found
+
+
+def check_cron_schedule(where: str, field: str, value: object) -> list[Problem]:
+    """A five-field cron schedule (minute hour day-of-month month day-of-week) or a macro."""
+    ok = isinstance(value, str) and (
+        value in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+        or (len(value.split()) == 5 and all(_CRON_FIELD.match(part) for part in value.split())))
+    if not ok:
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be a cron schedule: minute hour day-of-month month day-of-week",
+                        fix="write it like '0 3 * * *' (03:00 every day)")]
+    return []
+
+
+def check_cidr(where: str, field: str, value: object) -> list[Problem]:
+    try:
+        ipaddress.ip_network(value, strict=True)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be an IPv4 or IPv6 network in CIDR notation, host bits zero",
+                        fix="write it like '10.0.0.0/8' or '::/0'")]
     return []

@@ -13,6 +13,7 @@ from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace
+from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from .postgres import PostgresDatabase
 from .props import BackendProps, FrontendProps, PostgresProps
 from .rules import check_non_empty
@@ -60,6 +61,7 @@ class TaskoraProps:
         namespace: the namespace (default: ``app_name``).
         frontend / backend / database / ingress: per-component props.
         settings: the ConfigMap's settings.
+        network_policy: the NetworkPolicies (default deny, then the documented paths).
         secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
     """
 
@@ -71,16 +73,25 @@ class TaskoraProps:
     database: PostgresProps = field(default_factory=PostgresProps)
     settings: AppSettings = field(default_factory=AppSettings)
     ingress: IngressProps = field(default_factory=IngressProps)
+    network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
 
 
 class Taskora:
     """Adds one Taskora instance to ``app`` as six charts with apply-order dependencies.
 
     Charts (files ``NNNN-<app_name>-<part>.k8s.yaml`` in ``dist/``, in this order):
-    ``namespace``; ``database`` (credentials Secret, headless Service, StatefulSet);
-    ``config`` (ConfigMap, app Secret); ``backend``; ``frontend``; ``ingress``. The order
-    lets ``kubectl apply -f dist/`` create everything in one pass: the Namespace first, each
-    Secret and ConfigMap before the pods that read it.
+    ``namespace`` (Namespace, default-deny NetworkPolicy); ``database`` (credentials Secret,
+    ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
+    ServiceAccount, CronJob and NetworkPolicy); ``config`` (ConfigMap, app Secret);
+    ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
+    HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
+    ``kubectl apply -f dist/`` create everything in one pass: the Namespace first, each
+    Secret, ConfigMap and ServiceAccount before the pods that use it.
+
+    NetworkPolicies (``props.network_policy``): nothing accepts connections and nothing
+    connects anywhere but DNS, except: the ingress controller's namespace to the frontend and
+    the backend; the frontend to the backend (server-side calls); the backend to Postgres and
+    to public HTTPS (its LLM APIs); the backup job to Postgres.
 
     It is not itself a construct: cdk8s names a chart's file after its construct path, and
     only charts directly under the App get plain names (``0000-taskora-namespace.k8s.yaml``
@@ -133,3 +144,41 @@ class Taskora:
         self.ingress = TaskoraIngress(ingress_chart, "ingress", name=names.ingress, namespace=ns,
                                       app_name=names.app, props=props.ingress,
                                       frontend=self.frontend, backend=self.backend)
+        self.network_policies: dict[str, NamespaceNetworkPolicy | WorkloadNetworkPolicy] = {}
+        if props.network_policy.enabled:
+            self._network_policies(props.network_policy)
+
+    def _network_policies(self, props: NetworkPolicyProps) -> None:
+        """Default deny, then exactly the documented paths, each policy in its workload's chart."""
+        ns, names = self.names.namespace, self.names
+        database, backend, frontend = self.database, self.backend, self.frontend
+        ingress_controller = NetworkPeer.namespace(props.ingress_controller_namespace)
+        db_pods = NetworkPeer.pods(database.selector_labels, "database")
+        backend_pods = NetworkPeer.pods(backend.selector_labels, "backend")
+        frontend_pods = NetworkPeer.pods(frontend.selector_labels, "frontend")
+        policies = self.network_policies
+        policies["default"] = NamespaceNetworkPolicy(
+            self.charts["namespace"], "default-deny", name=f"{names.app}-default-deny", namespace=ns,
+            app_name=names.app, props=props)
+        db_clients = [Allow(backend_pods, (database.port,))]
+        if database.backup_name is not None:
+            backup_pods = NetworkPeer.pods({"app": database.backup_name}, "backup")
+            db_clients.append(Allow(backup_pods, (database.port,)))
+            policies["backup"] = WorkloadNetworkPolicy(
+                self.charts["database"], "backup-network-policy", name=database.backup_name, namespace=ns,
+                selector_labels={"app": database.backup_name}, egress=[Allow(db_pods, (database.port,))])
+        policies["database"] = WorkloadNetworkPolicy(
+            self.charts["database"], "network-policy", name=database.service_name, namespace=ns,
+            selector_labels=database.selector_labels, ingress=db_clients)
+        policies["backend"] = WorkloadNetworkPolicy(
+            self.charts["backend"], "network-policy", name=backend.service_name, namespace=ns,
+            selector_labels=backend.selector_labels,
+            ingress=[Allow(ingress_controller, (backend.port,)), Allow(frontend_pods, (backend.port,))],
+            egress=[Allow(db_pods, (database.port,)),
+                    Allow(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), (443,))])
+        policies["frontend"] = WorkloadNetworkPolicy(
+            self.charts["frontend"], "network-policy", name=frontend.service_name, namespace=ns,
+            selector_labels=frontend.selector_labels,
+            ingress=[Allow(ingress_controller, (frontend.port,))],
+            # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
+            egress=[Allow(backend_pods, (backend.port,))])

@@ -24,6 +24,7 @@ in a message.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -110,6 +111,8 @@ class Declarations:
         allowed_namespaces: namespaces objects may live in although the app does not create
             them (explicitly cross-namespace).
         required_secret_keys: keys that Secrets of the app must hold, non-empty.
+        external_objects: other objects the app references but does not create, as
+            ``(kind, namespace, name)``: ServiceAccounts and PersistentVolumeClaims.
         where: the name under which problems with the declarations themselves are reported.
     """
 
@@ -117,6 +120,7 @@ class Declarations:
     allowed_namespaces: tuple[str, ...] = ()
     required_secret_keys: tuple[RequiredSecretKeys, ...] = ()
     where: str = "declarations"
+    external_objects: tuple[tuple[str, str, str], ...] = ()
 
 
 # --- The pure checks ----------------------------------------------------------------------
@@ -199,8 +203,11 @@ class _Index:
         self.config_maps: dict[tuple[str | None, str], set[str]] = {}
         self.pods: list[_PodSpec] = []
         self.created_namespaces: list[str] = []
+        #: other objects by kind, then (namespace, name)
+        self.by_kind: dict[str, dict[tuple[str | None, str], _Obj]] = {}
         for obj in objects:
             key = (obj.namespace, obj.name)
+            self.by_kind.setdefault(obj.kind, {}).setdefault(key, obj)
             if obj.kind == "Service":
                 self.services.setdefault(key, obj)
             elif obj.kind == "Secret":
@@ -215,7 +222,32 @@ class _Index:
             if pod is not None:
                 self.pods.append(pod)
         self.external_secrets = {(s.namespace, s.name): s for s in declarations.external_secrets}
+        self.external_objects = set(declarations.external_objects)
+        # Claims the StatefulSets' volumeClaimTemplates create: <template>-<statefulset>-<ordinal>.
+        self.template_claims: set[tuple[str | None, str]] = set()
+        for (namespace, name), sts in self.by_kind.get("StatefulSet", {}).items():
+            spec = _dict(sts.manifest.get("spec"))
+            replicas = spec.get("replicas", 1)
+            for template in _list(spec.get("volumeClaimTemplates")):
+                claim = _str(_dict(_dict(template).get("metadata")).get("name"))
+                for ordinal in range(replicas if isinstance(replicas, int) else 1):
+                    self.template_claims.add((namespace, f"{claim}-{name}-{ordinal}"))
+        # Autoscaled workloads: (namespace, kind, name) -> the autoscaler's minReplicas.
+        self.autoscaled: dict[tuple[str | None, str, str], Any] = {}
+        for (namespace, _), hpa in self.by_kind.get("HorizontalPodAutoscaler", {}).items():
+            spec = _dict(hpa.manifest.get("spec"))
+            target = _dict(spec.get("scaleTargetRef"))
+            self.autoscaled[(namespace, _str(target.get("kind")), _str(target.get("name")))] = \
+                spec.get("minReplicas", 1)
         self.app_namespaces = self._app_namespaces()
+
+    def pods_selected(self, namespace: str | None, selector: Mapping[str, Any]) -> list[_PodSpec]:
+        """The pod templates in ``namespace`` whose labels ``selector`` (matchLabels) matches."""
+        return [pod for pod in self.pods if pod.owner.namespace == namespace and _selects(selector, pod.labels)]
+
+    def pods_in(self, namespace: str | None) -> str:
+        return "; ".join(f"{p.owner.label} ({_labels(p.labels)})" for p in self.pods
+                         if p.owner.namespace == namespace) or "none"
 
     def _app_namespaces(self) -> list[str]:
         """The namespaces the app's objects may live in.
@@ -270,6 +302,12 @@ def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest]],
             problems += _check_ingress(obj, index)
         elif obj.kind == "HTTPRoute":
             problems += _check_http_route(obj, index)
+        elif obj.kind == "NetworkPolicy":
+            problems += _check_network_policy(obj, index)
+        elif obj.kind == "PodDisruptionBudget":
+            problems += _check_disruption_budget(obj, index)
+        elif obj.kind == "HorizontalPodAutoscaler":
+            problems += _check_autoscaler(obj, index)
         elif obj.kind == "Secret":
             problems += _check_secret(obj, index)
     problems += _check_declarations(index)
@@ -370,9 +408,34 @@ def _check_pod(pod: _PodSpec, index: _Index) -> list[Problem]:
                 if ref_field in source:
                     found += _check_object_ref(where, f"{path}.envFrom[{i}].{ref_field}.name", namespace,
                                                ref_kind, _dict(source[ref_field]), index)
+    account = pod.spec.get("serviceAccountName")
+    if account is not None and account != "default" \
+            and (namespace, account) not in index.by_kind.get("ServiceAccount", {}) \
+            and ("ServiceAccount", namespace, account) not in index.external_objects:
+        known = sorted(n for ns, n in index.by_kind.get("ServiceAccount", {}) if ns == namespace)
+        found.append(Problem(
+            where=where, field=f"{pod.path}.serviceAccountName", value=account,
+            rule=f"must name a ServiceAccount the app defines in namespace {namespace!r} (the pods would "
+                 "never be created: 'serviceaccount not found')",
+            fix=f"name one of the app's ServiceAccounts ({', '.join(known) or 'none'}), or declare one managed "
+                "outside the app with TaskoraValidation.of(app).declare_external(kind='ServiceAccount', ...)"))
     for i, volume in enumerate(_list(pod.spec.get("volumes"))):
         volume, vpath = _dict(volume), f"{pod.path}.volumes[{i}]"
         found += _check_volume_source(where, vpath, namespace, volume, index)
+        if "persistentVolumeClaim" in volume:
+            claim = _dict(volume["persistentVolumeClaim"]).get("claimName")
+            if (namespace, claim) not in index.by_kind.get("PersistentVolumeClaim", {}) \
+                    and (namespace, claim) not in index.template_claims \
+                    and ("PersistentVolumeClaim", namespace, claim) not in index.external_objects:
+                known = sorted({n for ns, n in index.by_kind.get("PersistentVolumeClaim", {}) if ns == namespace}
+                               | {n for ns, n in index.template_claims if ns == namespace})
+                found.append(Problem(
+                    where=where, field=f"{vpath}.persistentVolumeClaim.claimName", value=claim,
+                    rule=f"must name a claim of the app in namespace {namespace!r}: a PersistentVolumeClaim, or "
+                         "one a StatefulSet's volumeClaimTemplate creates (<template>-<statefulset>-<ordinal>); "
+                         "the pod would stay Pending",
+                    fix=f"name one of them ({', '.join(known) or 'none'}), or declare a claim made outside the "
+                        "app with TaskoraValidation.of(app).declare_external(kind='PersistentVolumeClaim', ...)"))
         for j, source in enumerate(_list(_dict(volume.get("projected")).get("sources"))):
             found += _check_volume_source(where, f"{vpath}.projected.sources[{j}]", namespace, _dict(source), index)
     return found
@@ -686,6 +749,180 @@ def _check_declarations(index: _Index) -> list[Problem]:
     return found
 
 
+# --- NetworkPolicies, disruption budgets, autoscalers --------------------------------------
+
+def _port_of_pods(port: Any, pods: Sequence[_PodSpec]) -> bool:
+    """Whether every pod template in ``pods`` has a container with ``port`` (number or name)."""
+    return all(any(_has_port(c, port) for _, c in pod.containers(init=False)) for pod in pods)
+
+
+def _pods_ports(pods: Sequence[_PodSpec]) -> str:
+    return "; ".join(f"{pod.owner.label}: " + ", ".join(_container_ports(c)[2] for _, c in pod.containers(init=False))
+                     for pod in pods)
+
+
+def _check_peer(where: str, path: str, peer: Mapping[str, Any], namespace: str | None,
+                index: _Index) -> tuple[list[Problem], list[_PodSpec] | None]:
+    """One ``from``/``to`` peer: its problems, and the app pods it stands for (``None``: not
+    only pods of this namespace)."""
+    found: list[Problem] = []
+    if "ipBlock" in peer:
+        block = _dict(peer["ipBlock"])
+        found += rules.check_cidr(where, f"{path}.ipBlock.cidr", block.get("cidr"))
+        for j, excepted in enumerate(_list(block.get("except"))):
+            problems = rules.check_cidr(where, f"{path}.ipBlock.except[{j}]", excepted)
+            found += problems
+            if not problems and not found:
+                outer, inner = ipaddress.ip_network(block["cidr"]), ipaddress.ip_network(excepted)
+                if inner.version != outer.version or not inner.subnet_of(outer):
+                    found.append(Problem(where=where, field=f"{path}.ipBlock.except[{j}]", value=excepted,
+                                         rule=f"must lie inside the block's cidr ({block['cidr']})",
+                                         fix="except only ranges inside the cidr"))
+        return found, None
+    if "namespaceSelector" in peer:
+        namespace_selector = _dict(_dict(peer["namespaceSelector"]).get("matchLabels"))
+        found += rules.check_labels(where, f"{path}.namespaceSelector.matchLabels", namespace_selector)
+        found += rules.check_labels(where, f"{path}.podSelector.matchLabels",
+                                    _dict(_dict(peer.get("podSelector")).get("matchLabels")))
+        return found, None
+    selector = _dict(_dict(peer.get("podSelector")).get("matchLabels"))
+    label_problems = rules.check_labels(where, f"{path}.podSelector.matchLabels", selector)
+    if label_problems or not selector:
+        return label_problems, None if not selector else []
+    pods = index.pods_selected(namespace, selector)
+    if not pods:
+        found.append(Problem(
+            where=where, field=f"{path}.podSelector.matchLabels", value=dict(selector),
+            rule=f"must match the pod labels of a workload of the app in namespace {namespace!r} (a peer that "
+                 f"selects nothing allows nothing; pods there: {index.pods_in(namespace)})",
+            fix="select on a workload's selector labels"))
+    return found, pods
+
+
+def _check_network_policy(obj: _Obj, index: _Index) -> list[Problem]:
+    where, spec, namespace = obj.where, _dict(obj.manifest.get("spec")), obj.namespace
+    found: list[Problem] = []
+    selector = _dict(_dict(spec.get("podSelector")).get("matchLabels"))
+    found += rules.check_labels(where, "spec.podSelector.matchLabels", selector)
+    targets: list[_PodSpec] | None = None
+    if selector and not found:
+        targets = index.pods_selected(namespace, selector)
+        if not targets:
+            found.append(Problem(
+                where=where, field="spec.podSelector.matchLabels", value=dict(selector),
+                rule=f"must match the pod labels of a workload of the app in namespace {namespace!r} (a policy "
+                     f"that selects nothing protects nothing; pods there: {index.pods_in(namespace)})",
+                fix="select on the workload's selector labels"))
+    for direction, peers_field in (("ingress", "from"), ("egress", "to")):
+        for i, rule in enumerate(_list(spec.get(direction))):
+            rule = _dict(rule)
+            peer_pods: list[_PodSpec] = []
+            only_app_pods = bool(_list(rule.get(peers_field)))
+            for j, peer in enumerate(_list(rule.get(peers_field))):
+                problems, pods = _check_peer(where, f"spec.{direction}[{i}].{peers_field}[{j}]", _dict(peer),
+                                             namespace, index)
+                found += problems
+                if pods is None:
+                    only_app_pods = False
+                else:
+                    peer_pods += pods
+            # The ports must be open on the pods the traffic goes to: the policy's own pods for
+            # ingress, the peers for egress (when they are all pods of the app).
+            receivers = targets if direction == "ingress" else (peer_pods if only_app_pods else None)
+            for k, port in enumerate(_list(rule.get("ports"))):
+                number = _dict(port).get("port")
+                if number is None or not receivers or isinstance(number, int) and "endPort" in _dict(port):
+                    continue
+                if not _port_of_pods(number, receivers):
+                    found.append(Problem(
+                        where=where, field=f"spec.{direction}[{i}].ports[{k}].port", value=number,
+                        rule=f"must be a container port of the pods the traffic goes to, by number or by name "
+                             f"({_pods_ports(receivers)}); a policy for another port lets nothing through",
+                        fix="use the workload's containerPort"))
+    return found
+
+
+def _workloads_selected(namespace: str | None, selector: Mapping[str, Any], index: _Index) -> list[_Obj]:
+    return [pod.owner for pod in index.pods_selected(namespace, selector) if pod.owner.kind in LONG_RUNNING_KINDS]
+
+
+def _check_disruption_budget(obj: _Obj, index: _Index) -> list[Problem]:
+    where, spec, namespace = obj.where, _dict(obj.manifest.get("spec")), obj.namespace
+    selector = _dict(_dict(spec.get("selector")).get("matchLabels"))
+    found = rules.check_labels(where, "spec.selector.matchLabels", selector)
+    if found:
+        return found
+    workloads = _workloads_selected(namespace, selector, index) if selector else []
+    if not workloads:
+        found.append(Problem(
+            where=where, field="spec.selector.matchLabels", value=dict(selector),
+            rule=f"must match the pod labels of a workload of the app in namespace {namespace!r} (a budget "
+                 f"that selects nothing protects nothing; pods there: {index.pods_in(namespace)})",
+            fix="select on the workload's selector labels"))
+        return found
+    if "minAvailable" in spec and "maxUnavailable" in spec:
+        found.append(Problem(where=where, field="spec", value={k: spec[k] for k in ("minAvailable", "maxUnavailable")},
+                             rule="must set minAvailable or maxUnavailable, not both (the API server refuses it)",
+                             fix="keep one of them"))
+    if spec.get("maxUnavailable") == 0:
+        found.append(Problem(where=where, field="spec.maxUnavailable", value=0,
+                             rule="must be >= 1: 0 blocks every voluntary eviction, so node drains hang",
+                             fix="set maxUnavailable: 1"))
+    minimum = spec.get("minAvailable")
+    if isinstance(minimum, int) and not isinstance(minimum, bool):
+        replicas = 0
+        for workload in workloads:
+            floor = index.autoscaled.get((namespace, workload.kind, workload.name))
+            count = floor if floor is not None else _dict(workload.manifest.get("spec")).get("replicas", 1)
+            replicas += count if isinstance(count, int) else 0
+        if minimum >= replicas:
+            found.append(Problem(
+                where=where, field="spec.minAvailable", value=minimum,
+                rule=f"must be below the selected pods' replica count ({replicas}): otherwise no pod may ever "
+                     "be evicted and node drains hang",
+                fix=f"set minAvailable to at most {replicas - 1}, or use maxUnavailable: 1"))
+    return found
+
+
+def _check_autoscaler(obj: _Obj, index: _Index) -> list[Problem]:
+    where, spec, namespace = obj.where, _dict(obj.manifest.get("spec")), obj.namespace
+    found: list[Problem] = []
+    target = _dict(spec.get("scaleTargetRef"))
+    kind, name = target.get("kind"), target.get("name")
+    workload = index.by_kind.get(_str(kind), {}).get((namespace, _str(name))) \
+        if kind in ("Deployment", "StatefulSet", "ReplicaSet") else None
+    if workload is None:
+        known = sorted(f"{o.kind}/{o.name}" for k in ("Deployment", "StatefulSet")
+                       for (ns, _), o in index.by_kind.get(k, {}).items() if ns == namespace)
+        found.append(Problem(
+            where=where, field="spec.scaleTargetRef", value=dict(target),
+            rule=f"must name a Deployment or StatefulSet of the app in namespace {namespace!r} "
+                 "(the autoscaler would scale nothing)",
+            fix=f"target one of {', '.join(known) or 'none'}"))
+    minimum, maximum = spec.get("minReplicas", 1), spec.get("maxReplicas")
+    found += rules.check_replicas(where, "spec.minReplicas", minimum)
+    found += rules.check_replicas(where, "spec.maxReplicas", maximum)
+    if not found and maximum < minimum:
+        found.append(Problem(where=where, field="spec.maxReplicas", value=maximum,
+                             rule=f"must be >= spec.minReplicas ({minimum})", fix=f"raise it to at least {minimum}"))
+    if workload is None:
+        return found
+    pod = _pod_spec(workload)
+    for i, metric in enumerate(_list(spec.get("metrics"))):
+        resource = _dict(_dict(metric).get("resource"))
+        name = resource.get("name")
+        if _dict(metric).get("type") != "Resource" or pod is None:
+            continue
+        for path, container in pod.containers(init=False):
+            if name not in _dict(_dict(container.get("resources")).get("requests")):
+                found.append(Problem(
+                    where=where, field=f"spec.metrics[{i}].resource.name", value=name,
+                    rule=f"needs a {name} request on every container of {workload.label} (utilization is a share "
+                         f"of the request; container {_str(container.get('name'))!r} has none)",
+                    fix=f"set resources.requests.{name} of the container"))
+    return found
+
+
 def _names(names: Sequence[str], sep: str = ", ") -> str:
     return sep.join(repr(n) for n in names)
 
@@ -727,6 +964,7 @@ class TaskoraValidation(Construct):
         self._external_secrets: dict[tuple[str, str], ExternalSecret] = {}
         self._allowed_namespaces: list[str] = []
         self._required_secret_keys: list[RequiredSecretKeys] = []
+        self._external_objects: list[tuple[str, str, str]] = []
         self.last_problems: tuple[Problem, ...] = ()
         self.node.add_validation(_Validation(self))
 
@@ -758,6 +996,19 @@ class TaskoraValidation(Construct):
         self._external_secrets[(namespace, name)] = secret
         return secret
 
+    def declare_external(self, *, kind: str, name: str, namespace: str) -> None:
+        """Declare a ServiceAccount or PersistentVolumeClaim made outside the app, so pods may
+        name it (``serviceAccountName``, a ``persistentVolumeClaim`` volume)."""
+        problems = rules.check_dns_subdomain(self.node.path, "name", name)
+        problems += rules.check_dns_label(self.node.path, "namespace", namespace)
+        if kind not in ("ServiceAccount", "PersistentVolumeClaim"):
+            problems.append(Problem(where=self.node.path, field="kind", value=kind,
+                                    rule="must be ServiceAccount or PersistentVolumeClaim",
+                                    fix="declare Secrets with declare_external_secret"))
+        raise_if_any(problems)
+        if (kind, namespace, name) not in self._external_objects:
+            self._external_objects.append((kind, namespace, name))
+
     def allow_namespace(self, namespace: str) -> None:
         """Let objects live in ``namespace`` although the app does not create it (cross-namespace)."""
         raise_if_any(rules.check_dns_label(self.node.path, "namespace", namespace))
@@ -773,6 +1024,7 @@ class TaskoraValidation(Construct):
     def declarations(self) -> Declarations:
         return Declarations(external_secrets=tuple(self._external_secrets.values()),
                             allowed_namespaces=tuple(self._allowed_namespaces),
+                            external_objects=tuple(self._external_objects),
                             required_secret_keys=tuple(self._required_secret_keys),
                             where=self.node.path)
 

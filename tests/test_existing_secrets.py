@@ -28,8 +28,9 @@ def test_existing_secrets_are_referenced_not_synthesized():
     objects = build(db_existing="pg-creds", app_existing="taskora-app-secrets")
     assert [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"] == []
     statefulset = next(o for o in objects if o["kind"] == "StatefulSet")
-    env = statefulset["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in env if "valueFrom" in e} == {"pg-creds"}
+    # Postgres reads the credentials as files from the existing Secret (deviation D7)
+    volumes = statefulset["spec"]["template"]["spec"]["volumes"]
+    assert {v["secret"]["secretName"] for v in volumes if "secret" in v} == {"pg-creds"}
     backend = next(o for o in objects if o["kind"] == "Deployment")
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in backend["spec"]["template"]["spec"]["containers"][0]["env"]
             if "secretKeyRef" in e["valueFrom"]}

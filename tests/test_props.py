@@ -52,7 +52,10 @@ def test_five_backend_replicas_change_only_the_backend_replicas(default_objects)
 def test_another_frontend_image_changes_only_the_frontend_container_image(default_objects):
     assert changes(default_objects, frontend=FrontendProps(image="registry.example/taskora/frontend:1.4.2")) == {
         ("Deployment/taskora-frontend", f"{CONTAINER}.image",
-         "taskora/frontend:latest", "registry.example/taskora/frontend:1.4.2")}
+         "taskora/frontend:latest", "registry.example/taskora/frontend:1.4.2"),
+        # a fixed tag meets checkov's CKV_K8S_14: its policy exception is no longer written
+        ("Deployment/taskora-frontend", 'metadata.annotations["checkov.io/skip-ckv-k8s-14"]',
+         "CKV_K8S_14=documented local image: built into the node as :latest, never pulled", "<missing>")}
 
 
 def test_backend_resources_change_only_the_backend_resources(default_objects):
@@ -80,9 +83,10 @@ def test_database_user_flows_to_credentials_url_and_probes(default_objects):
         ("Secret/taskora-secrets", "stringData.DATABASE_URL",
          "postgresql://taskora:your-secure-password@taskora-db:5432/taskora",
          "postgresql://app_user:your-secure-password@taskora-db:5432/taskora"),
-        # pg_isready -U <user>: the user is the third word of both probe commands
+        # pg_isready -U <user>: the user is the third word of all three probe commands
         ("StatefulSet/taskora-db", f"{CONTAINER}.livenessProbe.exec.command[2]", "taskora", "app_user"),
         ("StatefulSet/taskora-db", f"{CONTAINER}.readinessProbe.exec.command[2]", "taskora", "app_user"),
+        ("StatefulSet/taskora-db", f"{CONTAINER}.startupProbe.exec.command[2]", "taskora", "app_user"),
     }
     # the pods that read the changed credentials and URL roll; the frontend does not
     assert rolled(default_objects, database=PostgresProps(username="app_user")) == {
@@ -106,8 +110,12 @@ def test_backend_port_flows_to_service_probes_config_and_ingress(default_objects
             8000, 9000) in found
     assert {path for obj, path, *_ in found if obj == "Service/taskora-backend"} == {
         "spec.ports[0].port", "spec.ports[0].targetPort"}
+    # the backend's NetworkPolicy admits the new port, the frontend's lets its calls out to it
+    assert {path for obj, path, *_ in found if obj.startswith("NetworkPolicy/")} == {
+        "spec.ingress[0].ports[0].port", "spec.ingress[1].ports[0].port", "spec.egress[0].ports[0].port"}
     assert {obj for obj, *_ in found} == {"ConfigMap/taskora-config", "Ingress/taskora-ingress-api",
-                                          "Service/taskora-backend", "Deployment/taskora-backend"}
+                                          "Service/taskora-backend", "Deployment/taskora-backend",
+                                          "NetworkPolicy/taskora-backend", "NetworkPolicy/taskora-frontend"}
 
 
 def test_ingress_host_changes_both_ingresses_only(default_objects):
@@ -127,7 +135,13 @@ def test_another_app_name_and_namespace_rename_everything_consistently():
         "Secret/taskora-staging-db-credentials", "Service/taskora-staging-db", "StatefulSet/taskora-staging-db",
         "Deployment/taskora-staging-backend", "Service/taskora-staging-backend",
         "Deployment/taskora-staging-frontend", "Service/taskora-staging-frontend",
-        "Ingress/taskora-staging-ingress", "Ingress/taskora-staging-ingress-api"])
+        "Ingress/taskora-staging-ingress", "Ingress/taskora-staging-ingress-api",
+        # hardening (issue #5)
+        "NetworkPolicy/taskora-staging-default-deny", "ServiceAccount/taskora-staging-db",
+        "NetworkPolicy/taskora-staging-db", "ServiceAccount/taskora-staging-backend",
+        "PodDisruptionBudget/taskora-staging-backend", "NetworkPolicy/taskora-staging-backend",
+        "ServiceAccount/taskora-staging-frontend", "PodDisruptionBudget/taskora-staging-frontend",
+        "NetworkPolicy/taskora-staging-frontend"])
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"staging"}
     objs = by_kind_name(objects)
     assert objs[("Secret", "taskora-staging-secrets")]["stringData"]["DATABASE_URL"] == \

@@ -44,6 +44,11 @@ def write(tmp_path, text: str) -> str:
     return str(path)
 
 
+#: What a release pipeline adds for production (requireImageDigests): the pushed images' digests.
+DIGESTS = "".join(f"{part}:\n  imageDigest: sha256:{str(n) * 64}\n"
+                  for n, part in enumerate(("frontend", "backend", "database"), start=1))
+
+
 def test_local_values_synthesize_exactly_the_default_app(default_objects):
     env, props = load_env()
     assert env == "local"
@@ -100,14 +105,14 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
     assert message.startswith(f"{extra}: (file)=") and "must be valid YAML" in message and "line" in message
 
 
-def test_production_without_secrets_names_each_missing_one():
-    messages = problems_of(TASKORA_ENV="production")
+def test_production_without_secrets_names_each_missing_one(tmp_path):
+    messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS))
     assert [m.split(": ")[1].split("=")[0] for m in messages] == [
         "TASKORA_COHERE_API_KEY", "TASKORA_BETTER_AUTH_SECRET", "TASKORA_GEMINI_API_KEY", "TASKORA_DB_PASSWORD"]
 
 
-def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders():
-    _, props = load_env(TASKORA_ENV="production", **SENTINELS)
+def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(tmp_path):
+    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **SENTINELS)
     objects = synth(props)
     images = {c["image"] for o in objects if o["kind"] in ("Deployment", "StatefulSet")
               for c in o["spec"]["template"]["spec"]["containers"]}
@@ -117,7 +122,8 @@ def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders()
 
 
 def test_existing_secrets_need_no_values_in_production(tmp_path):
-    extra = write(tmp_path, "secrets:\n  existingSecret: taskora-app\ndatabase:\n  existingSecret: taskora-pg\n")
+    extra = write(tmp_path, DIGESTS.replace("database:\n", "database:\n  existingSecret: taskora-pg\n")
+                  + "secrets:\n  existingSecret: taskora-app\n")
     _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=extra)
     assert [o for o in synth(props) if o["kind"] == "Secret"] == []
 
@@ -135,7 +141,7 @@ def test_secret_values_never_appear_in_problems(tmp_path):
 
 
 def test_values_and_secret_problems_are_reported_together(tmp_path):
-    extra = write(tmp_path, "backend:\n  replicas: 0\n")
+    extra = write(tmp_path, DIGESTS.replace("backend:\n", "backend:\n  replicas: 0\n"))
     messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=extra)
     assert len(messages) == 5
 

@@ -35,8 +35,10 @@ def test_everything_lives_in_the_orders_namespace_under_orders_names(objects):
     # GIVEN the orders chart WHEN synthesized THEN every object is the team's, in its namespace
     assert sorted(by_kind_name(objects)) == [
         ("ConfigMap", "orders-tasks-config"), ("Deployment", "orders-api"), ("Deployment", "orders-tasks"),
-        ("Namespace", "orders"), ("Secret", "orders-db-credentials"), ("Secret", "orders-tasks-secrets"),
+        ("Namespace", "orders"), ("PodDisruptionBudget", "orders-tasks"),
+        ("Secret", "orders-db-credentials"), ("Secret", "orders-tasks-secrets"),
         ("Service", "orders-api"), ("Service", "orders-db"), ("Service", "orders-tasks"),
+        ("ServiceAccount", "orders-db"), ("ServiceAccount", "orders-tasks"),
         ("StatefulSet", "orders-db")]
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"orders"}
 

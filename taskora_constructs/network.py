@@ -1,0 +1,199 @@
+"""NetworkPolicies: deny by default, then allow exactly the documented paths.
+
+:class:`NamespaceNetworkPolicy` denies every ingress to every pod of the namespace and lets
+them out only to DNS. :class:`WorkloadNetworkPolicy` then allows one workload's own
+traffic: who may reach its port (other workloads of the app, a namespace such as the
+ingress controller's) and where it may connect (other workloads, IP ranges). Peers are
+:class:`NetworkPeer` values built from the constructs themselves, so a selector is always a
+workload's own selector labels, never typed twice.
+
+Policies only take effect with a network plugin that enforces them (Calico, Cilium, ...;
+on minikube: ``minikube start --cni=calico``); elsewhere they are accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from constructs import Construct
+
+from . import rules
+from ._manifest import Json, emit, object_metadata
+from .errors import Problem, raise_if_any
+from .validation import TaskoraValidation
+
+#: The label Kubernetes (1.21+) puts on every namespace: its own name.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+DNS_PORT = 53
+HTTPS_PORT = 443
+
+#: Private, link-local and carrier-grade NAT ranges: the cluster, its nodes, the cloud's
+#: metadata endpoint and the VPC. Kept out of the backend's HTTPS egress, which is for
+#: public APIs.
+PRIVATE_IPV4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10")
+PRIVATE_IPV6 = ("fc00::/7", "fe80::/10")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkPolicyProps:
+    """The app's NetworkPolicies. Every default suits minikube's ingress addon and CoreDNS.
+
+    Attributes:
+        enabled: emit the policies at all (default true).
+        ingress_controller_namespace: the namespace whose pods (the ingress controller) may
+            reach the frontend and the backend (default ``ingress-nginx``, minikube's addon).
+        dns_namespace / dns_pod_labels: where every pod may send DNS queries (port 53, UDP
+            and TCP): the cluster DNS pods (default ``kube-system``, ``k8s-app: kube-dns``,
+            CoreDNS in minikube and most clusters). With NodeLocal DNSCache, add its address
+            to ``dns_cidrs``.
+        dns_cidrs: further DNS servers by address (default none).
+        https_egress_cidrs: where the backend may open HTTPS connections for its LLM APIs
+            (default: anywhere public, IPv4 and IPv6) ...
+        https_egress_except: ... except these ranges (default: private, link-local and
+            CGNAT ranges, so not the cluster, its nodes or the cloud metadata endpoint).
+    """
+
+    enabled: bool = True
+    ingress_controller_namespace: str = "ingress-nginx"
+    dns_namespace: str = "kube-system"
+    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    dns_cidrs: tuple[str, ...] = ()
+    https_egress_cidrs: tuple[str, ...] = ("0.0.0.0/0", "::/0")
+    https_egress_except: tuple[str, ...] = PRIVATE_IPV4 + PRIVATE_IPV6
+
+    def __post_init__(self) -> None:
+        where = "NetworkPolicyProps"
+        problems: list[Problem] = []
+        if not isinstance(self.enabled, bool):
+            problems.append(Problem(where=where, field="enabled", value=self.enabled, rule="must be a boolean",
+                                    fix="write true or false"))
+        problems += rules.check_dns_label(where, "ingressControllerNamespace", self.ingress_controller_namespace)
+        problems += rules.check_dns_label(where, "dnsNamespace", self.dns_namespace)
+        problems += rules.check_labels(where, "dnsPodLabels", dict(self.dns_pod_labels))
+        if not self.dns_pod_labels:
+            problems.append(Problem(where=where, field="dnsPodLabels", value={}, rule="must not be empty: it "
+                                    "would let every pod of the DNS namespace receive the queries",
+                                    fix="write the DNS pods' labels, e.g. {'k8s-app': 'kube-dns'}"))
+        for name, cidrs in (("dnsCidrs", self.dns_cidrs), ("httpsEgressCidrs", self.https_egress_cidrs),
+                            ("httpsEgressExcept", self.https_egress_except)):
+            for cidr in cidrs:
+                problems += rules.check_cidr(where, name, cidr)
+        raise_if_any(problems)
+
+    def https_blocks(self) -> list[Json]:
+        """``ipBlock`` peers: each allowed range with the excepted ranges inside it."""
+        blocks = []
+        for cidr in self.https_egress_cidrs:
+            network = ipaddress.ip_network(cidr)
+            inside = [e for e in self.https_egress_except
+                      if ipaddress.ip_network(e).version == network.version
+                      and ipaddress.ip_network(e).subnet_of(network) and ipaddress.ip_network(e) != network]
+            block: Json = {"cidr": cidr}
+            if inside:
+                block["except"] = inside
+            blocks.append({"ipBlock": block})
+        return blocks
+
+
+@dataclass(frozen=True)
+class NetworkPeer:
+    """One side of an allowed connection, as a NetworkPolicy peer (``from``/``to`` item).
+
+    Build it with :meth:`pods` (a workload of the same namespace, by its selector labels),
+    :meth:`namespace` (every pod of another namespace, optionally only some) or
+    :meth:`cidrs` (addresses).
+    """
+
+    peers: tuple[Mapping[str, Any], ...]
+    description: str
+
+    @classmethod
+    def pods(cls, selector_labels: Mapping[str, str], description: str = "") -> "NetworkPeer":
+        """The pods of a workload in the policy's namespace, e.g. ``NetworkPeer.pods(backend.selector_labels)``."""
+        return cls(({"podSelector": {"matchLabels": dict(selector_labels)}},),
+                   description or ",".join(f"{k}={v}" for k, v in selector_labels.items()))
+
+    @classmethod
+    def namespace(cls, name: str, pod_labels: Mapping[str, str] | None = None) -> "NetworkPeer":
+        """Pods of the namespace ``name`` (all of them, or those with ``pod_labels``)."""
+        peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: name}}}
+        if pod_labels:
+            peer["podSelector"] = {"matchLabels": dict(pod_labels)}
+        return cls((peer,), f"namespace {name}")
+
+    @classmethod
+    def cidrs(cls, blocks: Sequence[Mapping[str, Any]], description: str = "addresses") -> "NetworkPeer":
+        """Addresses, as ``ipBlock`` peers (see :meth:`NetworkPolicyProps.https_blocks`)."""
+        return cls(tuple(blocks), description)
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Traffic allowed to (ingress) or from (egress) a workload: peers and TCP ports."""
+
+    peer: NetworkPeer
+    ports: tuple[int, ...]
+
+    def rule(self, direction: str) -> Json:
+        return {direction: [dict(p) for p in self.peer.peers],
+                "ports": [{"protocol": "TCP", "port": port} for port in self.ports]}
+
+
+class NamespaceNetworkPolicy(Construct):
+    """``<name>``: no pod of ``namespace`` accepts connections unless another policy allows
+    them, and no pod connects anywhere but to DNS unless another policy allows it."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str, app_name: str,
+                 props: NetworkPolicyProps = NetworkPolicyProps()) -> None:
+        super().__init__(scope, construct_id)
+        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        TaskoraValidation.of(self)
+        self.policy_name = name
+        dns_peers: list[Json] = [{
+            "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: props.dns_namespace}},
+            "podSelector": {"matchLabels": dict(props.dns_pod_labels)},
+        }]
+        dns_peers += [{"ipBlock": {"cidr": cidr}} for cidr in props.dns_cidrs]
+        emit(self, "policy", {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Ingress", "Egress"],
+                "egress": [{"to": dns_peers, "ports": [{"protocol": "UDP", "port": DNS_PORT},
+                                                       {"protocol": "TCP", "port": DNS_PORT}]}],
+            },
+        })
+
+
+class WorkloadNetworkPolicy(Construct):
+    """``<name>``: what one workload's pods (``selector_labels``) may accept and open.
+
+    Both directions are restricted (policyTypes Ingress and Egress): with no ``ingress`` the
+    pods accept nothing, with no ``egress`` they reach nothing but DNS (which
+    :class:`NamespaceNetworkPolicy` allows).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str,
+                 selector_labels: Mapping[str, str], ingress: Sequence[Allow] = (),
+                 egress: Sequence[Allow] = ()) -> None:
+        super().__init__(scope, construct_id)
+        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        TaskoraValidation.of(self)
+        self.policy_name = name
+        self.ingress = tuple(ingress)
+        self.egress = tuple(egress)
+        spec: Json = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
+        if ingress:
+            spec["ingress"] = [allow.rule("from") for allow in ingress]
+        if egress:
+            spec["egress"] = [allow.rule("to") for allow in egress]
+        emit(self, "policy", {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
+            "spec": spec,
+        })

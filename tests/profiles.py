@@ -1,0 +1,80 @@
+"""The two values profiles (config/local.yaml, config/production.yaml) as the hardening tests
+see them: typed props, synthesized objects, and the files `make synth` would write.
+
+Production needs secret values and image digests; both are made up here, as a release
+pipeline would supply them (a TASKORA_VALUES layer with the digests, TASKORA_* secrets).
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
+import cdk8s
+
+from conftest import synth_app
+from taskora_app.values import load
+from taskora_constructs import Taskora, TaskoraProps
+
+PROFILES = ("local", "production")
+NO_SECRETS_FILE = Path("/nonexistent/secrets.local.yaml")
+SECRETS = {"TASKORA_COHERE_API_KEY": "test-cohere", "TASKORA_BETTER_AUTH_SECRET": "test-auth",
+           "TASKORA_GEMINI_API_KEY": "test-gemini", "TASKORA_DB_PASSWORD": "test-db-password"}
+#: What a release pipeline writes for production: the digests of the pushed images.
+DIGESTS = {part: f"sha256:{str(n) * 64}" for n, part in enumerate(("frontend", "backend", "database"), start=1)}
+DIGESTS_LAYER = "".join(f"{part}:\n  imageDigest: {digest}\n" for part, digest in DIGESTS.items())
+
+
+def release_layer(directory: Path) -> Path:
+    """A TASKORA_VALUES file with :data:`DIGESTS`, in ``directory``."""
+    path = directory / "release.yaml"
+    path.write_text(DIGESTS_LAYER)
+    return path
+
+
+_LAYER_DIR = Path(tempfile.mkdtemp(prefix="taskora-release-"))
+atexit.register(shutil.rmtree, _LAYER_DIR, True)
+
+
+@functools.cache
+def props_of(profile: str) -> TaskoraProps:
+    """The typed props of ``config/<profile>.yaml`` (production: with secrets and digests)."""
+    environ = {"TASKORA_ENV": profile}
+    if profile != "local":
+        environ |= {**SECRETS, "TASKORA_VALUES": str(release_layer(_LAYER_DIR))}
+    return load(environ, secrets_file=NO_SECRETS_FILE)[1]
+
+
+@functools.cache
+def _objects(profile: str) -> tuple[dict, ...]:
+    app = cdk8s.Testing.app()
+    Taskora(app, props_of(profile))
+    return tuple(synth_app(app))
+
+
+def objects_of(profile: str) -> list[dict]:
+    """The profile's objects, chart by chart (a copy: mutate freely)."""
+    return copy.deepcopy(list(_objects(profile)))
+
+
+@functools.cache
+def written_profile(profile: str) -> Path:
+    """The profile synthesized once per session as `make synth` does (validation included),
+    into a directory of its own: the output directory. Read it, do not change it."""
+    outdir = _LAYER_DIR / profile / "dist"
+    app = cdk8s.App(outdir=str(outdir))
+    Taskora(app, props_of(profile))
+    app.synth()
+    return outdir
+
+
+def written_files(profile: str) -> list[Path]:
+    return sorted(written_profile(profile).glob("*.k8s.yaml"))
+
+
+def by_id(objects: list[dict]) -> dict[str, dict]:
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}

@@ -1,0 +1,205 @@
+"""NetworkPolicies (issue #5): GIVEN the synthesized policies WHEN a connection is evaluated
+the way Kubernetes does (a pod selected by a policy of that direction is isolated; the
+connection passes when some rule of a selecting policy matches the peer and the port, on
+the sending side for egress and on the receiving side for ingress) THEN exactly the
+documented paths are open: who may reach whom, on which port."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+import pytest
+
+from profiles import PROFILES, objects_of, props_of
+
+NAMESPACE = "taskora"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A pod (namespace and labels) or an address outside the cluster."""
+
+    name: str
+    namespace: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    ip: str | None = None
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+def pod(name: str, namespace: str = NAMESPACE, **labels: str) -> Endpoint:
+    return Endpoint(name, namespace, tuple(sorted(labels.items())))
+
+
+FRONTEND = pod("frontend", app="taskora-frontend", component="frontend")
+BACKEND = pod("backend", app="taskora-backend", component="backend")
+DATABASE = pod("database", app="taskora-db", component="database")
+BACKUP = pod("backup", app="taskora-db-backup", component="backup")
+STRAY = pod("a pod added to the namespace by hand", app="debug")
+INGRESS_CONTROLLER = pod("ingress controller", "ingress-nginx", **{"app.kubernetes.io/name": "ingress-nginx"})
+OTHER_NAMESPACE = pod("a pod of another namespace", "default", app="curl")
+DNS = pod("cluster DNS", "kube-system", **{"k8s-app": "kube-dns"})
+LLM_API = Endpoint("a public LLM API", ip="142.250.74.10")
+LLM_API_V6 = Endpoint("a public LLM API (IPv6)", ip="2a00:1450:4001:82b::200a")
+API_SERVER = Endpoint("the Kubernetes API server", ip="10.96.0.1")
+METADATA = Endpoint("the cloud metadata endpoint", ip="169.254.169.254")
+
+
+@dataclass
+class Policies:
+    items: list[dict] = field(default_factory=list)
+
+    def _selecting(self, target: Endpoint, policy_type: str) -> list[dict]:
+        return [p for p in self.items if p["metadata"]["namespace"] == target.namespace
+                and policy_type in p["spec"].get("policyTypes", ["Ingress"])
+                and _matches(p["spec"]["podSelector"], target.label_map)]
+
+    def _allowed(self, policies: list[dict], direction: str, peers_key: str, peer: Endpoint,
+                 policy_namespace: str, port: int, protocol: str) -> bool:
+        for policy in policies:
+            for rule in policy["spec"].get(direction, []):
+                peers = rule.get(peers_key)
+                peer_ok = peers is None or any(_peer_matches(p, peer, policy_namespace) for p in peers)
+                ports = rule.get("ports")
+                port_ok = ports is None or any(p.get("port") in (None, port) and p.get("protocol", "TCP") == protocol
+                                               for p in ports)
+                if peer_ok and port_ok:
+                    return True
+        return False
+
+    def allows(self, source: Endpoint, target: Endpoint, port: int, protocol: str = "TCP") -> bool:
+        egress_ok, ingress_ok = True, True
+        if source.namespace is not None:
+            selecting = self._selecting(source, "Egress")
+            if selecting:
+                egress_ok = self._allowed(selecting, "egress", "to", target, source.namespace, port, protocol)
+        if target.namespace is not None:
+            selecting = self._selecting(target, "Ingress")
+            if selecting:
+                ingress_ok = self._allowed(selecting, "ingress", "from", source, target.namespace, port, protocol)
+        return egress_ok and ingress_ok
+
+
+def _matches(selector: dict, labels: dict[str, str]) -> bool:
+    assert "matchExpressions" not in selector  # not used here
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+def _peer_matches(peer: dict, endpoint: Endpoint, policy_namespace: str) -> bool:
+    if "ipBlock" in peer:
+        if endpoint.ip is None:
+            return False  # pod-to-pod traffic is matched by selectors here
+        address = ipaddress.ip_address(endpoint.ip)
+        block = peer["ipBlock"]
+        network = ipaddress.ip_network(block["cidr"])
+        return (address.version == network.version and address in network
+                and not any(address in ipaddress.ip_network(e) for e in block.get("except", [])
+                            if ipaddress.ip_network(e).version == address.version))
+    if endpoint.namespace is None:
+        return False
+    if "namespaceSelector" in peer:
+        namespace_labels = {"kubernetes.io/metadata.name": endpoint.namespace}
+        if not _matches(peer["namespaceSelector"], namespace_labels):
+            return False
+    elif endpoint.namespace != policy_namespace:
+        return False
+    return _matches(peer.get("podSelector", {}), endpoint.label_map)
+
+
+@pytest.fixture(scope="module", params=PROFILES)
+def policies(request) -> Policies:
+    return Policies([o for o in objects_of(request.param) if o["kind"] == "NetworkPolicy"])
+
+
+# Every path the issue documents, and the ones it closes.
+OPEN = [
+    (INGRESS_CONTROLLER, FRONTEND, 3000), (INGRESS_CONTROLLER, BACKEND, 8000),
+    (FRONTEND, BACKEND, 8000),  # server-side rendering calls the backend in the cluster
+    (BACKEND, DATABASE, 5432),
+    (BACKEND, LLM_API, 443), (BACKEND, LLM_API_V6, 443),
+]
+CLOSED = [
+    (INGRESS_CONTROLLER, DATABASE, 5432), (INGRESS_CONTROLLER, FRONTEND, 8080),
+    (OTHER_NAMESPACE, FRONTEND, 3000), (OTHER_NAMESPACE, BACKEND, 8000), (OTHER_NAMESPACE, DATABASE, 5432),
+    (STRAY, FRONTEND, 3000), (STRAY, BACKEND, 8000), (STRAY, DATABASE, 5432),
+    (FRONTEND, DATABASE, 5432), (FRONTEND, LLM_API, 443), (FRONTEND, FRONTEND, 3000),
+    (BACKEND, FRONTEND, 3000), (BACKEND, LLM_API, 80), (BACKEND, API_SERVER, 443), (BACKEND, METADATA, 443),
+    (DATABASE, BACKEND, 8000), (DATABASE, LLM_API, 443), (DATABASE, OTHER_NAMESPACE, 5432),
+    (BACKUP, LLM_API, 443), (BACKUP, BACKEND, 8000), (STRAY, LLM_API, 443),
+]
+
+
+@pytest.mark.parametrize("source, target, port", OPEN, ids=lambda v: getattr(v, "name", str(v)))
+def test_the_documented_paths_are_open(policies, source, target, port):
+    assert policies.allows(source, target, port)
+
+
+@pytest.mark.parametrize("source, target, port", CLOSED, ids=lambda v: getattr(v, "name", str(v)))
+def test_every_other_path_is_closed(policies, source, target, port):
+    assert not policies.allows(source, target, port)
+
+
+@pytest.mark.parametrize("source", [FRONTEND, BACKEND, DATABASE, BACKUP, STRAY], ids=lambda v: v.name)
+def test_every_pod_may_ask_the_cluster_dns(policies, source):
+    assert policies.allows(source, DNS, 53, "UDP") and policies.allows(source, DNS, 53, "TCP")
+    assert not policies.allows(source, OTHER_NAMESPACE, 53, "UDP")
+
+
+def test_every_pod_of_the_namespace_is_isolated_both_ways(policies):
+    # GIVEN any pod of the namespace, even one the app does not know THEN some policy of each
+    # direction selects it: nothing is open by default
+    for endpoint in (FRONTEND, BACKEND, DATABASE, BACKUP, STRAY):
+        assert policies._selecting(endpoint, "Ingress") and policies._selecting(endpoint, "Egress"), endpoint.name
+
+
+def test_the_backup_job_reaches_postgres_in_production():
+    policies = Policies([o for o in objects_of("production") if o["kind"] == "NetworkPolicy"])
+    assert policies.allows(BACKUP, DATABASE, 5432)
+    local = Policies([o for o in objects_of("local") if o["kind"] == "NetworkPolicy"])
+    assert not local.allows(BACKUP, DATABASE, 5432)  # no backup job there, so no path for one
+
+
+def test_policies_select_by_the_documented_labels_only():
+    for profile in PROFILES:
+        for policy in (o for o in objects_of(profile) if o["kind"] == "NetworkPolicy"):
+            selectors = [policy["spec"]["podSelector"]] + [
+                peer["podSelector"] for direction, key in (("ingress", "from"), ("egress", "to"))
+                for rule in policy["spec"].get(direction, []) for peer in rule.get(key, []) if "podSelector" in peer
+                and "namespaceSelector" not in peer]
+            assert all(set(s.get("matchLabels", {})) <= {"app"} for s in selectors), policy["metadata"]["name"]
+
+
+def test_the_ingress_controller_namespace_is_configurable():
+    # GIVEN a values layer naming another controller namespace WHEN synthesized THEN only it may enter
+    from dataclasses import replace
+
+    import cdk8s
+
+    from conftest import synth_app
+    from taskora_constructs import Taskora
+
+    props = props_of("local")
+    props = replace(props, network_policy=replace(props.network_policy, ingress_controller_namespace="traefik"))
+    app = cdk8s.Testing.app()
+    Taskora(app, props)
+    policies = Policies([o for o in synth_app(app) if o["kind"] == "NetworkPolicy"])
+    traefik = pod("traefik", "traefik", app="traefik")
+    assert policies.allows(traefik, FRONTEND, 3000) and policies.allows(traefik, BACKEND, 8000)
+    assert not policies.allows(INGRESS_CONTROLLER, FRONTEND, 3000)
+
+
+def test_no_policy_when_disabled():
+    from dataclasses import replace
+
+    import cdk8s
+
+    from conftest import synth_app
+    from taskora_constructs import Taskora
+
+    props = props_of("local")
+    app = cdk8s.Testing.app()
+    Taskora(app, replace(props, network_policy=replace(props.network_policy, enabled=False)))
+    assert [o for o in synth_app(app) if o["kind"] == "NetworkPolicy"] == []
