@@ -44,6 +44,18 @@ $(NODE_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 
+# checkov, the policy scan the tests run over the synth (docs/hardening.md), lives in a
+# virtual environment of its own: its pins (packaging<24, python-dateutil<3) conflict with
+# requirements-dev.txt. The tests run it as a subprocess; `make synth` does not need it.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@$(CHECKOV_VENV)/bin/python -m pip check >/dev/null
+	@touch $@
+
 synth: deps
 	@# cdk8s-cli reports a failed app with a Node stack trace after the app's own message:
 	@# show the app's message only.
@@ -52,7 +64,7 @@ synth: deps
 	  exit 2; }
 	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
 
-test: deps
+test: deps $(CHECKOV_STAMP)
 	@$(PY) -m pytest $(ARGS)
 
 # The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
@@ -85,5 +97,5 @@ docs: $(PY_STAMP)
 	@echo "Wrote the API reference of taskora-constructs $$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml) to $(DOCS_DIR)/index.html"
 
 clean:
-	rm -rf dist .dist-* $(VENV) node_modules
+	rm -rf dist .dist-* $(VENV) $(CHECKOV_VENV) node_modules
 	rm -rf helm build taskora_constructs.egg-info
