@@ -20,12 +20,14 @@ sampled every 10 ms with psutil during the warm-up run:
 In each round the runs of a section go in a rotated order, so a slow moment of the machine
 hits every scenario alike; a ratio is taken within a round. A scenario whose warm-up takes
 longer than BENCH_SLOW_S (default 30 s) is not repeated: that one run is its figure, and
-the table says so. Writes docs/performance.md (BENCH_OUTPUT) and prints the same tables.
+the table says so (``make test`` gets BENCH_TEST_RUNS warm runs instead). Writes
+docs/performance.md (BENCH_OUTPUT) and prints the same tables.
 Synth outputs go to a temporary directory that is removed at the end.
 
 Environment: BENCH_RUNS, BENCH_SLOW_S, BENCH_TIMEOUT_S (one run, default 900),
-BENCH_SKIP_TEST=1 (leave out ``make test``), BENCH_OUTPUT, BENCH_BIG_N (default 50;
-another value only to try the script out).
+BENCH_SKIP_TEST=1 (leave out ``make test``), BENCH_TEST_RUNS (timed runs of ``make test`` when
+one takes longer than BENCH_SLOW_S: default 3, so the figure stays warm and the bench short),
+BENCH_OUTPUT, BENCH_BIG_N (default 50; another value only to try the script out).
 """
 
 from __future__ import annotations
@@ -173,6 +175,7 @@ class Scenario:
     runs: list[Run] = field(default_factory=list)
     warmup: Run | None = None
     note: str = ""
+    slow_runs: int = 0  # timed runs when the warm-up is slow (0: the warm-up is the figure)
 
     def go(self, sample: bool = False) -> Run:
         if self.prepare is not None:
@@ -193,22 +196,26 @@ class Scenario:
 
 
 def measure(scenarios: list[Scenario], title: str) -> None:
-    """Warm-up (sampled for RSS) each scenario, then RUNS rounds in rotated order."""
+    """Warm-up (sampled for RSS) each scenario, then its timed runs, round by round in rotated order."""
     print(f"\n== {title}", flush=True)
+    wanted: dict[str, int] = {}
     for s in scenarios:
         print(f"   warm-up  {s.label} ...", end="", flush=True)
         s.warmup = s.go(sample=True)
         print(f" {s.warmup.seconds:.2f} s", flush=True)
-        if s.warmup.seconds > SLOW_S:
-            s.runs = [s.warmup]
+        wanted[s.key] = RUNS
+        if s.warmup.seconds > SLOW_S and not s.slow_runs:
+            s.runs, wanted[s.key] = [s.warmup], 0
             s.note = f"1 run: it took > {SLOW_S:.0f} s (BENCH_SLOW_S), not repeated; RSS sampled in it"
-    fast = [s for s in scenarios if not s.runs]
-    for i in range(RUNS):
-        order = fast[i % len(fast):] + fast[:i % len(fast)] if fast else []
+        elif s.warmup.seconds > SLOW_S and s.slow_runs < RUNS:
+            wanted[s.key] = s.slow_runs
+            s.note = f"{s.slow_runs} timed runs, not {RUNS}: one takes > {SLOW_S:.0f} s (BENCH_SLOW_S)"
+    for i in range(max(wanted.values(), default=0)):
+        todo = [s for s in scenarios if len(s.runs) < wanted[s.key]]
+        order = todo[i % len(todo):] + todo[:i % len(todo)]
         for s in order:
             s.runs.append(s.go())
-        if order:
-            print(f"   round {i + 1}/{RUNS}: " + ", ".join(f"{s.key} {s.runs[-1].seconds:.2f}" for s in fast), flush=True)
+        print(f"   round {i + 1}: " + ", ".join(f"{s.key} {s.runs[-1].seconds:.2f}" for s in todo), flush=True)
 
 
 def pairwise(a: Scenario, b: Scenario) -> list[float]:
@@ -353,10 +360,23 @@ def instances_section(tmp: Path) -> dict:
 
 
 def test_section() -> dict:
-    s = Scenario("test", "make test (warm)", [os.environ.get("MAKE", "make"), "--no-print-directory", "test"], ROOT,
-                 child_env(), check=False)
+    # pytest's own report of its slowest tests (the Makefile passes ARGS to pytest) costs nothing.
+    s = Scenario("test", "make test (warm)", [os.environ.get("MAKE", "make"), "--no-print-directory", "test",
+                                              "ARGS=--durations=12"], ROOT,
+                 child_env(), check=False, slow_runs=int(os.environ.get("BENCH_TEST_RUNS", "3")))
     measure([s], "5. make test")
-    return {"scenario": s, "failed": [r.returncode for r in s.runs if r.returncode != 0]
+    slowest: list[str] = []
+    lines = s.runs[-1].stdout.splitlines()
+    for i, line in enumerate(lines):
+        if "slowest" in line and "durations" in line:
+            for entry in lines[i + 1:]:
+                if not entry.strip() or entry.startswith("=") or entry.startswith("("):
+                    break
+                slowest.append(entry.strip())
+            break
+    summary = next((line.strip("= ") for line in reversed(lines) if " passed" in line or " failed" in line), "")
+    return {"scenario": s, "slowest": slowest, "summary": summary,
+            "failed": [r.returncode for r in s.runs if r.returncode != 0]
             + ([s.warmup.returncode] if s.warmup and s.warmup.returncode else [])}
 
 
@@ -414,11 +434,10 @@ def call_table(result_lo: dict, result_hi: dict, n: int, phase: str) -> list[lis
     seconds_hi = result_hi[f"{phase}_call_s"]
     for key in sorted(calls_hi, key=lambda k: -seconds_hi.get(k, 0)):
         per = (calls_hi[key] - calls_lo.get(key, 0)) / (n - 1)
-        if per <= 0 and key != "invoke .synth":
-            continue
+        if per <= 0:
+            continue  # once per app (e.g. the one `invoke .synth`, whose time is all of Node's synth)
         mean = seconds_hi.get(key, 0) / calls_hi[key]
-        rows.append([f"`{key}`", f"{per:.1f}", f"{mean * 1000:.2f} ms" if key != "invoke .synth" else "(whole synth)",
-                     f"{per * mean * 1000:.1f} ms" if key != "invoke .synth" else "-"])
+        rows.append([f"`{key}`", f"{per:.1f}", f"{mean * 1000:.2f} ms", f"{per * mean * 1000:.1f} ms"])
     return rows
 
 
@@ -524,13 +543,15 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
               f"cdk8s-cli {facts['cdk8s_cli']}. "
               f"Load average {load[0]:.2f} before and {load[1]:.2f} after the run (other work on the machine "
               "makes every figure noisier; the ratios are taken pair by pair within a round to cancel most of it).\n")
-    md.append(f"**Method:** each figure is the median (min - max) of {RUNS} timed runs after one untimed warm-up; "
+    md.append(f"**Method:** each figure is the median (min - max) of {RUNS} timed runs after one untimed warm-up "
+              "unless its note says otherwise; "
               "the runs of a section go round-robin in a rotated order. Peak RSS is the largest sum of the RSS of "
               "the process and all its descendants (CLI, shell, Python, jsii's two Node processes), sampled every "
               "10 ms with psutil during the warm-up run (sampling costs CPU, so timed runs are not sampled; shared "
               "pages count once per process). jsii calls are counted by wrapping the jsii kernel's request path "
               "(`_NodeProcess.send`) inside `bench/instances.py` only. Bytecode caching is on, as under `make`. "
-              f"A scenario whose warm-up took more than {SLOW_S:.0f} s is not repeated (its note says so).\n")
+              f"A scenario whose warm-up took more than {SLOW_S:.0f} s is not repeated, except `make test`, which gets "
+              f"fewer warm runs (the notes say so).\n")
     md.append("## Targets\n")
     md.append(table(["target", "measured: median (min - max)", "target", "result"], targets) + "\n")
     md.append("## 1-3. `cdk8s synth` through the CLI (N = 1)\n")
@@ -589,6 +610,11 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
         md.append(table(header, test_rows) + "\n")
         if test["failed"]:
             md.append(f"`make test` exited non-zero in some runs ({test['failed']}): the tree under test was not green.\n")
+        if test["summary"]:
+            md.append(f"Last run: {test['summary']}.\n")
+        if test["slowest"]:
+            md.append("Its slowest tests (pytest `--durations`, last run):\n")
+            md.append("```\n" + "\n".join(test["slowest"]) + "\n```\n")
     text = "\n".join(md)
     share = {}
     for phase in ("build", "synth"):
