@@ -21,8 +21,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import cdk8s  # noqa: E402
 
 from taskora_app.values import load  # noqa: E402
-from taskora_constructs import Taskora, TaskoraConfigError  # noqa: E402
-from taskora_constructs.validation import config_error_from_synth  # noqa: E402
+from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, config_error_from_synth  # noqa: E402
 
 EXIT_CONFIG_ERROR = 2
 
@@ -44,7 +43,8 @@ def synthesize(app: cdk8s.App) -> None:
     with its traceback.
     """
     try:
-        app.synth()
+        with TaskoraValidation.of(app).once():
+            app.synth()
     except RuntimeError as error:
         config_error = config_error_from_synth(error, app)
         if config_error is None:

@@ -25,6 +25,7 @@ in a message.
 from __future__ import annotations
 
 import ipaddress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -941,9 +942,15 @@ class _Validation:
         self._owner = owner
 
     def validate(self) -> list[str]:
-        problems = self._owner.problems()
-        self._owner.last_problems = tuple(problems)
-        return [str(problem) for problem in problems]
+        owner = self._owner
+        if owner._synth_cache is not None:
+            return list(owner._synth_cache)
+        problems = owner.problems()
+        owner.last_problems = tuple(problems)
+        messages = [str(problem) for problem in problems]
+        if owner._in_synth:
+            owner._synth_cache = tuple(messages)
+        return messages
 
 
 class TaskoraValidation(Construct):
@@ -966,7 +973,28 @@ class TaskoraValidation(Construct):
         self._required_secret_keys: list[RequiredSecretKeys] = []
         self._external_objects: list[tuple[str, str, str]] = []
         self.last_problems: tuple[Problem, ...] = ()
+        self._in_synth = False
+        self._synth_cache: tuple[str, ...] | None = None
         self.node.add_validation(_Validation(self))
+
+    @contextmanager
+    def once(self) -> Iterator["TaskoraValidation"]:
+        """Check the app once for everything synthesized inside the ``with`` block.
+
+        cdk8s runs every validation again for each chart it writes (``App.synth()`` runs them
+        once, then ``Chart.toJson()`` once per chart), and each run reads every object of the
+        app across jsii: with six charts per Taskora instance that is quadratic in the number
+        of instances. Inside this block the first run's result is reused. Sound only while the
+        app does not change: synthesize inside it, do not add or patch objects::
+
+            with TaskoraValidation.of(app).once():
+                app.synth()
+        """
+        self._in_synth, self._synth_cache = True, None
+        try:
+            yield self
+        finally:
+            self._in_synth, self._synth_cache = False, None
 
     @classmethod
     def of(cls, scope: IConstruct) -> "TaskoraValidation":

@@ -16,14 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues  # noqa: E402
+from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation  # noqa: E402
 
 
 def synth_app(app: cdk8s.App) -> list[dict]:
     """Every object of every chart in ``app``, in chart (apply) order, as plain dicts."""
     objects: list[dict] = []
-    for chart in app.charts:
-        objects.extend(cdk8s.Testing.synth(chart))
+    with TaskoraValidation.of(app).once():  # the app does not change between the charts
+        for chart in app.charts:
+            objects.extend(cdk8s.Testing.synth(chart))
     return objects
 
 

@@ -1,0 +1,51 @@
+"""GIVEN an app with several charts WHEN synthesized inside TaskoraValidation.once() THEN the
+cross-object checks run once, not once per chart, and still refuse a broken app."""
+
+from __future__ import annotations
+
+import cdk8s
+import pytest
+
+from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation
+
+
+def counting(monkeypatch) -> list[int]:
+    calls = [0]
+    original = TaskoraValidation.problems
+
+    def problems(self):
+        calls[0] += 1
+        return original(self)
+
+    monkeypatch.setattr(TaskoraValidation, "problems", problems)
+    return calls
+
+
+def test_without_once_cdk8s_validates_again_for_every_chart(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    app = cdk8s.App(outdir=str(tmp_path))
+    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    app.synth()
+    assert calls[0] == 1 + len(app.charts)
+
+
+def test_within_once_the_checks_run_once_per_synth(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    app = cdk8s.App(outdir=str(tmp_path))
+    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    with TaskoraValidation.of(app).once():
+        app.synth()
+    assert calls[0] == 1
+    assert len(list(tmp_path.glob("*.k8s.yaml"))) == len(app.charts)
+
+
+def test_once_still_refuses_a_broken_app_and_forgets_its_result_afterwards(tmp_path):
+    app = cdk8s.App(outdir=str(tmp_path))
+    taskora = Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    validation = TaskoraValidation.of(app)
+    cdk8s.ApiObject.of(taskora.backend.node.find_child("service")).add_json_patch(
+        cdk8s.JsonPatch.replace("/spec/selector", {"app": "nobody"}))
+    with pytest.raises(RuntimeError, match="must match the pod labels"):
+        with validation.once():
+            app.synth()
+    assert validation._synth_cache is None and not validation._in_synth
