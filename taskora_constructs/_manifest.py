@@ -19,6 +19,7 @@ default resources, startup probes) contradict the documented model.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Mapping
 
 import cdk8s
@@ -49,7 +50,19 @@ def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> cd
     for key, value in manifest.items():
         if key not in ("apiVersion", "kind", "metadata"):
             api_object.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
+    _EMITTED.add(api_object)
     return api_object
+
+
+# The ApiObjects this package emitted: the validation holds them (and only them) to the
+# model's policy rules. jsii hands back the same Python object for an object created in
+# Python, so membership needs no call across jsii.
+_EMITTED: "weakref.WeakSet[cdk8s.ApiObject]" = weakref.WeakSet()
+
+
+def is_emitted(api_object: cdk8s.ApiObject) -> bool:
+    """Whether ``api_object`` was emitted by a Taskora construct."""
+    return api_object in _EMITTED
 
 
 def _snake(name: str) -> str:

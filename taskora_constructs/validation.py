@@ -35,6 +35,7 @@ import jsii
 from constructs import Construct, IConstruct
 
 from . import rules
+from ._manifest import is_emitted
 from .errors import Problem, TaskoraConfigError, raise_if_any
 
 Manifest = Mapping[str, Any]
@@ -130,6 +131,10 @@ class Declarations:
 class _Obj:
     where: str
     manifest: Manifest
+    #: Emitted by a Taskora construct: the model's policy rules (requests, probes,
+    #: replicas >= 1, storage >= 1Gi) apply. Other objects of the app (a caller's own) get the
+    #: reference and API-validity checks only.
+    managed: bool = True
 
     @property
     def kind(self) -> str:
@@ -277,8 +282,8 @@ def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest]],
     wrapped: list[_Obj] = []
     for item in objects:
         if isinstance(item, tuple):
-            where, manifest = item
-            wrapped.append(_Obj(where, _dict(manifest)))
+            where, manifest, *managed = item
+            wrapped.append(_Obj(where, _dict(manifest), *managed))
         else:
             manifest = _dict(item)
             obj = _Obj("", manifest)
@@ -347,7 +352,7 @@ def _check_metadata(obj: _Obj, index: _Index) -> list[Problem]:
 def _check_workload(obj: _Obj) -> list[Problem]:
     where, spec = obj.where, _dict(obj.manifest.get("spec"))
     found: list[Problem] = []
-    if obj.kind != "DaemonSet" and "replicas" in spec:
+    if obj.managed and obj.kind != "DaemonSet" and "replicas" in spec:
         found += rules.check_replicas(where, "spec.replicas", spec["replicas"])
     template_labels = _dict(_dict(_dict(spec.get("template")).get("metadata")).get("labels"))
     found += rules.check_labels(where, "spec.template.metadata.labels", template_labels)
@@ -368,7 +373,8 @@ def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 
 def _check_pod(pod: _PodSpec, index: _Index) -> list[Problem]:
     where, namespace = pod.owner.where, pod.owner.namespace
-    long_running = pod.owner.kind in LONG_RUNNING_KINDS
+    # The model's requests-and-probes rule binds the Taskora workloads, not a caller's own.
+    long_running = pod.owner.kind in LONG_RUNNING_KINDS and pod.owner.managed
     found: list[Problem] = []
     for path, container in pod.containers():
         is_main = path.startswith(f"{pod.path}.containers[")
@@ -581,7 +587,7 @@ def _check_storage(obj: _Obj, field: str, resources: Mapping[str, Any]) -> list[
         return [Problem(where=obj.where, field=field, value=None, rule="must be set",
                         fix=f"request at least {MIN_STORAGE}, e.g. '10Gi'")]
     return (rules.check_quantity(obj.where, field, storage, example="10Gi")
-            or rules.check_min_quantity(obj.where, field, storage, MIN_STORAGE))
+            or (rules.check_min_quantity(obj.where, field, storage, MIN_STORAGE) if obj.managed else []))
 
 
 def _check_statefulset(obj: _Obj, index: _Index) -> list[Problem]:
@@ -1074,7 +1080,8 @@ class TaskoraValidation(Construct):
         api_objects = self.api_objects()
         # Construct paths cost a call across jsii each: fetch them only for objects with problems.
         placeholders = [f"\0{i}" for i in range(len(api_objects))]
-        problems = check_manifests(zip(placeholders, (o.to_json() for o in api_objects)), self.declarations)
+        problems = check_manifests(zip(placeholders, (o.to_json() for o in api_objects),
+                                       (is_emitted(o) for o in api_objects)), self.declarations)
         paths: dict[str, str] = {}
 
         def path_of(where: str) -> str:
