@@ -4,6 +4,8 @@ Use :class:`Taskora` for the whole documented deployment, or any construct on it
 inside your own charts. Every props default is the documented model's value.
 """
 
+from importlib import metadata as _metadata
+
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
@@ -20,6 +22,12 @@ from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
 from .validation import (Declarations, ExternalSecret, TaskoraValidation, check_manifests,
                          config_error_from_synth, declare_external_secret)
 from .web import WebWorkload
+
+try:
+    #: The installed distribution's version (``taskora-constructs``, see pyproject.toml).
+    __version__ = _metadata.version("taskora-constructs")
+except _metadata.PackageNotFoundError:  # used from a source tree without installing it
+    __version__ = "0+unknown"
 
 __all__ = [
     "Allow",

@@ -20,7 +20,9 @@ class TaskoraNames:
     the first without a collision, in its own namespace unless ``namespace`` is given.
     """
 
+    #: Prefix of every object name (model): taskora.
     app: str = DEFAULT_APP_NAME
+    #: The namespace, when it is not the app name; default None (the namespace is ``app``).
     namespace_override: str | None = None
 
     def __post_init__(self) -> None:

@@ -16,6 +16,9 @@ from .names import DEFAULT_NAMES, credentials_name
 from .props import PostgresBackup, PostgresProps
 from .validation import TaskoraValidation
 
+#: Name of the container and Service port.
+POSTGRES_PORT_NAME = "postgres"
+
 #: Name of the StatefulSet's volumeClaimTemplate; claims are ``<template>-<statefulset>-<ordinal>``.
 DATA_VOLUME = "data"
 #: The claim template of the backups (only with ``props.backup``).
@@ -90,6 +93,8 @@ class PostgresDatabase(Construct):
         self.service_name = name
         self.namespace = namespace
         self.port = props.port
+        #: Name of the container and Service port, for callers that refer to it by name.
+        self.port_name = POSTGRES_PORT_NAME
         self.database_name = props.database_name
         self.username = props.username
         self._password = password
@@ -125,7 +130,7 @@ class PostgresDatabase(Construct):
             "kind": "Service",
             "metadata": object_metadata(name=name, namespace=namespace, labels=self.selector_labels),
             # Headless: the StatefulSet's pods get stable DNS names through it.
-            "spec": service_spec(selector=self.selector_labels, port_name="postgres",
+            "spec": service_spec(selector=self.selector_labels, port_name=self.port_name,
                                  port=props.port, headless=True),
         })
         volumes, scratch_mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
@@ -189,7 +194,7 @@ class PostgresDatabase(Construct):
             image=props.image,
             image_pull_policy=props.image_pull_policy,
             port=props.port,
-            port_name="postgres",
+            port_name=self.port_name,
             env=[
                 env_value("POSTGRES_DB", props.database_name),
                 *(self._credential_env() if not props.credentials_from_files else [

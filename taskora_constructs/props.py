@@ -64,6 +64,7 @@ class ProbeTiming:
     initial_delay_seconds: int
     period_seconds: int
     timeout_seconds: int
+    #: Consecutive failures before the probe fails (model): 3.
     failure_threshold: int = 3
 
     def problems(self, where: str, field_prefix: str) -> list[Problem]:
@@ -115,6 +116,7 @@ class WorkloadProps:
     """
 
     image: str
+    #: imagePullPolicy (model): IfNotPresent.
     image_pull_policy: str = "IfNotPresent"
     resources: Resources
     probes: Probes
@@ -236,8 +238,9 @@ class WebWorkloadProps(WorkloadProps):
     replicas: int
     port: int
     health_path: str
-    #: Pod ``securityContext.runAsUser``/``fsGroup``; 1001 is the model's (the images' app user).
+    #: Pod ``securityContext.runAsUser``; 1001 is the model's (the images' app user).
     run_as_user: int = 1001
+    #: Pod ``securityContext.fsGroup``, the group of its volumes (model): 1001.
     fs_group: int = 1001
     # --- hardening (issue #5) ---
     #: Pod ``securityContext.runAsGroup``, the primary group (without it: group 0); default 1001.
@@ -284,11 +287,17 @@ class WebWorkloadProps(WorkloadProps):
 class FrontendProps(WebWorkloadProps):
     """The Next.js frontend (model section 2.1). Every default is the model's."""
 
+    #: Pods (model: 2), replicas: 2.
     replicas: int = 2
+    #: Container image (model): taskora/frontend:latest.
     image: str = "taskora/frontend:latest"
+    #: Requests 100m CPU / 128Mi, limits 500m / 512Mi (model).
     resources: Resources = field(default_factory=lambda: _resources("100m", "128Mi", "500m", "512Mi"))
+    #: Liveness after 30 s every 10 s (5 s timeout), readiness after 5 s every 5 s (3 s) (model).
     probes: Probes = field(default_factory=lambda: _probes(liveness_delay=30, readiness_delay=5))
+    #: Container and Service port (model): 3000.
     port: int = 3000
+    #: Probe path (model): /api/health.
     health_path: str = "/api/health"
     #: Next.js writes its cache (ISR pages, optimized images) under ``.next/cache`` of its
     #: working directory (``/app`` in the standard image), and temporary files to ``/tmp``.
@@ -303,15 +312,20 @@ class FrontendProps(WebWorkloadProps):
 class BackendProps(WebWorkloadProps):
     """The FastAPI backend (model section 2.2). Every default is the model's."""
 
+    #: Pods (model: 3), replicas: 3.
     replicas: int = 3
+    #: Container image (model): taskora/backend:latest.
     image: str = "taskora/backend:latest"
+    #: Requests 200m CPU / 256Mi, limits 1000m / 1Gi (model).
     resources: Resources = field(default_factory=lambda: _resources("200m", "256Mi", "1000m", "1Gi"))
     #: Plus a startup probe: the LLM client libraries make the first start slow; it allows
     #: 2 minutes before liveness takes over.
     probes: Probes = field(default_factory=lambda: _probes(
         liveness_delay=30, readiness_delay=10,
         startup=ProbeTiming(initial_delay_seconds=0, period_seconds=5, timeout_seconds=3, failure_threshold=24)))
+    #: Container and Service port (model): 8000.
     port: int = 8000
+    #: Probe path (model): /health.
     health_path: str = "/health"
     #: uvicorn writes only temporary files (request bodies spooled to disk) to ``/tmp``.
     writable_paths: tuple[str, ...] = ("/tmp",)
@@ -327,18 +341,26 @@ class PostgresProps(WorkloadProps):
     this plain StatefulSet would be independent, diverging databases, not replication.
     """
 
+    #: Container image (model): postgres:15-alpine.
     image: str = "postgres:15-alpine"
+    #: Requests 100m CPU / 256Mi, limits 500m / 512Mi (model).
     resources: Resources = field(default_factory=lambda: _resources("100m", "256Mi", "500m", "512Mi"))
     #: Plus a startup probe allowing 5 minutes: initdb of an empty volume, or crash recovery
     #: after an unclean stop, must not be cut short by the liveness probe.
     probes: Probes = field(default_factory=lambda: _probes(
         liveness_delay=30, readiness_delay=5,
         startup=ProbeTiming(initial_delay_seconds=0, period_seconds=10, timeout_seconds=5, failure_threshold=30)))
+    #: Container and Service port (model): 5432.
     port: int = 5432
+    #: POSTGRES_DB (model): taskora.
     database_name: str = "taskora"
+    #: The database user, written to the credentials Secret (model): taskora.
     username: str = "taskora"
+    #: Size of the data volume claim (model): 10Gi; at least 1Gi.
     storage: str = "10Gi"
+    #: StorageClass of the claim (model: minikube's standard); None for the cluster default.
     storage_class_name: str | None = "standard"
+    #: Mount path of the data volume (model): /var/lib/postgresql/data; PGDATA is its pgdata subdirectory.
     data_path: str = "/var/lib/postgresql/data"
     # --- hardening (issue #5) ---
     #: The server writes its socket and lock file, and temporary files, besides its volume.

@@ -30,9 +30,13 @@ class TaskoraSecretValues:
     credentials: ``username``, ``password``). No Secret object is synthesized for either.
     """
 
+    #: COHERE_API_KEY; default None: required unless ``existing_secret``.
     cohere_api_key: str | None = None
+    #: BETTER_AUTH_SECRET; default None: required unless ``existing_secret``.
     better_auth_secret: str | None = None
+    #: GEMINI_API_KEY; default None: required unless ``existing_secret``.
     gemini_api_key: str | None = None
+    #: The database password; default None: required unless ``database_existing_secret``.
     database_password: str | None = None
     existing_secret: str | None = None
     database_existing_secret: str | None = None

@@ -51,6 +51,8 @@ class WebWorkload(Construct):
         self.service_name = name
         self.namespace = namespace
         self.port = props.port
+        #: Name of the container and Service port (``http``), for callers that refer to it by name.
+        self.port_name = HTTP_PORT_NAME
         self.url = f"http://{name}:{props.port}"
         # Only `app` selects: a selector is immutable on a live Deployment, so any extra
         # label here would make a later change a delete-and-recreate.

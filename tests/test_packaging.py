@@ -118,6 +118,8 @@ def test_the_app_uses_the_installed_distribution():
     assert installed.version == VERSION, "pyproject.toml changed since set-up: run `make deps`"
     import taskora_constructs
     assert Path(taskora_constructs.__file__).resolve().parent == LIBRARY
+    # AND the library reports the same version at run time
+    assert taskora_constructs.__version__ == VERSION
 
 
 def test_the_app_imports_only_the_public_api():

@@ -501,17 +501,7 @@ def test_every_public_name_is_exported_once_and_documented():
 # Props fields whose default the docstrings do not state yet (issue #6: "typed props with
 # docstrings stating each default"). The list may only shrink: remove an entry once the
 # class's docstring (Attributes:) or a `#:` comment on the field names it and its default.
-KNOWN_UNDOCUMENTED_DEFAULTS = {
-    "BackendProps": {"image", "image_pull_policy", "resources", "probes", "replicas", "port", "health_path",
-                     "run_as_user", "fs_group"},
-    "FrontendProps": {"image", "image_pull_policy", "resources", "probes", "replicas", "port", "health_path",
-                      "run_as_user", "fs_group"},
-    "PostgresProps": {"image", "image_pull_policy", "resources", "probes", "port", "database_name", "username",
-                      "storage", "storage_class_name", "data_path"},
-    "ProbeTiming": {"failure_threshold"},
-    "TaskoraNames": {"namespace_override"},
-    "TaskoraSecretValues": {"cohere_api_key", "better_auth_secret", "gemini_api_key", "database_password"},
-}
+KNOWN_UNDOCUMENTED_DEFAULTS: dict[str, set[str]] = {}
 
 
 def _field_comments(cls: type) -> dict[str, str]:
