@@ -9,9 +9,7 @@ every problem found, one per line, and exits with status 2, without a traceback.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 # jsii prints a Node 20 end-of-life banner on every start unless told not to; it must be
@@ -20,6 +18,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import cdk8s  # noqa: E402
 
+from taskora_app.atomic import staged_directory  # noqa: E402
 from taskora_app.values import load  # noqa: E402
 from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, config_error_from_synth  # noqa: E402
 
@@ -54,23 +53,9 @@ def synthesize(app: cdk8s.App) -> None:
 
 def synth_atomically(outdir: Path) -> list[Path]:
     """Synthesize into a fresh directory, then swap it in place of ``outdir``."""
-    outdir = outdir.resolve()
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; dist/ is an ordinary directory
-    try:
+    with staged_directory(outdir) as staging:
         synthesize(build(str(staging)))
-        previous = outdir.with_name(f".{outdir.name}-previous")
-        shutil.rmtree(previous, ignore_errors=True)
-        if outdir.exists():
-            outdir.rename(previous)
-        staging.rename(outdir)
-        shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return sorted(outdir.glob("*.k8s.yaml"))
+    return sorted(outdir.resolve().glob("*.k8s.yaml"))
 
 
 def main() -> int:

@@ -27,16 +27,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from taskora_app.atomic import staged_directory  # noqa: E402  (the same swap as main.py)
+
 CDK8S = ROOT / "node_modules" / ".bin" / "cdk8s"
 HELM_OPEN = "{{"
 #: A text/template action that outputs ``{{``: what :func:`escape_template` writes for each ``{{``.
@@ -109,9 +111,7 @@ def export(output: Path, *, name: str = "taskora", app: str | None = None,
     """Write the Helm chart to ``output``; raises :class:`RuntimeError` with the CLI's message."""
     version = version or project_version()
     output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))
-    try:
+    with staged_directory(output) as staging:
         command = [str(CDK8S), "synth", "--format", "helm", "--chart-version", version, "--output", str(staging)]
         if app:
             command += ["--app", app]
@@ -123,14 +123,6 @@ def export(output: Path, *, name: str = "taskora", app: str | None = None,
         _prune_unused_crds(staging)
         for template in sorted((staging / "templates").iterdir()):
             template.write_text(escape_template(template.read_text()))
-        previous = output.with_name(f".{output.name}-previous")
-        shutil.rmtree(previous, ignore_errors=True)
-        if output.exists():
-            output.rename(previous)
-        staging.rename(output)
-        shutil.rmtree(previous, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return output
 
 
