@@ -441,6 +441,33 @@ def call_table(result_lo: dict, result_hi: dict, n: int, phase: str) -> list[lis
     return rows
 
 
+def gains(lo: dict, hi: dict, n: int) -> dict[str, str]:
+    """Expected savings per instance of the call-cutting proposals, from this run's call table."""
+    def per(key: str) -> float:
+        return (hi["build_calls"].get(key, 0) - lo["build_calls"].get(key, 0)) / (n - 1)
+
+    def mean(key: str) -> float:
+        return hi["build_call_s"].get(key, 0) / hi["build_calls"][key] if hi["build_calls"].get(key) else 0.0
+
+    lookups = per("invoke .tryFindChild")  # TaskoraValidation.of: node, root, node, tryFindChild
+    of_calls = 4 * lookups
+    of_s = lookups * (2 * mean("get .node") + mean("get .root") + mean("invoke .tryFindChild"))
+    paths = per("get .path")  # self.node.path: node, path
+    path_calls = 2 * paths
+    path_s = paths * (mean("get .node") + mean("get .path"))
+    objects = per("create cdk8s.ApiObject")
+    batch_patch = max(0.0, per("invoke .addJsonPatch") - objects)
+    batch_deps = max(0.0, per("invoke .addDependency") - 5)  # 5 of the 6 charts have dependencies
+    batch_calls = batch_patch + batch_deps
+    batch_s = batch_patch * mean("invoke .addJsonPatch") + batch_deps * mean("invoke .addDependency")
+    return {"objects_per_instance": f"{objects:.0f}", "constructs_per_instance": f"{lookups:.0f}",
+            "of_calls": f"{of_calls:.0f}", "of_ms": f"{of_s * 1000:.1f} ms",
+            "path_calls": f"{path_calls:.0f}", "path_ms": f"{path_s * 1000:.1f} ms",
+            "batch_calls": f"{batch_calls:.0f}", "batch_ms": f"{batch_s * 1000:.1f} ms",
+            "gain_calls": f"{of_calls + path_calls + batch_calls:.0f}",
+            "gain_ms": f"{(of_s + path_s + batch_s) * 1000:.0f} ms"}
+
+
 def machine() -> dict[str, str]:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     cli = subprocess.run([str(CLI), "--version"], capture_output=True, text=True, env=child_env()).stdout.strip()
@@ -643,6 +670,18 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
         "own_share_synth": f"{share['synth'].get('Taskora constructs (own code)', 0):.0f}%",
         "test_median": sec(t.median) if t else "n/a", "big_n": str(BIG_N),
     }
+    values.update(gains(lo[0], hi[0], BIG_N))
+    imports = dict(cli["imports"])
+    synth1, synth1_once = median_of(lo, "t_synth"), median_of(once_lo, "t_synth")
+    values.update({
+        "values_import": ms(imports["taskora_app.values"]) if "taskora_app.values" in imports else "n/a",
+        "typeguard_import": ms(imports["typeguard"]) if "typeguard" in imports else "n/a",
+        "build1": ms(median_of(lo, "t_build")), "synth1": ms(synth1), "synth1_once": ms(synth1_once),
+        "ratio_floor_once_est": f"{(cli['taskora'].median - (synth1 - synth1_once)) / cli['floor'].median:.2f}x",
+        "cli_gap": ms(cli["taskora"].median - cli["floor"].median),
+        "floor_vs_js": ms(cli["floor"].median - cli["js_code"].median),
+        "test_runs": str(len(t.runs)) if t else "0",
+    })
     return text, values
 
 
