@@ -64,8 +64,10 @@ synth: deps
 	  exit 2; }
 	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
 
+# Both cores: one test file per worker (module fixtures and the snapshot stay together).
+# ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
 test: deps $(CHECKOV_STAMP)
-	@$(PY) -m pytest $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
 # The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
 # instances, `make test`; prints the tables and writes docs/performance.md (a few minutes).

@@ -1,5 +1,5 @@
 """GIVEN the default app WHEN synthesized THEN the whole output equals the reviewed snapshot,
-so every YAML change shows up in review (update with: make test ARGS=--snapshot-update)."""
+so every YAML change shows up in review (update with: make test ARGS='-n 0 --snapshot-update')."""
 
 from __future__ import annotations
 
