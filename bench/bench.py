@@ -25,6 +25,7 @@ docs/performance.md (BENCH_OUTPUT) and prints the same tables.
 Synth outputs go to a temporary directory that is removed at the end.
 
 Environment: BENCH_RUNS, BENCH_SLOW_S, BENCH_TIMEOUT_S (one run, default 900),
+BENCH_N_TIMEOUT_S (one N-instances run, default 240: a run stopped then gives a lower bound),
 BENCH_SKIP_TEST=1 (leave out ``make test``), BENCH_TEST_RUNS (timed runs of ``make test`` when
 one takes longer than BENCH_SLOW_S: default 3, so the figure stays warm and the bench short),
 BENCH_OUTPUT, BENCH_BIG_N (default 50; another value only to try the script out).
@@ -63,6 +64,7 @@ INSTANCES = BENCH / "instances.py"
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SLOW_S = float(os.environ.get("BENCH_SLOW_S", "30"))
 TIMEOUT_S = float(os.environ.get("BENCH_TIMEOUT_S", "900"))
+N_TIMEOUT_S = float(os.environ.get("BENCH_N_TIMEOUT_S", "240"))  # an N-instances run is stopped after this
 SKIP_TEST = os.environ.get("BENCH_SKIP_TEST") == "1"
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", ROOT / "docs" / "performance.md"))
 SAMPLE_S = 0.010
@@ -113,10 +115,16 @@ class Run:
     stdout: str
     returncode: int
     peak_rss: int | None = None
+    timed_out: bool = False
 
 
-def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False, check: bool = True) -> Run:
-    """Run ``cmd`` to completion; wall time, stdout, and (``sample``) the tree's peak RSS."""
+def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False, check: bool = True,
+        timeout: float = TIMEOUT_S, allow_timeout: bool = False) -> Run:
+    """Run ``cmd`` to completion; wall time, stdout, and (``sample``) the tree's peak RSS.
+
+    Past ``timeout`` the run is stopped: an error, or with ``allow_timeout`` a run marked
+    ``timed_out`` whose time is a lower bound."""
+    timed_out = False
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
     start = time.perf_counter()
@@ -134,10 +142,13 @@ def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False,
 
         sampler = threading.Thread(target=sample_loop, daemon=True)
         sampler.start()
+    returncode = -1
     try:
-        returncode = proc.wait(timeout=TIMEOUT_S)
+        returncode = proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise BenchError(f"{' '.join(map(str, cmd))}: no result after {TIMEOUT_S:.0f} s (BENCH_TIMEOUT_S)")
+        if not allow_timeout:
+            raise BenchError(f"{' '.join(map(str, cmd))}: no result after {timeout:.0f} s (BENCH_TIMEOUT_S)")
+        timed_out = True
     finally:
         stop.set()
         if sampler is not None:
@@ -158,6 +169,8 @@ def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False,
     err.seek(0)
     stdout = out.read().decode(errors="replace")
     stderr = err.read().decode(errors="replace")
+    if timed_out:
+        return Run(seconds, stdout, returncode, peak[0] if sample else None, timed_out=True)
     if check and returncode != 0:
         raise BenchError(f"{' '.join(map(str, cmd))} (in {cwd}) exited {returncode}:\n{stderr[-3000:]}{stdout[-2000:]}")
     return Run(seconds, stdout, returncode, peak[0] if sample else None)
@@ -176,11 +189,14 @@ class Scenario:
     warmup: Run | None = None
     note: str = ""
     slow_runs: int = 0  # timed runs when the warm-up is slow (0: the warm-up is the figure)
+    timeout: float = TIMEOUT_S
+    allow_timeout: bool = False  # a run stopped at `timeout` is a lower bound, not an error
 
     def go(self, sample: bool = False) -> Run:
         if self.prepare is not None:
             self.prepare()
-        return run(self.cmd, cwd=self.cwd, env=self.env, sample=sample, check=self.check)
+        return run(self.cmd, cwd=self.cwd, env=self.env, sample=sample, check=self.check, timeout=self.timeout,
+                   allow_timeout=self.allow_timeout)
 
     @property
     def seconds(self) -> list[float]:
@@ -189,6 +205,10 @@ class Scenario:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def stopped(self) -> bool:
+        return any(r.timed_out for r in self.runs)
 
     @property
     def peak_rss(self) -> int | None:
@@ -204,7 +224,11 @@ def measure(scenarios: list[Scenario], title: str) -> None:
         s.warmup = s.go(sample=True)
         print(f" {s.warmup.seconds:.2f} s", flush=True)
         wanted[s.key] = RUNS
-        if s.warmup.seconds > SLOW_S and not s.slow_runs:
+        if s.warmup.timed_out:
+            s.runs, wanted[s.key] = [s.warmup], 0
+            s.note = (f"stopped after {s.timeout:.0f} s (BENCH_N_TIMEOUT_S), not repeated: the time is a lower "
+                      "bound; RSS sampled in it")
+        elif s.warmup.seconds > SLOW_S and not s.slow_runs:
             s.runs, wanted[s.key] = [s.warmup], 0
             s.note = f"1 run: it took > {SLOW_S:.0f} s (BENCH_SLOW_S), not repeated; RSS sampled in it"
         elif s.warmup.seconds > SLOW_S and s.slow_runs < RUNS:
@@ -317,7 +341,7 @@ def instances_section(tmp: Path) -> dict:
     def add(key: str, label: str, n: int, *flags: str, python_flags: tuple[str, ...] = ()) -> Scenario:
         out = tmp / f"inst-{key}" / "out"
         s = Scenario(key, label, [str(PY), *python_flags, str(INSTANCES), str(n), str(out), *flags], ROOT, env,
-                     fresh_dir(out))
+                     fresh_dir(out), timeout=N_TIMEOUT_S, allow_timeout=True)
         s.n, s.out = n, out  # type: ignore[attr-defined]
         scenarios.append(s)
         return s
@@ -328,7 +352,8 @@ def instances_section(tmp: Path) -> dict:
                        python_flags=("-O",)) for n in (1, BIG_N)}
     measure(scenarios, "4. python-level synth of N Taskora instances in one App")
     for s in scenarios:
-        s.results = [json.loads(r.stdout.strip().splitlines()[-1]) for r in s.runs]  # type: ignore[attr-defined]
+        s.results = [json.loads(r.stdout.strip().splitlines()[-1])  # type: ignore[attr-defined]
+                     for r in s.runs if not r.timed_out]
 
     # The JS peer at the same N, without the CLI (node main.js), objects in code (Include
     # would start one Node process per file: 300 at N = 50).
@@ -502,7 +527,11 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
     per50_once_opt = per_instance(once_opt, BIG_N)
     per50_js = per_instance(js, BIG_N)
     per10 = per_instance(as_is, 10)
-    calls50 = calls_per_instance(as_is, BIG_N)
+    # The as-is figures of calls and phases come from the largest N whose run finished.
+    ref_n = max(n for n in NS if as_is[n].results)  # type: ignore[attr-defined]
+    if ref_n == 1:
+        raise BenchError("every N > 1 run was stopped (BENCH_N_TIMEOUT_S): nothing to compare")
+    calls50 = calls_per_instance(as_is, ref_n)
     calls50_once = calls_per_instance(once, BIG_N)
     t = test["scenario"] if test else None
 
@@ -511,6 +540,8 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
 
     ratio = lambda v: f"{v:.2f}x"  # noqa: E731
     per_ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
+    bound = "> " if as_is[BIG_N].stopped else ""  # a stopped run gives a lower bound
+    per_ms_bound = lambda v: bound + per_ms(v)  # noqa: E731
     targets = [
         ["Taskora synth / Python floor, N = 1, CLI", rng(rf, ratio), f"<= {TARGETS['floor']}x",
          verdict(statistics.median(rf), TARGETS["floor"])],
@@ -518,7 +549,8 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
          f"<= {TARGETS['js']}x", verdict(statistics.median(rj), TARGETS["js"])],
         ["Taskora synth / JS peer with its objects in code, N = 1, CLI (stricter)", rng(rjc, ratio),
          f"<= {TARGETS['js']}x", verdict(statistics.median(rjc), TARGETS["js"])],
-        [f"per extra instance at N = {BIG_N} (python-level)", rng(per50, per_ms), f"<= {TARGETS['per_instance_ms']:.0f} ms",
+        [f"per extra instance at N = {BIG_N} (python-level)", rng(per50, per_ms_bound),
+         f"<= {TARGETS['per_instance_ms']:.0f} ms",
          verdict(statistics.median(per50) * 1000, TARGETS["per_instance_ms"])],
     ]
     if t:
@@ -531,26 +563,29 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
     inst_rows = [stat_row(s) for s in inst["scenarios"]]
     test_rows = [stat_row(t)] if t else []
 
-    lo, hi = as_is[1].results, as_is[BIG_N].results  # type: ignore[attr-defined]
+    lo, hi = as_is[1].results, as_is[ref_n].results  # type: ignore[attr-defined]
     phases = [["import jsii", "t_import_jsii"], ["import cdk8s (starts Node, loads constructs + cdk8s)", "t_import_cdk8s"],
               ["import taskora_constructs", "t_import_taskora"], ["build the constructs", "t_build"],
               ["app.synth() (validation callbacks + YAML)", "t_synth"]]
     once_lo, once_hi = once[1].results, once[BIG_N].results  # type: ignore[attr-defined]
-    def per_extra(results_hi: list[dict], results_lo: list[dict], key: str) -> str:
+    def per_extra(results_hi: list[dict], results_lo: list[dict], key: str, n: int) -> str:
         if key.startswith("t_import"):
             return "-"  # once per process, whatever N
-        return f"{(median_of(results_hi, key) - median_of(results_lo, key)) / (BIG_N - 1) * 1000:.1f} ms"
+        return f"{(median_of(results_hi, key) - median_of(results_lo, key)) / (n - 1) * 1000:.1f} ms"
 
-    phase_rows = [[name, ms(median_of(lo, key)), ms(median_of(hi, key)), per_extra(hi, lo, key),
-                   ms(median_of(once_hi, key)), per_extra(once_hi, once_lo, key)] for name, key in phases]
-    build_wait = (median_of(hi, "build_wait_s") - median_of(lo, "build_wait_s")) / (BIG_N - 1)
-    build_all = (median_of(hi, "t_build") - median_of(lo, "t_build")) / (BIG_N - 1)
-    build_send = (sum(hi[0]["build_call_s"].values()) - sum(lo[0]["build_call_s"].values())) / (BIG_N - 1)
-    synth_scaling = [[f"N = {n}", ms(median_of(as_is[n].results, "t_synth")),  # type: ignore[attr-defined]
-                      f"{sum(as_is[n].results[0]['synth_calls'].values())}",  # type: ignore[attr-defined]
-                      ms(median_of(once[n].results, "t_synth")),  # type: ignore[attr-defined]
-                      f"{sum(once[n].results[0]['synth_calls'].values())}"]  # type: ignore[attr-defined]
-                     for n in NS]
+    phase_rows = [[name, ms(median_of(lo, key)), ms(median_of(hi, key)), per_extra(hi, lo, key, ref_n),
+                   ms(median_of(once_hi, key)), per_extra(once_hi, once_lo, key, BIG_N)] for name, key in phases]
+    build_wait = (median_of(hi, "build_wait_s") - median_of(lo, "build_wait_s")) / (ref_n - 1)
+    build_all = (median_of(hi, "t_build") - median_of(lo, "t_build")) / (ref_n - 1)
+    build_send = (sum(hi[0]["build_call_s"].values()) - sum(lo[0]["build_call_s"].values())) / (ref_n - 1)
+
+    def synth_cells(series: dict[int, Scenario], n: int) -> list[str]:
+        results = series[n].results  # type: ignore[attr-defined]
+        if not results:
+            return [f"> {sec(series[n].median)} (stopped)", "-"]
+        return [ms(median_of(results, "t_synth")), f"{sum(results[0]['synth_calls'].values())}"]
+
+    synth_scaling = [[f"N = {n}", *synth_cells(as_is, n), *synth_cells(once, n)] for n in NS]
     prof = inst["profile"]
     prof_rows = []
     for phase in ("build", "synth"):
@@ -605,28 +640,30 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
     md.append("## 4. N Taskora instances in one App (`python bench/instances.py N`)\n")
     md.append(table(header, inst_rows) + "\n")
     md.append(f"Per extra instance (pair by pair, (T(N) - T(1)) / (N - 1), whole process): "
-              f"as is {rng(per10, per_ms)} at N = 10 and **{rng(per50, per_ms)} at N = {BIG_N}**; "
+              f"as is {'> ' if as_is[10].stopped else ''}{rng(per10, per_ms)} at N = 10 and **{rng(per50, per_ms_bound)} at N = {BIG_N}**; "
               f"what-if validation once per synth {rng(per50_once, per_ms)}; the same with `python -O` "
               f"{rng(per50_once_opt, per_ms)}; the JS peer (same manifests, objects in code, six charts per instance "
               f"chained by dependencies, `node main.js`) "
               f"{rng(per50_js, per_ms)}.\n")
-    md.append(f"Python -> Node (jsii) calls per extra instance at N = {BIG_N}: **{calls50['total']:.0f}** as is "
+    md.append(f"Python -> Node (jsii) calls per extra instance: **{calls50['total']:.0f}** as is at N = {ref_n} "
               f"({calls50['build']:.0f} while building the constructs, {calls50['synth']:.0f} during `app.synth()`); "
-              f"{calls50_once['total']:.0f} with the validation once per synth"
+              f"{calls50_once['total']:.0f} at N = {BIG_N} with the validation once per synth"
               f"{'' if validate_once_state == 'patched' else ' (n/a: no validation hook to patch in this version)'}.\n")
     md.append("### Where the time goes\n")
     md.append("Phases inside the Python process (median), and their cost per extra instance:\n")
-    md.append(table(["phase", "N = 1", f"N = {BIG_N}", "per extra instance", f"N = {BIG_N}, validation once",
+    md.append(table(["phase", "N = 1", f"N = {ref_n}", "per extra instance", f"N = {BIG_N}, validation once",
                      "per extra instance, validation once"], phase_rows) + "\n")
     md.append(f"Building one more instance costs {build_all * 1000:.1f} ms, of which {build_send * 1000:.1f} ms inside "
               f"jsii's request path and {build_wait * 1000:.1f} ms of it blocked on Node's answer (pipe round trip + "
               "Node-side work).\n")
-    md.append(f"jsii calls per extra instance while building (N = {BIG_N} vs N = 1), mean time per call at N = {BIG_N}:\n")
+    md.append(f"jsii calls per extra instance while building (N = {ref_n} vs N = 1), mean time per call at "
+              f"N = {ref_n}:\n")
     md.append(table(["call", "per instance", "mean per call", "per instance"],
-                    call_table(lo[0], hi[0], BIG_N, "build")) + "\n")
-    md.append("jsii calls per extra instance during `app.synth()` (Node calling back into Python's validation):\n")
+                    call_table(lo[0], hi[0], ref_n, "build")) + "\n")
+    md.append(f"jsii calls per extra instance during `app.synth()` (N = {ref_n} vs N = 1; Node calling back into "
+              "Python's validation):\n")
     md.append(table(["call", "per instance", "mean per call", "per instance"],
-                    call_table(lo[0], hi[0], BIG_N, "synth")) + "\n")
+                    call_table(lo[0], hi[0], ref_n, "synth")) + "\n")
     md.append("`app.synth()` against N, as is and with the validation once per synth:\n")
     md.append(table(["N", "synth as is", "jsii calls", "synth, validation once", "jsii calls"], synth_scaling) + "\n")
     md.append(f"Profile (pyinstrument, wall clock, N = 10 as is, one run: build {ms(prof['profile_build']['seconds'])}, "
@@ -654,9 +691,10 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
         "cli_taskora": sec(cli["taskora"].median), "cli_floor": sec(cli["floor"].median),
         "cli_js": sec(cli["js"].median), "cli_js_code": sec(cli["js_code"].median),
         "direct": sec(cli["direct"].median), "cli_optimized": sec(cli["optimized"].median),
-        "per10": per_ms(med(per10)), "per50": per_ms(med(per50)), "per50_once": per_ms(med(per50_once)),
+        "per10": per_ms(med(per10)), "per50": per_ms_bound(med(per50)), "per50_once": per_ms(med(per50_once)),
         "per50_once_opt": per_ms(med(per50_once_opt)), "per50_js": per_ms(med(per50_js)),
-        "n50": sec(as_is[BIG_N].median), "n50_once": sec(once[BIG_N].median), "n1": sec(as_is[1].median),
+        "n50": bound + sec(as_is[BIG_N].median), "n50_once": sec(once[BIG_N].median), "n1": sec(as_is[1].median),
+        "ref_n": str(ref_n), "n_ref": sec(as_is[ref_n].median),
         "calls50": f"{calls50['total']:.0f}", "calls50_build": f"{calls50['build']:.0f}",
         "calls50_synth": f"{calls50['synth']:.0f}", "calls50_once": f"{calls50_once['total']:.0f}",
         "synth50": ms(median_of(hi, "t_synth")), "synth50_once": ms(median_of(once_hi, "t_synth")),
@@ -670,7 +708,7 @@ def report(cli: dict, inst: dict, test: dict | None, facts: dict[str, str], load
         "own_share_synth": f"{share['synth'].get('Taskora constructs (own code)', 0):.0f}%",
         "test_median": sec(t.median) if t else "n/a", "big_n": str(BIG_N),
     }
-    values.update(gains(lo[0], hi[0], BIG_N))
+    values.update(gains(lo[0], hi[0], ref_n))
     imports = dict(cli["imports"])
     synth1, synth1_once = median_of(lo, "t_synth"), median_of(once_lo, "t_synth")
     values.update({
