@@ -76,6 +76,18 @@ def container_security_context(*, read_only_root_filesystem: bool) -> Json:
     }
 
 
+def pod_identity(service_account: str, props: Any) -> Json:
+    """The start of a hardened pod spec: its own ServiceAccount, the token mounted only when
+    asked, and the pod securityContext, from any workload props with those fields."""
+    return {
+        "serviceAccountName": service_account,
+        "automountServiceAccountToken": props.automount_service_account_token,
+        "securityContext": pod_security_context(
+            run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
+            seccomp_profile=props.seccomp_profile),
+    }
+
+
 def pod_security_context(*, run_as_user: int, run_as_group: int, fs_group: int, seccomp_profile: str) -> Json:
     """The pod's securityContext: the model's three fields (frontend and backend document
     ``runAsNonRoot``, ``runAsUser``, ``fsGroup``), then the primary group, an fsGroup change

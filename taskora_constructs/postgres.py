@@ -10,7 +10,8 @@ from constructs import Construct
 from . import policy, rules
 from ._manifest import Json, emit, object_metadata
 from ._workload import (checksum, container, container_security_context, env_from, env_value, exec_probe,
-                        pod_security_context, pod_template, service_account, service_spec, writable_dirs)
+                        pod_identity, pod_security_context, pod_template, service_account, service_spec,
+                        writable_dirs)
 from .errors import Problem, raise_if_any
 from .names import DEFAULT_NAMES, credentials_name
 from .props import PostgresBackup, PostgresProps
@@ -137,11 +138,7 @@ class PostgresDatabase(Construct):
         if props.credentials_from_files:
             volumes.append(self._credentials_volume())
         pod_spec: Json = {
-            "serviceAccountName": name,
-            "automountServiceAccountToken": props.automount_service_account_token,
-            "securityContext": pod_security_context(
-                run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
-                seccomp_profile=props.seccomp_profile),
+            **pod_identity(name, props),
             "terminationGracePeriodSeconds": props.termination_grace_period_seconds,
             "containers": [self._container(scratch_mounts)],
             "volumes": volumes,

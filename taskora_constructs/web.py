@@ -9,7 +9,7 @@ from constructs import Construct
 
 from . import policy, rules
 from ._manifest import Json, emit, object_metadata
-from ._workload import (container, container_security_context, http_get_probe, pod_security_context, pod_template,
+from ._workload import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
 from .errors import raise_if_any
 from .props import WebWorkloadProps
@@ -66,13 +66,7 @@ class WebWorkload(Construct):
 
         volumes, mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
         probes = props.probes
-        pod_spec: Json = {
-            "serviceAccountName": name,
-            "automountServiceAccountToken": props.automount_service_account_token,
-            "securityContext": pod_security_context(
-                run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
-                seccomp_profile=props.seccomp_profile),
-        }
+        pod_spec: Json = pod_identity(name, props)
         max_replicas = props.autoscaling.max_replicas if props.autoscaling else props.replicas
         if props.spread_across_nodes and max_replicas > 1:
             # Soft: on a single node (minikube) every pod still schedules.
