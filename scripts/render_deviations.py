@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "tests" / "model" / "deviations.yaml"
 TARGET = ROOT / "docs" / "deviations.md"
@@ -53,14 +55,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python scripts/render_deviations.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(TARGET, render(), regenerate="python scripts/render_deviations.py")
 
 
 if __name__ == "__main__":

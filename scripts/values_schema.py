@@ -5,8 +5,14 @@ pydantic model in taskora_app/values.py. With --check, exit 1 if the file is sta
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
+
+from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
+
+# taskora_app imports cdk8s, whose jsii runtime prints a Node 20 banner unless told not to.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -18,13 +24,7 @@ TARGET = ROOT / "docs" / "values.schema.json"
 
 def main() -> int:
     text = json.dumps(values_json_schema(), indent=2, sort_keys=True) + "\n"
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print("docs/values.schema.json is stale: run python scripts/values_schema.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text)
-    return 0
+    return write_or_check(TARGET, text, regenerate="python scripts/values_schema.py")
 
 
 if __name__ == "__main__":
