@@ -30,7 +30,9 @@ def build(outdir: str) -> cdk8s.App:
     TASKORA_VALUES, with secrets from the environment; writes to ``outdir``."""
     _, props = load()
     app = cdk8s.App(outdir=outdir)
-    Taskora(app, props)
+    Taskora(app, "taskora", props)
+    # This app owns every object in it: switch the whole-app reference lint on (opt-in).
+    TaskoraValidation.of(app)
     return app
 
 

@@ -170,7 +170,7 @@ def main() -> int:
         profiler = Profiler(interval=0.0005)
         profiler.start()
     for i in range(n):
-        Taskora(app, TaskoraProps(app_name=f"taskora-{i}", secrets=TaskoraSecretValues.development_placeholders()))
+        Taskora(app, f"taskora-{i}", TaskoraProps(app_name=f"taskora-{i}", secrets=TaskoraSecretValues.development_placeholders()))
     if profiler is not None:
         session = profiler.stop()
         result["profile_build"] = {"seconds": session.duration, "categories_s": _profile_categories(session.root_frame())}

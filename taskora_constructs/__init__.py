@@ -1,27 +1,33 @@
 """Typed cdk8s constructs for Taskora: frontend, backend, PostgreSQL, config, secrets, ingress.
 
-Use :class:`Taskora` for the whole documented deployment, or any construct on its own
-inside your own charts. Every props default is the documented model's value.
+Use :class:`Taskora` for the whole documented deployment, or any construct on its own inside
+your own charts: :class:`WebWorkload` for any HTTP service, :class:`PostgresDatabase` for any
+service's database. Every construct is ``Construct(scope, id, props)``, takes its namespace
+from the enclosing Chart and its name from its id unless told otherwise, checks itself when
+it is built, and exposes the ``cdk8s.ApiObject`` of each object it creates. The whole-app
+reference lint (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop lives in
+``taskora_constructs.plus`` (imported only when used).
 """
 
 from importlib import metadata as _metadata
 
-from .backend import Backend
+from .backend import Backend, BackendProps
+from .backup import PostgresBackup
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
-from .frontend import Frontend
+from .frontend import Frontend, FrontendProps
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace
+from .lint import (Declarations, ExternalSecret, TaskoraValidation, check_manifests, config_error_from_synth,
+                   declare_external_secret)
 from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
-from .postgres import PostgresDatabase
-from .props import (Autoscaling, BackendProps, ComputeResources, DisruptionBudget, FrontendProps, PostgresBackup,
-                    PostgresProps, Probes, ProbeTiming, Resources)
+from .pod import EnvVar, PodOptions
+from .postgres import PostgresDatabase, PostgresProps
+from .props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
 from .secrets import AppSecrets
 from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
-from .validation import (Declarations, ExternalSecret, TaskoraValidation, check_manifests,
-                         config_error_from_synth, declare_external_secret)
-from .web import WebWorkload
+from .web import WebWorkload, WebWorkloadProps
 
 try:
     #: The installed distribution's version (``taskora-constructs``, see pyproject.toml).
@@ -41,6 +47,7 @@ __all__ = [
     "DEFAULT_APP_NAME",
     "Declarations",
     "DisruptionBudget",
+    "EnvVar",
     "ExternalSecret",
     "Frontend",
     "FrontendProps",
@@ -48,6 +55,7 @@ __all__ = [
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",
+    "PodOptions",
     "PostgresBackup",
     "PostgresDatabase",
     "PostgresProps",
@@ -64,6 +72,8 @@ __all__ = [
     "TaskoraSecretValues",
     "TaskoraValidation",
     "WebWorkload",
+    "WebWorkloadProps",
+    "WorkloadProps",
     "WorkloadNetworkPolicy",
     "check_manifests",
     "config_error_from_synth",

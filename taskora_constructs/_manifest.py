@@ -30,11 +30,14 @@ Json = dict[str, Any]
 _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
-def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> cdk8s.ApiObject:
+def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any],
+         library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 
-    The object is written exactly as given: cdk8s adds nothing because the charts are
-    created without labels or a namespace, and resource-name hashes are disabled there.
+    The object is written as given, plus what cdk8s adds from the enclosing Chart: its
+    labels, and its namespace where the manifest has none. ``library_containers`` names the
+    containers the library built (``True``: all of them), to which the model's policy rules
+    apply; a caller's sidecars are the caller's.
     """
     metadata = manifest["metadata"]
     unknown = set(metadata) - set(_METADATA_FIELDS)
@@ -50,14 +53,20 @@ def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> cd
     for key, value in manifest.items():
         if key not in ("apiVersion", "kind", "metadata"):
             api_object.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
-    _EMITTED.add(api_object)
+    _EMITTED[api_object] = library_containers
     return api_object
 
 
-# The ApiObjects this package emitted: the validation holds them (and only them) to the
-# model's policy rules. jsii hands back the same Python object for an object created in
-# Python, so membership needs no call across jsii.
-_EMITTED: "weakref.WeakSet[cdk8s.ApiObject]" = weakref.WeakSet()
+# The ApiObjects this package emitted, with the containers it built in them: the opt-in lint
+# holds those (and only those) to the model's policy rules. jsii hands back the same Python
+# object for an object created in Python, so the look-up needs no call across jsii.
+_EMITTED: "weakref.WeakKeyDictionary[cdk8s.ApiObject, bool | frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def library_containers(api_object: cdk8s.ApiObject) -> bool | frozenset[str]:
+    """The containers of ``api_object`` a Taskora construct built (``True``: all; ``False``:
+    the object is not the library's)."""
+    return _EMITTED.get(api_object, False)
 
 
 def is_emitted(api_object: cdk8s.ApiObject) -> bool:

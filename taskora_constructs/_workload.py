@@ -116,12 +116,13 @@ def writable_dirs(paths: Sequence[str], size_limit: str) -> tuple[list[Json], li
     return volumes, mounts
 
 
-def service_account(*, name: str, namespace: str, labels: Mapping[str, str], automount: bool) -> Json:
+def service_account(*, name: str, namespace: str | None, labels: Mapping[str, str], automount: bool,
+                    annotations: Mapping[str, str] | None = None) -> Json:
     """A ServiceAccount of its own for one workload; its API token is not mounted."""
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": object_metadata(name=name, namespace=namespace, labels=labels),
+        "metadata": object_metadata(name=name, namespace=namespace, labels=labels, annotations=annotations),
         "automountServiceAccountToken": automount,
     }
 
@@ -140,10 +141,12 @@ def checksum(data: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def service_spec(*, selector: Mapping[str, str], port_name: str, port: int, headless: bool = False) -> Json:
+def service_spec(*, selector: Mapping[str, str], port_name: str, port: int, headless: bool = False,
+                 target_port: int | None = None) -> Json:
     spec: Json = {"type": "ClusterIP"}
     if headless:
         spec["clusterIP"] = "None"
     spec["selector"] = dict(selector)
-    spec["ports"] = [{"name": port_name, "port": port, "targetPort": port, "protocol": "TCP"}]
+    spec["ports"] = [{"name": port_name, "port": port, "targetPort": target_port if target_port is not None else port,
+                      "protocol": "TCP"}]
     return spec

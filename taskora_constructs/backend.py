@@ -1,16 +1,47 @@
-"""The FastAPI backend: Deployment and Service (model sections 2.2, 4.2)."""
+"""The FastAPI backend: the documented model's preset of :class:`WebWorkload` (model sections 2.2, 4.2)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
 from constructs import Construct
 
+from . import policy
+from ._scope import name_from_id, resolve_namespace
 from ._workload import env_from
 from .config import AppConfig
-from .names import DEFAULT_NAMES
 from .postgres import PostgresDatabase
-from .props import BackendProps
+from .props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import AppSecrets
-from .web import WebWorkload
+from .web import WebWorkload, WebWorkloadProps, props_from
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendProps(WebWorkloadProps):
+    """The FastAPI backend (model section 2.2). Every default is the model's."""
+
+    #: Pods (model: 3), replicas: 3.
+    replicas: int = 3
+    #: Container image (model): taskora/backend:latest.
+    image: str = "taskora/backend:latest"
+    #: Requests 200m CPU / 256Mi, limits 1000m / 1Gi (model).
+    resources: Resources = field(default_factory=lambda: _resources("200m", "256Mi", "1000m", "1Gi"))
+    #: Plus a startup probe: the LLM client libraries make the first start slow; it allows
+    #: 2 minutes before liveness takes over.
+    probes: Probes = field(default_factory=lambda: _probes(
+        liveness_delay=30, readiness_delay=10,
+        startup=ProbeTiming(initial_delay_seconds=0, period_seconds=5, timeout_seconds=3, failure_threshold=24)))
+    #: Container and Service port (model): 8000.
+    port: int = 8000
+    #: Probe path (model): /health.
+    health_path: str = "/health"
+    #: uvicorn writes only temporary files (request bodies spooled to disk) to ``/tmp``.
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    #: As the frontend's, plus its env contract (policy.BACKEND_EXCEPTIONS).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.BACKEND_EXCEPTIONS))
+
+
 
 
 class Backend(WebWorkload):
@@ -19,19 +50,22 @@ class Backend(WebWorkload):
     Environment: the model's ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
     and ``APP_ENV``, plus the keys the model defines but left unconsumed (deviation D6):
     ``GEMINI_API_KEY`` from the Secret and ``LOG_LEVEL``, ``ENABLE_METRICS``,
-    ``MAX_CONVERSATION_HISTORY``, ``CHAT_RATE_LIMIT`` from the ConfigMap.
+    ``MAX_CONVERSATION_HISTORY``, ``CHAT_RATE_LIMIT`` from the ConfigMap. For another
+    service's API use :class:`WebWorkload`, with ``env`` from any Secret or ConfigMap.
 
     Args:
         config: the application ConfigMap.
         secrets: the application Secret (its ``DATABASE_URL`` points at ``database``).
         database: the database the backend uses.
-        name / namespace: default ``taskora-backend`` / ``taskora``.
-        props: replicas, image, resources, probes; defaults are the model's.
+        props: :class:`BackendProps` (or its fields as keyword arguments); defaults are the model's.
+        name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, secrets: AppSecrets,
-                 database: PostgresDatabase, name: str = DEFAULT_NAMES.backend,
-                 namespace: str = DEFAULT_NAMES.namespace, props: BackendProps = BackendProps()) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: BackendProps | None = None, *,
+                 config: AppConfig, secrets: AppSecrets, database: PostgresDatabase, name: str | None = None,
+                 namespace: str | None = None, **props_fields: Any) -> None:
+        Construct.__init__(self, scope, construct_id)
+        props = props_from(BackendProps, props, props_fields)
         self.database = database
         secret_keys = (AppSecrets.DATABASE_URL, AppSecrets.COHERE_API_KEY,
                        AppSecrets.BETTER_AUTH_SECRET)
@@ -48,10 +82,12 @@ class Backend(WebWorkload):
             "checksum/config": config.checksum(config_keys + unconsumed_in_model_config),
             "checksum/secrets": secrets.checksum(secret_keys + unconsumed_in_model_secret),
         }
-        super().__init__(scope, construct_id, name=name, namespace=namespace, component="backend",
-                         container_name="backend", props=props, env=env, pod_annotations=annotations)
+        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
+                    component="backend", container_name="backend", env=env, pod_annotations=annotations)
 
     @staticmethod
-    def url_for(name: str, props: BackendProps) -> str:
+    def url_for(name: str, props: BackendProps | None = None) -> str:
         """The URL the backend named ``name`` will serve at (same-namespace clients)."""
-        return f"http://{name}:{props.port}"
+        props = props or BackendProps()
+        port = props.service_port if props.service_port is not None else props.port
+        return f"http://{name}:{port}"

@@ -11,8 +11,8 @@ from . import rules
 from ._manifest import Json, emit, object_metadata
 from ._workload import checksum
 from .errors import Problem, raise_if_any
+from ._scope import claim, name_from_id, resolve_namespace
 from .names import DEFAULT_NAMES
-from .validation import TaskoraValidation
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -59,8 +59,8 @@ class AppConfig(Construct):
     not define, so a typo fails the synth instead of the pod start.
 
     Args:
-        name: ConfigMap name (default ``taskora-config``).
-        namespace: its namespace (default ``taskora``).
+        name: ConfigMap name; default: the construct id as a DNS label.
+        namespace: its namespace; default: the enclosing Chart's.
         app_name: value of its ``app`` label (default ``taskora``).
         settings: the settings; defaults are the model's.
         api_base_url: ``API_BASE_URL``, the backend URL; take it from
@@ -75,12 +75,14 @@ class AppConfig(Construct):
     CHAT_RATE_LIMIT = "CHAT_RATE_LIMIT"
 
     def __init__(self, scope: Construct, construct_id: str, *, api_base_url: str,
-                 name: str = DEFAULT_NAMES.config, namespace: str = DEFAULT_NAMES.namespace,
+                 name: str | None = None, namespace: str | None = None,
                  app_name: str = DEFAULT_NAMES.app, settings: AppSettings = AppSettings()) -> None:
         super().__init__(scope, construct_id)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        claim(self, [("ConfigMap", namespace, name)])
         self.config_map_name = name
-        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.namespace = namespace
         self.settings = settings
         self.data: dict[str, str] = {
@@ -91,12 +93,14 @@ class AppConfig(Construct):
             self.MAX_CONVERSATION_HISTORY: str(settings.max_conversation_history),
             self.CHAT_RATE_LIMIT: str(settings.chat_rate_limit),
         }
-        emit(self, "configmap", {
+        #: The ConfigMap's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
+        self.config_map = emit(self, "configmap", {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
             "data": self.data,
         })
+        self.api_object = self.config_map
 
     def checksum(self, keys: Sequence[str]) -> str:
         """Checksum of the entries ``keys``, for the annotation that rolls their consumers."""

@@ -1,15 +1,46 @@
-"""The Next.js frontend: Deployment and Service (model sections 2.1, 4.1)."""
+"""The Next.js frontend: the documented model's preset of :class:`WebWorkload` (model sections 2.1, 4.1)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
 from constructs import Construct
 
+from . import policy
+from ._scope import name_from_id, resolve_namespace
 from ._workload import env_from
 from .config import AppConfig
 from .errors import Problem, raise_if_any
-from .names import DEFAULT_NAMES
-from .props import FrontendProps
-from .web import WebWorkload
+from .props import Probes, Resources, _probes, _resources
+from .web import WebWorkload, WebWorkloadProps, props_from
+
+
+@dataclass(frozen=True, kw_only=True)
+class FrontendProps(WebWorkloadProps):
+    """The Next.js frontend (model section 2.1). Every default is the model's."""
+
+    #: Pods (model: 2), replicas: 2.
+    replicas: int = 2
+    #: Container image (model): taskora/frontend:latest.
+    image: str = "taskora/frontend:latest"
+    #: Requests 100m CPU / 128Mi, limits 500m / 512Mi (model).
+    resources: Resources = field(default_factory=lambda: _resources("100m", "128Mi", "500m", "512Mi"))
+    #: Liveness after 30 s every 10 s (5 s timeout), readiness after 5 s every 5 s (3 s) (model).
+    probes: Probes = field(default_factory=lambda: _probes(liveness_delay=30, readiness_delay=5))
+    #: Container and Service port (model): 3000.
+    port: int = 3000
+    #: Probe path (model): /api/health.
+    health_path: str = "/api/health"
+    #: Next.js writes its cache (ISR pages, optimized images) under ``.next/cache`` of its
+    #: working directory (``/app`` in the standard image), and temporary files to ``/tmp``.
+    writable_paths: tuple[str, ...] = ("/app/.next/cache", "/tmp")
+    #: Room for the Next.js cache: 512Mi per directory.
+    writable_size_limit: str = "512Mi"
+    #: The model's image (:latest, IfNotPresent, no digest) and user 1001 (policy.FRONTEND_EXCEPTIONS).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.FRONTEND_EXCEPTIONS))
+
+
 
 
 class Frontend(WebWorkload):
@@ -18,21 +49,23 @@ class Frontend(WebWorkload):
     Args:
         config: the application ConfigMap; its ``API_BASE_URL`` must be ``backend.url``.
         backend: the backend the frontend calls.
-        name / namespace: default ``taskora-frontend`` / ``taskora``.
-        props: replicas, image, resources, probes; defaults are the model's.
+        props: :class:`FrontendProps` (or its fields as keyword arguments); defaults are the model's.
+        name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, backend: "WebWorkload",
-                 name: str = DEFAULT_NAMES.frontend, namespace: str = DEFAULT_NAMES.namespace,
-                 props: FrontendProps = FrontendProps()) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: FrontendProps | None = None, *,
+                 config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
+                 **props_fields: Any) -> None:
+        Construct.__init__(self, scope, construct_id)
+        props = props_from(FrontendProps, props, props_fields)
         env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(AppConfig.API_BASE_URL))]
-        super().__init__(scope, construct_id, name=name, namespace=namespace, component="frontend",
-                         container_name="frontend", props=props, env=env,
-                         pod_annotations={"checksum/config": config.checksum([AppConfig.API_BASE_URL])})
         self.backend = backend
         configured = config.data[AppConfig.API_BASE_URL]
         if configured != backend.url:
             raise_if_any([Problem(
                 where=self.node.path, field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
                 value=configured, rule=f"must be the backend's URL ({backend.url})",
-                fix="build AppConfig with api_base_url=Backend.url_for(name, props)")])
+                fix="build AppConfig with api_base_url=backend.url (or Backend.url_for(name, props))")])
+        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
+                    component="frontend", container_name="frontend", env=env,
+                    pod_annotations={"checksum/config": config.checksum([AppConfig.API_BASE_URL])})

@@ -10,8 +10,8 @@ from constructs import Construct
 from . import rules
 from ._manifest import Json, emit, object_metadata
 from .errors import Problem, raise_if_any
+from ._scope import claim, name_from_id, resolve_namespace
 from .names import DEFAULT_NAMES
-from .validation import TaskoraValidation
 from .web import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
@@ -66,30 +66,34 @@ class TaskoraIngress(Construct):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, frontend: WebWorkload, backend: WebWorkload,
-                 name: str = DEFAULT_NAMES.ingress, namespace: str = DEFAULT_NAMES.namespace,
+                 name: str | None = None, namespace: str | None = None,
                  app_name: str = DEFAULT_NAMES.app, props: IngressProps = IngressProps()) -> None:
         super().__init__(scope, construct_id)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
         self.ingress_name = name
-        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.api_ingress_name = f"{name}-api"
+        claim(self, [("Ingress", namespace, name), ("Ingress", namespace, self.api_ingress_name)])
         self.host = props.host
         proxy = {
             f"{NGINX}/proxy-body-size": props.proxy_body_size,
             f"{NGINX}/proxy-read-timeout": str(props.proxy_read_timeout_seconds),
         }
         labels = {"app": app_name}
-        emit(self, "ingress", self._ingress(
+        #: The two Ingresses' ``cdk8s.ApiObject`` (the escape hatch); ``api_object`` is the first.
+        self.ingress = emit(self, "ingress", self._ingress(
             name=name, namespace=namespace, labels=labels, annotations=proxy, class_name=props.class_name,
             host=props.host, path="/", path_type="Prefix", workload=frontend))
-        emit(self, "api-ingress", self._ingress(
+        self.api_object = self.ingress
+        self.api_ingress = emit(self, "api-ingress", self._ingress(
             name=self.api_ingress_name, namespace=namespace, labels=labels,
             annotations={f"{NGINX}/rewrite-target": "/$2", f"{NGINX}/use-regex": "true", **proxy},
             class_name=props.class_name, host=props.host,
             path=f"{props.api_path_prefix}(/|$)(.*)", path_type="ImplementationSpecific", workload=backend))
 
     @staticmethod
-    def _ingress(*, name: str, namespace: str, labels: dict, annotations: dict, class_name: str, host: str,
+    def _ingress(*, name: str, namespace: str | None, labels: dict, annotations: dict, class_name: str, host: str,
                  path: str, path_type: str, workload: WebWorkload) -> Json:
         return {
             "apiVersion": "networking.k8s.io/v1",

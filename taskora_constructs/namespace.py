@@ -7,8 +7,10 @@ from constructs import Construct
 from . import rules
 from ._manifest import emit, object_metadata
 from .errors import raise_if_any
+import cdk8s
+
+from ._scope import chart_namespace, claim
 from .names import DEFAULT_NAMES
-from .validation import TaskoraValidation
 
 #: Written as the ``app.kubernetes.io/managed-by`` label. The model says ``helm``, which is
 #: no longer true: these manifests come from cdk8s (deviation D1).
@@ -26,9 +28,10 @@ class TaskoraNamespace(Construct):
                  app_name: str = DEFAULT_NAMES.app) -> None:
         super().__init__(scope, construct_id)
         raise_if_any(rules.check_dns_label(self.node.path, "namespace", name))
+        claim(self, [("Namespace", None, name)])
         self.namespace_name = name
-        TaskoraValidation.of(self)  # the app-wide cross-object checks
-        emit(self, "namespace", {
+        #: The Namespace's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
+        self.namespace = emit(self, "namespace", {
             "apiVersion": "v1",
             "kind": "Namespace",
             # No metadata.namespace: a Namespace is cluster-scoped.
@@ -37,3 +40,7 @@ class TaskoraNamespace(Construct):
                 "app.kubernetes.io/managed-by": MANAGED_BY,
             }),
         })
+        self.api_object = self.namespace
+        if chart_namespace(self) is not None:
+            # cdk8s stamps the enclosing Chart's namespace on every object; a Namespace has none.
+            self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
+import cdk8s
 from constructs import Construct
 
 from . import rules
 from ._manifest import Json, emit, object_metadata
 from .errors import Problem, raise_if_any
-from .validation import TaskoraValidation
+from ._scope import claim, name_from_id, resolve_namespace
 
 #: The label Kubernetes (1.21+) puts on every namespace: its own name.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -97,6 +98,16 @@ class NetworkPolicyProps:
         return blocks
 
 
+class SelectsPods(Protocol):
+    """A workload whose pods a peer can select: the library's, or a cdk8s-plus one's adapter."""
+
+    @property
+    def selector_labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def namespace(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class NetworkPeer:
     """One side of an allowed connection, as a NetworkPolicy peer (``from``/``to`` item).
@@ -110,10 +121,25 @@ class NetworkPeer:
     description: str
 
     @classmethod
-    def pods(cls, selector_labels: Mapping[str, str], description: str = "") -> "NetworkPeer":
-        """The pods of a workload in the policy's namespace, e.g. ``NetworkPeer.pods(backend.selector_labels)``."""
-        return cls(({"podSelector": {"matchLabels": dict(selector_labels)}},),
-                   description or ",".join(f"{k}={v}" for k, v in selector_labels.items()))
+    def pods(cls, selector_labels: Mapping[str, str], description: str = "",
+             namespace: str | None = None) -> "NetworkPeer":
+        """Pods by their labels: in the policy's namespace, or in ``namespace``.
+
+        E.g. ``NetworkPeer.pods(backend.selector_labels)``; for a cdk8s-plus workload, the
+        labels and namespace :func:`taskora_constructs.plus.peer_labels` reads from it.
+        """
+        peer: dict[str, Any] = {"podSelector": {"matchLabels": dict(selector_labels)}}
+        if namespace is not None:
+            peer = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}, **peer}
+        return cls((peer,), description or ",".join(f"{k}={v}" for k, v in selector_labels.items()))
+
+    @classmethod
+    def workload(cls, workload: "SelectsPods", policy_namespace: str | None = None) -> "NetworkPeer":
+        """The pods of one of the library's workloads (anything with ``selector_labels`` and
+        ``namespace``), seen from a policy in ``policy_namespace``: a namespace selector is
+        added only when the two namespaces differ."""
+        across = workload.namespace is not None and workload.namespace != policy_namespace
+        return cls.pods(workload.selector_labels, namespace=workload.namespace if across else None)
 
     @classmethod
     def namespace(cls, name: str, pod_labels: Mapping[str, str] | None = None) -> "NetworkPeer":
@@ -145,18 +171,21 @@ class NamespaceNetworkPolicy(Construct):
     """``<name>``: no pod of ``namespace`` accepts connections unless another policy allows
     them, and no pod connects anywhere but to DNS unless another policy allows it."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str, app_name: str,
+    def __init__(self, scope: Construct, construct_id: str, *, name: str | None = None,
+                 namespace: str | None = None, app_name: str = "taskora",
                  props: NetworkPolicyProps = NetworkPolicyProps()) -> None:
         super().__init__(scope, construct_id)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
-        TaskoraValidation.of(self)
+        claim(self, [("NetworkPolicy", namespace, name)])
         self.policy_name = name
         dns_peers: list[Json] = [{
             "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: props.dns_namespace}},
             "podSelector": {"matchLabels": dict(props.dns_pod_labels)},
         }]
         dns_peers += [{"ipBlock": {"cidr": cidr}} for cidr in props.dns_cidrs]
-        emit(self, "policy", {
+        self.policy = emit(self, "policy", {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
@@ -167,6 +196,7 @@ class NamespaceNetworkPolicy(Construct):
                                                        {"protocol": "TCP", "port": DNS_PORT}]}],
             },
         })
+        self.api_object = self.policy
 
 
 class WorkloadNetworkPolicy(Construct):
@@ -177,13 +207,17 @@ class WorkloadNetworkPolicy(Construct):
     :class:`NamespaceNetworkPolicy` allows).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str,
-                 selector_labels: Mapping[str, str], ingress: Sequence[Allow] = (),
+    def __init__(self, scope: Construct, construct_id: str, *, selector_labels: Mapping[str, str],
+                 name: str | None = None, namespace: str | None = None, ingress: Sequence[Allow] = (),
                  egress: Sequence[Allow] = ()) -> None:
         super().__init__(scope, construct_id)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
-        TaskoraValidation.of(self)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
+        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name)
+                     + rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels)))
+        claim(self, [("NetworkPolicy", namespace, name)])
         self.policy_name = name
+        self.namespace = namespace
         self.ingress = tuple(ingress)
         self.egress = tuple(egress)
         spec: Json = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
@@ -191,9 +225,27 @@ class WorkloadNetworkPolicy(Construct):
             spec["ingress"] = [allow.rule("from") for allow in ingress]
         if egress:
             spec["egress"] = [allow.rule("to") for allow in egress]
-        emit(self, "policy", {
+        #: The NetworkPolicy's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
+        self.policy = emit(self, "policy", {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
             "spec": spec,
         })
+        self.api_object = self.policy
+
+    def allow_from(self, allow: Allow) -> None:
+        """Also accept ``allow``'s peers on its ports (e.g. a client workload added later)."""
+        self.ingress = self._add("ingress", "from", self.ingress, allow)
+
+    def allow_to(self, allow: Allow) -> None:
+        """Also let the pods open connections to ``allow``'s peers on its ports."""
+        self.egress = self._add("egress", "to", self.egress, allow)
+
+    def _add(self, field: str, direction: str, existing: tuple[Allow, ...], allow: Allow) -> tuple[Allow, ...]:
+        if not isinstance(allow, Allow):
+            raise TypeError(f"{self.node.path}: expected an Allow, got {type(allow).__name__}")
+        rule = allow.rule(direction)
+        self.policy.add_json_patch(cdk8s.JsonPatch.add(f"/spec/{field}/-", rule) if existing
+                                   else cdk8s.JsonPatch.add(f"/spec/{field}", [rule]))
+        return existing + (allow,)

@@ -107,10 +107,30 @@ def unmet(check_id: str, pod_spec: Mapping[str, Any]) -> bool:
     return True if predicate is None else predicate(pod_spec)
 
 
-def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any]) -> Json:
-    """The skip annotations for ``exceptions`` that ``pod_spec`` needs, in check-id order."""
-    return {annotation_key(check_id): f"{check_id}={reason}"
-            for check_id, reason in sorted(exceptions.items()) if unmet(check_id, pod_spec)}
+def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
+                     library_containers: frozenset[str] | None = None) -> Json:
+    """The skip annotations for ``exceptions`` that ``pod_spec`` needs, in check-id order.
+
+    An exception is written only while the containers the library built
+    (``library_containers``, default: all) leave the check unmet, and never while a
+    caller's own container (a sidecar, an init container) leaves it unmet too: checkov skips
+    per object, and a caller's finding must not be hidden behind the library's reason. One of
+    the documented model's exceptions (:data:`DOCUMENTED`) is written only while the
+    documented value it explains is in use.
+    """
+    containers = _containers(pod_spec)
+    ours = [c for c in containers if library_containers is None or c.get("name") in library_containers]
+    theirs = [c for c in containers if c not in ours]
+    ours_spec = {**pod_spec, "containers": ours, "initContainers": []}
+    theirs_spec = {**pod_spec, "containers": theirs, "initContainers": []}
+    written = {}
+    for check_id, reason in sorted(exceptions.items()):
+        documented = DOCUMENTED.get(reason)
+        if documented is not None and not all(documented(c, pod_spec) for c in ours):
+            continue
+        if unmet(check_id, ours_spec) and not (theirs and unmet(check_id, theirs_spec)):
+            written[annotation_key(check_id)] = f"{check_id}={reason}"
+    return written
 
 
 # --- The documented model's exceptions (the props defaults) -------------------------------
@@ -121,6 +141,20 @@ _LOCAL_IMAGE = {
     IMAGE_DIGEST: "documented local image: loaded into the node, it has no registry digest",
 }
 _APP_USER = {HIGH_UID: "runs as the image's own non-root user, the documented uid 1001"}
+
+def _uid(pod_spec: Mapping[str, Any], container: Mapping[str, Any]) -> Any:
+    return (container.get("securityContext") or {}).get(
+        "runAsUser", (pod_spec.get("securityContext") or {}).get("runAsUser"))
+
+
+#: The documented model's exceptions hold only while the documented value they explain is in
+#: use: reason -> "is it, for this container of the pod?". Another image or user, and the
+#: finding is the caller's to meet or to excuse with a reason of their own.
+DOCUMENTED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
+    **{reason: (lambda c, p: c.get("image", "").split("@")[0] in ("taskora/frontend:latest", "taskora/backend:latest"))
+       for reason in _LOCAL_IMAGE.values()},
+    _APP_USER[HIGH_UID]: lambda c, p: _uid(p, c) == 1001,
+}
 
 #: Frontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
 FRONTEND_EXCEPTIONS: Mapping[str, str] = {**_LOCAL_IMAGE, **_APP_USER}
@@ -135,3 +169,8 @@ POSTGRES_EXCEPTIONS: Mapping[str, str] = {
     IMAGE_DIGEST: "documented upstream tag; pin a digest to meet it",
     HIGH_UID: "runs as the image's own postgres user (uid 70 in the alpine image), which owns the data",
 }
+DOCUMENTED.update({
+    POSTGRES_EXCEPTIONS[IMAGE_PULL_ALWAYS]: lambda c, p: c.get("image", "").startswith("postgres:"),
+    POSTGRES_EXCEPTIONS[IMAGE_DIGEST]: lambda c, p: c.get("image", "").startswith("postgres:"),
+    POSTGRES_EXCEPTIONS[HIGH_UID]: lambda c, p: _uid(p, c) == 70,
+})

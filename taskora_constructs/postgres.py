@@ -3,46 +3,128 @@ hardened, with an optional scheduled logical backup."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
 from urllib.parse import quote
 
+import cdk8s
 from constructs import Construct
 
 from . import policy, rules
 from ._manifest import Json, emit, object_metadata
+from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (checksum, container, container_security_context, env_from, env_value, exec_probe,
-                        pod_identity, pod_security_context, pod_template, service_account, service_spec,
-                        writable_dirs)
+                        pod_identity, pod_template, service_account, service_spec, writable_dirs)
+from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, MIN_STORAGE, PostgresBackup,
+                     add_backup)
 from .errors import Problem, raise_if_any
-from .names import DEFAULT_NAMES, credentials_name
-from .props import PostgresBackup, PostgresProps
-from .validation import TaskoraValidation
+from .lint import require_secret_keys
+from .lint.app import declare_external_secret
+from .names import credentials_name
+from .pod import apply_to_pod, merged
+from .props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
 
 #: Name of the container and Service port.
 POSTGRES_PORT_NAME = "postgres"
 
 #: Name of the StatefulSet's volumeClaimTemplate; claims are ``<template>-<statefulset>-<ordinal>``.
 DATA_VOLUME = "data"
-#: The claim template of the backups (only with ``props.backup``).
-BACKUP_VOLUME = "backup"
-#: Where the credentials Secret is mounted (``props.credentials_from_files``), in the
-#: database and the backup containers.
-CREDENTIALS_VOLUME = "credentials"
-CREDENTIALS_PATH = "/etc/postgres-credentials"
 #: Secret files readable by owner and group (the pods' fsGroup), nobody else.
 CREDENTIALS_MODE = 0o440
 
-#: The backup job: dump to a temporary name, rename when complete, keep the newest $KEEP.
-BACKUP_SCRIPT = """set -eu
-umask 027
-export PGPASSWORD="$(cat "$CREDENTIALS/password")"
-user="$(cat "$CREDENTIALS/username")"
-rm -f "$BACKUP_DIR"/*.partial
-file="$BACKUP_DIR/$PGDATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump"
-pg_dump --username="$user" --format=custom --file="$file.partial"
-mv "$file.partial" "$file"
-ls -1t "$BACKUP_DIR/$PGDATABASE"-*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --
-echo "backup: wrote $file ($(du -h "$file" | cut -f1)); keeping the newest $KEEP"
-"""
+
+@dataclass(frozen=True, kw_only=True)
+class PostgresProps(WorkloadProps):
+    """The PostgreSQL StatefulSet (model section 3). Every default is the model's.
+
+    There is deliberately no ``replicas``: the model runs one instance, and more replicas of
+    this plain StatefulSet would be independent, diverging databases, not replication.
+    """
+
+    #: Container image (model): postgres:15-alpine.
+    image: str = "postgres:15-alpine"
+    #: Requests 100m CPU / 256Mi, limits 500m / 512Mi (model).
+    resources: Resources = field(default_factory=lambda: _resources("100m", "256Mi", "500m", "512Mi"))
+    #: Plus a startup probe allowing 5 minutes: initdb of an empty volume, or crash recovery
+    #: after an unclean stop, must not be cut short by the liveness probe.
+    probes: Probes = field(default_factory=lambda: _probes(
+        liveness_delay=30, readiness_delay=5,
+        startup=ProbeTiming(initial_delay_seconds=0, period_seconds=10, timeout_seconds=5, failure_threshold=30)))
+    #: Container and Service port (model): 5432.
+    port: int = 5432
+    #: POSTGRES_DB (model): taskora.
+    database_name: str = "taskora"
+    #: The database user, written to the credentials Secret (model): taskora.
+    username: str = "taskora"
+    #: Size of the data volume claim (model): 10Gi; at least 1Gi.
+    storage: str = "10Gi"
+    #: StorageClass of the claim (model: minikube's standard); None for the cluster default.
+    storage_class_name: str | None = "standard"
+    #: Mount path of the data volume (model): /var/lib/postgresql/data; PGDATA is its pgdata subdirectory.
+    data_path: str = "/var/lib/postgresql/data"
+    # --- hardening (issue #5) ---
+    #: The server writes its socket and lock file, and temporary files, besides its volume.
+    #: Default: /var/run/postgresql and /tmp (emptyDirs; the root filesystem is read-only).
+    writable_paths: tuple[str, ...] = ("/var/run/postgresql", "/tmp")
+    #: The alpine image's ``postgres`` user, which owns the data directory: uid 70.
+    run_as_user: int = 70
+    #: Its group, gid 70.
+    run_as_group: int = 70
+    #: Group of the volumes, so a fresh volume is writable and initdb runs: gid 70.
+    fs_group: int = 70
+    #: Run the container with a read-only root filesystem (default true).
+    read_only_root_filesystem: bool = True
+    #: Upper bound of each writable path's emptyDir; above it the pod is evicted. Default 256Mi.
+    writable_size_limit: str = "256Mi"
+    #: Pod ``securityContext.seccompProfile.type``: the runtime's default filter, RuntimeDefault.
+    seccomp_profile: str = "RuntimeDefault"
+    #: Mount the ServiceAccount token? Postgres never calls the Kubernetes API: false.
+    automount_service_account_token: bool = False
+    #: A preStop hook asks for a fast shutdown (``pg_ctl stop -m fast``: checkpoint, close
+    #: connections) instead of SIGTERM's "smart" one, which waits for every client to leave.
+    #: Time allowed for it before SIGKILL: 120 seconds.
+    termination_grace_period_seconds: int = 120
+    #: Read POSTGRES_USER/POSTGRES_PASSWORD from the credentials Secret mounted as files
+    #: (``*_FILE``, which the image's entrypoint supports), not from the environment: true.
+    credentials_from_files: bool = True
+    #: A scheduled logical backup (``pg_dump``, see PostgresBackup); default None: none.
+    backup: PostgresBackup | None = None
+    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
+
+    #: Model rule (section 11): a database volume below this is refused.
+    MIN_STORAGE = MIN_STORAGE
+
+    def problems(self, where: str) -> list[Problem]:
+        found = super().problems(where)
+        found += rules.check_port(where, "port", self.port)
+        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
+        found += rules.check_positive_int(where, "fsGroup", self.fs_group)
+        found += _hardening_problems(self, where)
+        found += rules.check_positive_int(where, "terminationGracePeriodSeconds",
+                                          self.termination_grace_period_seconds, minimum=30)
+        if not isinstance(self.credentials_from_files, bool):
+            found.append(Problem(where=where, field="credentialsFromFiles", value=self.credentials_from_files,
+                                 rule="must be a boolean", fix="write true or false"))
+        if self.backup is not None:
+            found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
+        found += rules.check_quantity(where, "storage", self.storage, example="10Gi")
+        if not found:
+            found += rules.check_min_quantity(where, "storage", self.storage, self.MIN_STORAGE)
+        if self.storage_class_name is not None:
+            found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
+        if not isinstance(self.database_name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
+            found.append(Problem(where=where, field="name", value=self.database_name,
+                                 rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
+                                 fix="use a name like 'taskora'"))
+        if not isinstance(self.username, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
+            found.append(Problem(where=where, field="username", value=self.username,
+                                 rule="must be a PostgreSQL role name (letters, digits, '_', at most 63)",
+                                 fix="use a name like 'taskora'"))
+        return found
+
+
 
 
 class PostgresDatabase(Construct):
@@ -60,27 +142,45 @@ class PostgresDatabase(Construct):
     With ``props.backup`` a CronJob ``<name>-backup`` dumps the database on a schedule
     (see :class:`~taskora_constructs.PostgresBackup`).
 
+    Fit for any service's database: ``PostgresDatabase(chart, "orders-db", password=...,
+    database_name="orders")``. Props may be a :class:`PostgresProps` or its fields as keyword
+    arguments; a caller's sidecars, volumes, labels and scheduling go through its
+    :class:`~taskora_constructs.PodOptions` fields.
+
     Args:
-        name: name of the StatefulSet and the headless Service (default ``taskora-db``).
-        namespace: namespace of all three objects (default ``taskora``).
         props: image, resources, storage, database and user names; defaults are the model's.
+        name: name of the StatefulSet, the headless Service and the ServiceAccount; default:
+            the construct id as a DNS label.
+        namespace: default: the enclosing Chart's namespace (none if it has none).
         password: the database password written to the credentials Secret.
         existing_secret: instead of ``password``, the name of a Secret managed outside the
             app (External Secrets, Sealed Secrets, ``kubectl create secret``) holding the
             keys ``username`` and ``password``; no credentials Secret is synthesized.
+
+    Attributes:
+        stateful_set / service / service_account / credentials / backup_cron_job /
+            backup_service_account: the ``cdk8s.ApiObject`` of each object (``None`` when not
+            created), the escape hatch; ``api_object`` is the StatefulSet.
+        service_name, namespace, port, port_name, selector_labels, pod_labels,
+            credentials_secret_name, database_name, username: for wiring.
     """
 
     USERNAME_KEY = "username"
     PASSWORD_KEY = "password"
 
-    def __init__(self, scope: Construct, construct_id: str, *, password: str | None = None,
-                 existing_secret: str | None = None,
-                 name: str = DEFAULT_NAMES.database, namespace: str = DEFAULT_NAMES.namespace,
-                 props: PostgresProps = PostgresProps()) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
+                 password: str | None = None, existing_secret: str | None = None, name: str | None = None,
+                 namespace: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        from .web import props_from  # the web module imports this one
+
+        props = props_from(PostgresProps, props, props_fields)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
         where = self.node.path
-        problems = (rules.check_dns_label(where, "name", name)
-                    + rules.check_dns_label(where, "namespace", namespace))
+        problems = rules.check_dns_label(where, "name", name)
+        if namespace is not None:
+            problems += rules.check_dns_label(where, "namespace", namespace)
         if existing_secret is not None:
             problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
             if password is not None:
@@ -103,83 +203,100 @@ class PostgresDatabase(Construct):
         self.manages_credentials = existing_secret is None
         self.credentials_secret_name = existing_secret or credentials_name(name)
         self.selector_labels = {"app": name}
-        self.pod_labels = {"app": name, "component": "database"}
-        validation = TaskoraValidation.of(self)
+        self.pod_labels = merged({"app": name, "component": "database"}, props.pod_labels)
+        labels = merged(self.selector_labels, props.labels)
+        kinds = ["ServiceAccount", "Service", "StatefulSet"]
+        owned = [(kind, namespace, name) for kind in kinds]
+        if self.manages_credentials:
+            owned.append(("Secret", namespace, self.credentials_secret_name))
+        if props.backup is not None:
+            owned += [("ServiceAccount", namespace, f"{name}-backup"), ("CronJob", namespace, f"{name}-backup")]
+        claim(self, owned)
         credential_keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
-        if not self.manages_credentials:  # managed outside the app: references to it are still checked
-            validation.declare_external_secret(name=self.credentials_secret_name, namespace=namespace,
-                                               keys=credential_keys)
-        validation.require_secret_keys(name=self.credentials_secret_name, namespace=namespace,
-                                       keys=credential_keys, required_by=where)
+        if not self.manages_credentials and namespace is not None:
+            # Managed outside the app: the opt-in lint lets references name it.
+            declare_external_secret(self, name=self.credentials_secret_name, namespace=namespace,
+                                    keys=credential_keys)
+        require_secret_keys(self, name=self.credentials_secret_name, namespace=namespace, keys=credential_keys)
 
         credentials = {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password}
+        #: The credentials Secret (``None`` with ``existing_secret``).
+        self.credentials: cdk8s.ApiObject | None = None
         if self.manages_credentials:
-            emit(self, "credentials", {
+            self.credentials = emit(self, "credentials", {
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": object_metadata(name=self.credentials_secret_name, namespace=namespace,
-                                            labels=self.selector_labels),
+                                            labels=labels, annotations=props.annotations),
                 "type": "Opaque",
                 "stringData": credentials,
             })
         self.service_account_name = name
-        emit(self, "service-account", service_account(
-            name=name, namespace=namespace, labels=self.selector_labels,
-            automount=props.automount_service_account_token))
-        emit(self, "service", {
+        self.service_account: cdk8s.ApiObject = emit(self, "service-account", service_account(
+            name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token,
+            annotations=props.annotations))
+        self.service: cdk8s.ApiObject = emit(self, "service", {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=self.selector_labels),
+            "metadata": object_metadata(name=name, namespace=namespace, labels=labels, annotations=props.annotations),
             # Headless: the StatefulSet's pods get stable DNS names through it.
             "spec": service_spec(selector=self.selector_labels, port_name=self.port_name,
                                  port=props.port, headless=True),
         })
         volumes, scratch_mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
         if props.credentials_from_files:
-            volumes.append(self._credentials_volume())
+            volumes.append(self.credentials_volume())
+        main = self._container(scratch_mounts)
         pod_spec: Json = {
             **pod_identity(name, props),
             "terminationGracePeriodSeconds": props.termination_grace_period_seconds,
-            "containers": [self._container(scratch_mounts)],
+            "containers": [main],
             "volumes": volumes,
         }
         claim_templates = [self._claim_template(DATA_VOLUME, props.storage, props.storage_class_name)]
         if props.backup is not None:
             claim_templates.append(self._claim_template(
                 BACKUP_VOLUME, props.backup.storage, props.backup.storage_class_name or props.storage_class_name))
-        emit(self, "statefulset", {
+        raise_if_any(apply_to_pod(where, props, pod_spec, main, claim_templates=(DATA_VOLUME, BACKUP_VOLUME)))
+        built = frozenset({"postgres"})
+        # Rolls the pod when the credentials change (absent for an existing Secret, whose data
+        # this app never sees).
+        annotations = {"checksum/credentials": checksum(credentials)} if self.manages_credentials else {}
+        self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=self.pod_labels,
-                                        annotations=policy.skip_annotations(props.policy_exceptions, pod_spec)),
+            "metadata": object_metadata(
+                name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
+                annotations={**props.annotations, **policy.skip_annotations(props.policy_exceptions, pod_spec, built)}),
             "spec": {
                 "serviceName": name,
                 "replicas": 1,
                 "selector": {"matchLabels": self.selector_labels},
-                "template": pod_template(
-                    labels=self.pod_labels,
-                    # Rolls the pod when the credentials change (absent for an existing Secret,
-                    # whose data this app never sees).
-                    annotations={"checksum/credentials": checksum(credentials)} if self.manages_credentials else None,
-                    spec=pod_spec),
+                "template": pod_template(labels=self.pod_labels, annotations={**props.pod_annotations, **annotations},
+                                         spec=pod_spec),
                 "volumeClaimTemplates": claim_templates,
                 # Deleting the StatefulSet (kubectl delete -f dist/) or scaling it down keeps
                 # the claims, and so the data; delete a claim by hand to drop it.
                 "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
-        })
+        }, library_containers=built)
+        self.api_object = self.stateful_set
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None
+        #: The backup's ServiceAccount and CronJob (``None`` without ``props.backup``).
+        self.backup_service_account: cdk8s.ApiObject | None = None
+        self.backup_cron_job: cdk8s.ApiObject | None = None
         if props.backup is not None:
-            self._backup(props.backup)
+            self.backup_name = f"{name}-backup"
+            self.backup_service_account, self.backup_cron_job = add_backup(self, props.backup)
 
-    def _credentials_volume(self) -> Json:
+    def credentials_volume(self) -> Json:
+        """A pod volume of the credentials Secret (files ``username`` and ``password``, mode 0440)."""
         return {"name": CREDENTIALS_VOLUME,
                 "secret": {"secretName": self.credentials_secret_name, "defaultMode": CREDENTIALS_MODE}}
 
     def _container(self, scratch_mounts: list[Json]) -> dict:
         props = self.props
-        secret = self.credentials_secret_name
         # Readiness and liveness ask the real server over TCP as the application's user:
         # the model's `pg_isready -U postgres` names a role that does not exist here (the
         # server logs a failed login every probe), and without `-h 127.0.0.1` the probe
@@ -245,80 +362,6 @@ class PostgresDatabase(Construct):
         spec["resources"] = {"requests": {"storage": storage}}
         return {"metadata": {"name": template}, "spec": spec}
 
-    def _backup(self, backup: PostgresBackup) -> None:
-        """The backup CronJob and its ServiceAccount."""
-        props, namespace = self.props, self.namespace
-        name = f"{self.service_name}-backup"
-        self.backup_name = name
-        labels = {"app": name}
-        pod_labels = {"app": name, "component": "backup"}
-        emit(self, "backup-service-account", service_account(
-            name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token))
-        volumes, scratch_mounts = writable_dirs(("/tmp",), props.writable_size_limit)
-        backup_dir = "/backup"
-        volumes += [
-            # The claim the StatefulSet's "backup" template creates for its only pod.
-            {"name": BACKUP_VOLUME, "persistentVolumeClaim": {
-                "claimName": f"{BACKUP_VOLUME}-{self.service_name}-0"}},
-            self._credentials_volume(),
-        ]
-        pod_spec: Json = {
-            "serviceAccountName": name,
-            "automountServiceAccountToken": props.automount_service_account_token,
-            "securityContext": pod_security_context(
-                run_as_user=backup.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
-                seccomp_profile=props.seccomp_profile),
-            "restartPolicy": "Never",
-            # The claim is ReadWriteOnce and attached to the database's node: run there.
-            "affinity": {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
-                "labelSelector": {"matchLabels": self.selector_labels},
-                "topologyKey": "kubernetes.io/hostname",
-            }]}},
-            "containers": [{
-                "name": "backup",
-                # The server's own image: pg_dump of the same major version.
-                "image": props.image,
-                "imagePullPolicy": props.image_pull_policy,
-                "command": ["/bin/sh", "-c", BACKUP_SCRIPT],
-                "env": [
-                    env_value("PGHOST", self.service_name),
-                    env_value("PGPORT", str(props.port)),
-                    env_value("PGDATABASE", props.database_name),
-                    env_value("CREDENTIALS", CREDENTIALS_PATH),
-                    env_value("BACKUP_DIR", backup_dir),
-                    env_value("KEEP", str(backup.retention)),
-                ],
-                "resources": backup.resources.to_json(),
-                "volumeMounts": [
-                    {"name": BACKUP_VOLUME, "mountPath": backup_dir},
-                    {"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True},
-                    *scratch_mounts,
-                ],
-                "securityContext": container_security_context(read_only_root_filesystem=True),
-            }],
-            "volumes": volumes,
-        }
-        emit(self, "backup", {
-            "apiVersion": "batch/v1",
-            "kind": "CronJob",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
-                                        annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec)),
-            "spec": {
-                "schedule": backup.schedule,
-                "timeZone": backup.time_zone,
-                "concurrencyPolicy": "Forbid",
-                # A run missed by more than this (cluster down at 03:00) is skipped, not made up.
-                "startingDeadlineSeconds": 3600,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "jobTemplate": {"spec": {
-                    "backoffLimit": 2,
-                    "activeDeadlineSeconds": backup.active_deadline_seconds,
-                    "template": pod_template(labels=pod_labels, spec=pod_spec),
-                }},
-            },
-        })
-
     def host_for(self, client_namespace: str) -> str:
         """The DNS name a client in ``client_namespace`` uses to reach the database."""
         if client_namespace == self.namespace:
@@ -343,3 +386,4 @@ class PostgresDatabase(Construct):
         password = quote(self._password, safe="")
         return (f"postgresql://{user}:{password}@{self.host_for(client_namespace)}:{self.port}/"
                 f"{quote(self.database_name, safe='')}")
+

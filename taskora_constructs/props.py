@@ -7,13 +7,13 @@ values. Each validates itself on construction and raises one
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from typing import Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from . import policy, rules
+from . import rules
 from .errors import Problem, raise_if_any
 from ._manifest import Json
+from .pod import PodOptions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,8 +108,9 @@ class Probes:
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkloadProps:
-    """What every Taskora workload has: image, pull policy, resources and probe timing.
+class WorkloadProps(PodOptions):
+    """What every workload of the library has: image, pull policy, resources and probe timing,
+    and the caller's additions to its pods (:class:`~taskora_constructs.PodOptions`).
 
     Subclasses set the documented defaults; see :class:`~taskora_constructs.FrontendProps`,
     :class:`~taskora_constructs.BackendProps` and :class:`~taskora_constructs.PostgresProps`.
@@ -124,7 +125,8 @@ class WorkloadProps:
         return (rules.check_image(where, "image", self.image)
                 + rules.check_pull_policy(where, "imagePullPolicy", self.image_pull_policy)
                 + self.resources.problems(where)
-                + self.probes.problems(where))
+                + self.probes.problems(where)
+                + self.pod_problems(where))
 
     def __post_init__(self) -> None:
         raise_if_any(self.problems(type(self).__name__))
@@ -144,7 +146,7 @@ def _probes(liveness_delay: int, readiness_delay: int, startup: ProbeTiming | No
     )
 
 
-def _hardening_problems(props: "WebWorkloadProps | PostgresProps", where: str) -> list[Problem]:
+def _hardening_problems(props: Any, where: str) -> list[Problem]:
     """The rules of the hardening fields every workload's props have (issue #5)."""
     found = rules.check_positive_int(where, "runAsGroup", props.run_as_group)
     found += rules.check_writable_paths(where, "writablePaths", props.writable_paths)
@@ -229,256 +231,3 @@ class Autoscaling:
                                       "pods than the workload is sized for",
                                  fix=f"set minReplicas to at least {replicas}"))
         return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class WebWorkloadProps(WorkloadProps):
-    """A stateless HTTP workload (frontend or backend): replicas, port and health path."""
-
-    replicas: int
-    port: int
-    health_path: str
-    #: Pod ``securityContext.runAsUser``; 1001 is the model's (the images' app user).
-    run_as_user: int = 1001
-    #: Pod ``securityContext.fsGroup``, the group of its volumes (model): 1001.
-    fs_group: int = 1001
-    # --- hardening (issue #5) ---
-    #: Pod ``securityContext.runAsGroup``, the primary group (without it: group 0); default 1001.
-    run_as_group: int = 1001
-    #: Run every container with a read-only root filesystem (default true).
-    read_only_root_filesystem: bool = True
-    #: The only paths the process writes, each an emptyDir (default: /tmp).
-    writable_paths: tuple[str, ...] = ("/tmp",)
-    #: Upper bound of each writable path's emptyDir; above it the pod is evicted. Default 256Mi.
-    writable_size_limit: str = "256Mi"
-    #: Pod ``securityContext.seccompProfile.type``: the runtime's default filter, RuntimeDefault.
-    seccomp_profile: str = "RuntimeDefault"
-    #: Mount the ServiceAccount token? Nothing here calls the Kubernetes API: false.
-    automount_service_account_token: bool = False
-    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
-    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
-    #: PodDisruptionBudget, ``None`` for none; default: one pod at a time (maxUnavailable 1).
-    disruption_budget: DisruptionBudget | None = field(default_factory=DisruptionBudget)
-    #: HorizontalPodAutoscaler; default None: a fixed ``replicas``.
-    autoscaling: Autoscaling | None = None
-    #: Spread the pods over nodes (soft), when there can be more than one; default true.
-    spread_across_nodes: bool = True
-
-    def problems(self, where: str) -> list[Problem]:
-        found = super().problems(where)
-        found += rules.check_replicas(where, "replicas", self.replicas)
-        found += rules.check_port(where, "port", self.port)
-        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
-        found += rules.check_positive_int(where, "fsGroup", self.fs_group)
-        found += _hardening_problems(self, where)
-        minimum = self.replicas
-        if self.autoscaling is not None:
-            found += self.autoscaling.problems(where, "autoscaling", self.replicas)
-            minimum = self.autoscaling.min_replicas
-        if self.disruption_budget is not None:
-            found += self.disruption_budget.problems(where, "disruptionBudget", minimum)
-        if not isinstance(self.health_path, str) or not self.health_path.startswith("/"):
-            found.append(Problem(where=where, field="healthPath", value=self.health_path,
-                                 rule="must be an absolute HTTP path", fix="write it like '/health'"))
-        return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class FrontendProps(WebWorkloadProps):
-    """The Next.js frontend (model section 2.1). Every default is the model's."""
-
-    #: Pods (model: 2), replicas: 2.
-    replicas: int = 2
-    #: Container image (model): taskora/frontend:latest.
-    image: str = "taskora/frontend:latest"
-    #: Requests 100m CPU / 128Mi, limits 500m / 512Mi (model).
-    resources: Resources = field(default_factory=lambda: _resources("100m", "128Mi", "500m", "512Mi"))
-    #: Liveness after 30 s every 10 s (5 s timeout), readiness after 5 s every 5 s (3 s) (model).
-    probes: Probes = field(default_factory=lambda: _probes(liveness_delay=30, readiness_delay=5))
-    #: Container and Service port (model): 3000.
-    port: int = 3000
-    #: Probe path (model): /api/health.
-    health_path: str = "/api/health"
-    #: Next.js writes its cache (ISR pages, optimized images) under ``.next/cache`` of its
-    #: working directory (``/app`` in the standard image), and temporary files to ``/tmp``.
-    writable_paths: tuple[str, ...] = ("/app/.next/cache", "/tmp")
-    #: Room for the Next.js cache: 512Mi per directory.
-    writable_size_limit: str = "512Mi"
-    #: The model's image (:latest, IfNotPresent, no digest) and user 1001 (policy.FRONTEND_EXCEPTIONS).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.FRONTEND_EXCEPTIONS))
-
-
-@dataclass(frozen=True, kw_only=True)
-class BackendProps(WebWorkloadProps):
-    """The FastAPI backend (model section 2.2). Every default is the model's."""
-
-    #: Pods (model: 3), replicas: 3.
-    replicas: int = 3
-    #: Container image (model): taskora/backend:latest.
-    image: str = "taskora/backend:latest"
-    #: Requests 200m CPU / 256Mi, limits 1000m / 1Gi (model).
-    resources: Resources = field(default_factory=lambda: _resources("200m", "256Mi", "1000m", "1Gi"))
-    #: Plus a startup probe: the LLM client libraries make the first start slow; it allows
-    #: 2 minutes before liveness takes over.
-    probes: Probes = field(default_factory=lambda: _probes(
-        liveness_delay=30, readiness_delay=10,
-        startup=ProbeTiming(initial_delay_seconds=0, period_seconds=5, timeout_seconds=3, failure_threshold=24)))
-    #: Container and Service port (model): 8000.
-    port: int = 8000
-    #: Probe path (model): /health.
-    health_path: str = "/health"
-    #: uvicorn writes only temporary files (request bodies spooled to disk) to ``/tmp``.
-    writable_paths: tuple[str, ...] = ("/tmp",)
-    #: As the frontend's, plus its env contract (policy.BACKEND_EXCEPTIONS).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.BACKEND_EXCEPTIONS))
-
-
-@dataclass(frozen=True, kw_only=True)
-class PostgresProps(WorkloadProps):
-    """The PostgreSQL StatefulSet (model section 3). Every default is the model's.
-
-    There is deliberately no ``replicas``: the model runs one instance, and more replicas of
-    this plain StatefulSet would be independent, diverging databases, not replication.
-    """
-
-    #: Container image (model): postgres:15-alpine.
-    image: str = "postgres:15-alpine"
-    #: Requests 100m CPU / 256Mi, limits 500m / 512Mi (model).
-    resources: Resources = field(default_factory=lambda: _resources("100m", "256Mi", "500m", "512Mi"))
-    #: Plus a startup probe allowing 5 minutes: initdb of an empty volume, or crash recovery
-    #: after an unclean stop, must not be cut short by the liveness probe.
-    probes: Probes = field(default_factory=lambda: _probes(
-        liveness_delay=30, readiness_delay=5,
-        startup=ProbeTiming(initial_delay_seconds=0, period_seconds=10, timeout_seconds=5, failure_threshold=30)))
-    #: Container and Service port (model): 5432.
-    port: int = 5432
-    #: POSTGRES_DB (model): taskora.
-    database_name: str = "taskora"
-    #: The database user, written to the credentials Secret (model): taskora.
-    username: str = "taskora"
-    #: Size of the data volume claim (model): 10Gi; at least 1Gi.
-    storage: str = "10Gi"
-    #: StorageClass of the claim (model: minikube's standard); None for the cluster default.
-    storage_class_name: str | None = "standard"
-    #: Mount path of the data volume (model): /var/lib/postgresql/data; PGDATA is its pgdata subdirectory.
-    data_path: str = "/var/lib/postgresql/data"
-    # --- hardening (issue #5) ---
-    #: The server writes its socket and lock file, and temporary files, besides its volume.
-    #: Default: /var/run/postgresql and /tmp (emptyDirs; the root filesystem is read-only).
-    writable_paths: tuple[str, ...] = ("/var/run/postgresql", "/tmp")
-    #: The alpine image's ``postgres`` user, which owns the data directory: uid 70.
-    run_as_user: int = 70
-    #: Its group, gid 70.
-    run_as_group: int = 70
-    #: Group of the volumes, so a fresh volume is writable and initdb runs: gid 70.
-    fs_group: int = 70
-    #: Run the container with a read-only root filesystem (default true).
-    read_only_root_filesystem: bool = True
-    #: Upper bound of each writable path's emptyDir; above it the pod is evicted. Default 256Mi.
-    writable_size_limit: str = "256Mi"
-    #: Pod ``securityContext.seccompProfile.type``: the runtime's default filter, RuntimeDefault.
-    seccomp_profile: str = "RuntimeDefault"
-    #: Mount the ServiceAccount token? Postgres never calls the Kubernetes API: false.
-    automount_service_account_token: bool = False
-    #: A preStop hook asks for a fast shutdown (``pg_ctl stop -m fast``: checkpoint, close
-    #: connections) instead of SIGTERM's "smart" one, which waits for every client to leave.
-    #: Time allowed for it before SIGKILL: 120 seconds.
-    termination_grace_period_seconds: int = 120
-    #: Read POSTGRES_USER/POSTGRES_PASSWORD from the credentials Secret mounted as files
-    #: (``*_FILE``, which the image's entrypoint supports), not from the environment: true.
-    credentials_from_files: bool = True
-    #: A scheduled logical backup (``pg_dump``, see PostgresBackup); default None: none.
-    backup: "PostgresBackup | None" = None
-    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
-
-    #: Model rule (section 11): a database volume below this is refused.
-    MIN_STORAGE = "1Gi"
-
-    def problems(self, where: str) -> list[Problem]:
-        found = super().problems(where)
-        found += rules.check_port(where, "port", self.port)
-        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
-        found += rules.check_positive_int(where, "fsGroup", self.fs_group)
-        found += _hardening_problems(self, where)
-        found += rules.check_positive_int(where, "terminationGracePeriodSeconds",
-                                          self.termination_grace_period_seconds, minimum=30)
-        if not isinstance(self.credentials_from_files, bool):
-            found.append(Problem(where=where, field="credentialsFromFiles", value=self.credentials_from_files,
-                                 rule="must be a boolean", fix="write true or false"))
-        if self.backup is not None:
-            found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
-        found += rules.check_quantity(where, "storage", self.storage, example="10Gi")
-        if not found:
-            found += rules.check_min_quantity(where, "storage", self.storage, self.MIN_STORAGE)
-        if self.storage_class_name is not None:
-            found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
-        if not isinstance(self.database_name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
-            found.append(Problem(where=where, field="name", value=self.database_name,
-                                 rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
-        if not isinstance(self.username, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
-            found.append(Problem(where=where, field="username", value=self.username,
-                                 rule="must be a PostgreSQL role name (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
-        return found
-
-
-
-@dataclass(frozen=True, kw_only=True)
-class PostgresBackup:
-    """A scheduled logical backup: a CronJob runs ``pg_dump`` (custom format) into a claim
-    of its own and keeps the newest ``retention`` dumps.
-
-    The claim comes from a second volumeClaimTemplate (``backup``) of the database's
-    StatefulSet - so, like the data, it is never an object in ``dist/`` and is retained when
-    the StatefulSet is deleted or scaled down - and the database container mounts it
-    read-only at :attr:`MOUNT_PATH`, ready for ``pg_restore``. The job runs on the
-    database's node (the claim is ReadWriteOnce) as its own non-root user in the database's
-    group. StatefulSet claim templates cannot change on a live StatefulSet: enabling backups
-    for an existing database needs ``kubectl delete statefulset <name> --cascade=orphan``
-    before the apply (the pod and its data stay).
-
-    Attributes:
-        schedule: cron schedule in ``time_zone`` (default ``0 3 * * *``: 03:00 every day).
-        time_zone: IANA time zone of the schedule (default ``Etc/UTC``).
-        retention: how many of the newest dumps to keep (default 7).
-        storage / storage_class_name: the claim (default 10Gi; ``None``: the database's class).
-        resources: of the backup container (default requests 100m/128Mi, limits 500m/512Mi).
-        run_as_user: the job's uid, a high one; its group is the database's (default 10070).
-        active_deadline_seconds: a dump running longer is stopped and counts as failed
-            (default 3600).
-        policy_exceptions: checkov findings the job may leave unmet (default none).
-    """
-
-    schedule: str = "0 3 * * *"
-    time_zone: str = "Etc/UTC"
-    retention: int = 7
-    storage: str = "10Gi"
-    storage_class_name: str | None = None
-    resources: Resources = field(default_factory=lambda: _resources("100m", "128Mi", "500m", "512Mi"))
-    run_as_user: int = 10070
-    active_deadline_seconds: int = 3600
-    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
-
-    MOUNT_PATH = "/var/lib/postgresql/backup"
-
-    def problems(self, where: str) -> list[Problem]:
-        found = rules.check_cron_schedule(where, "schedule", self.schedule)
-        if not isinstance(self.time_zone, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
-                                                                self.time_zone):
-            found.append(Problem(where=where, field="timeZone", value=self.time_zone,
-                                 rule="must be an IANA time zone name", fix="write it like 'Etc/UTC' or 'Europe/Berlin'"))
-        found += rules.check_positive_int(where, "retention", self.retention)
-        found += (rules.check_quantity(where, "storage", self.storage, example="10Gi")
-                  or rules.check_min_quantity(where, "storage", self.storage, PostgresProps.MIN_STORAGE))
-        if self.storage_class_name is not None:
-            found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
-        found += self.resources.problems(where)
-        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
-        found += rules.check_positive_int(where, "activeDeadlineSeconds", self.active_deadline_seconds)
-        found += rules.check_policy_exceptions(where, "policyExceptions", self.policy_exceptions)
-        return found
-
-    def __post_init__(self) -> None:
-        raise_if_any(self.problems(type(self).__name__))

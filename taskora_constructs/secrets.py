@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import cdk8s
 from constructs import Construct
 
 from . import rules
 from ._manifest import Json, emit, object_metadata
 from ._workload import checksum
 from .errors import Problem, raise_if_any
+from ._scope import claim, name_from_id, resolve_namespace
+from .lint import require_secret_keys
+from .lint.app import declare_external_secret
 from .names import DEFAULT_NAMES
 from .postgres import PostgresDatabase
-from .validation import TaskoraValidation
 
 
 class AppSecrets(Construct):
@@ -27,7 +30,8 @@ class AppSecrets(Construct):
         existing_secret: instead of the values, the name of a Secret managed outside the app
             that holds the keys ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
             and ``GEMINI_API_KEY``; no Secret is synthesized and consumers reference it.
-        name: Secret name (default ``taskora-secrets``); namespace and app label as usual.
+        name: Secret name; default: the construct id as a DNS label. namespace: default: the
+            enclosing Chart's. app_name: its ``app`` label.
     """
 
     DATABASE_URL = "DATABASE_URL"
@@ -38,9 +42,11 @@ class AppSecrets(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, database: PostgresDatabase,
                  cohere_api_key: str | None = None, better_auth_secret: str | None = None,
                  gemini_api_key: str | None = None, existing_secret: str | None = None,
-                 name: str = DEFAULT_NAMES.secrets, namespace: str = DEFAULT_NAMES.namespace,
+                 name: str | None = None, namespace: str | None = None,
                  app_name: str = DEFAULT_NAMES.app) -> None:
         super().__init__(scope, construct_id)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
         where = self.node.path
         values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
                   "geminiApiKey": gemini_api_key}
@@ -61,26 +67,29 @@ class AppSecrets(Construct):
         #: True when the Secret is synthesized here, False for an existing one.
         self.manages_secret = existing_secret is None
         self.keys = (self.DATABASE_URL, self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
-        validation = TaskoraValidation.of(self)
-        if not self.manages_secret:  # managed outside the app: references to it are still checked
-            validation.declare_external_secret(name=self.secret_name, namespace=namespace, keys=self.keys)
-        validation.require_secret_keys(name=self.secret_name, namespace=namespace, keys=self.keys,
-                                       required_by=where)
+        if not self.manages_secret and namespace is not None:
+            # Managed outside the app: the opt-in lint lets references name it.
+            declare_external_secret(self, name=self.secret_name, namespace=namespace, keys=self.keys)
+        require_secret_keys(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         self._string_data: dict[str, str] = {}
+        #: The Secret's ``cdk8s.ApiObject`` (``None`` for an existing Secret); also ``api_object``.
+        self.secret: cdk8s.ApiObject | None = None
         if self.manages_secret:
+            claim(self, [("Secret", namespace, name)])
             self._string_data = {
                 self.DATABASE_URL: database.connection_url(namespace),
                 self.COHERE_API_KEY: cohere_api_key,  # type: ignore[dict-item]
                 self.BETTER_AUTH_SECRET: better_auth_secret,  # type: ignore[dict-item]
                 self.GEMINI_API_KEY: gemini_api_key,  # type: ignore[dict-item]
             }
-            emit(self, "secret", {
+            self.secret = emit(self, "secret", {
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
                 "type": "Opaque",
                 "stringData": self._string_data,
             })
+        self.api_object = self.secret
 
     def checksum(self, keys: Sequence[str]) -> str | None:
         """Checksum of the entries ``keys`` for a pod annotation; ``None`` for an existing

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import cdk8s
+from constructs import Construct
 
 from .backend import Backend
 from .config import AppConfig, AppSettings
-from .errors import raise_if_any
+from ._scope import chart_namespace
+from .errors import Problem, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace
 from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from .postgres import PostgresDatabase
-from .props import BackendProps, FrontendProps, PostgresProps
+from .backend import BackendProps
+from .frontend import FrontendProps
+from .postgres import PostgresProps
 from .rules import check_non_empty
 from .secrets import AppSecrets
 
@@ -61,8 +66,8 @@ class TaskoraProps:
     """Everything that varies between Taskora instances; every default is the model's.
 
     Attributes:
-        app_name: prefix of every object name and of the chart names (default ``taskora``).
-        namespace: the namespace (default: ``app_name``).
+        app_name: prefix of every object name (default ``taskora``).
+        namespace: the namespace (default: the enclosing Chart's, else ``app_name``).
         frontend / backend / database / ingress: per-component props.
         settings: the ConfigMap's settings.
         network_policy: the NetworkPolicies (default deny, then the documented paths).
@@ -80,40 +85,55 @@ class TaskoraProps:
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
 
 
-class Taskora:
-    """Adds one Taskora instance to ``app`` as six charts with apply-order dependencies.
+class Taskora(Construct):
+    """One Taskora instance: ``Taskora(app, "taskora", props)`` (or the props' fields as
+    keyword arguments).
 
-    Charts (files ``NNNN-<app_name>-<part>.k8s.yaml`` in ``dist/``, in this order):
-    ``namespace`` (Namespace, default-deny NetworkPolicy); ``database`` (credentials Secret,
+    Directly under the App it writes six charts with apply-order dependencies, named after
+    the id (files ``NNNN-<id>-<part>.k8s.yaml`` in ``dist/``, in this order): ``namespace``
+    (Namespace, default-deny NetworkPolicy); ``database`` (credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
     ServiceAccount, CronJob and NetworkPolicy); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
     HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
-    ``kubectl apply -f dist/`` create everything in one pass: the Namespace first, each
-    Secret, ConfigMap and ServiceAccount before the pods that use it.
+    ``kubectl apply -f dist/`` create everything in one pass. The charts are the App's
+    children beside this construct: cdk8s names a chart's file after its construct path and
+    adds a hash to a nested one. Inside a Chart of yours, it writes into that chart instead.
+
+    Object names derive from ``props.app_name`` (default ``taskora``), not from the id: two
+    instances differ by id and namespace and keep the same object names, each in its own
+    namespace (default: the enclosing Chart's, else ``app_name``).
 
     NetworkPolicies (``props.network_policy``): nothing accepts connections and nothing
     connects anywhere but DNS, except: the ingress controller's namespace to the frontend and
     the backend; the frontend to the backend (server-side calls); the backend to Postgres and
-    to public HTTPS (its LLM APIs); the backup job to Postgres.
-
-    It is not itself a construct: cdk8s names a chart's file after its construct path, and
-    only charts directly under the App get plain names (``0000-taskora-namespace.k8s.yaml``
-    rather than a path with a hash suffix).
+    to public HTTPS (its LLM APIs); the backup job to Postgres. More clients of the database
+    or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
 
     Attributes:
         names: every object name of this instance.
-        charts: the charts by part name.
+        charts: the charts (or, inside your chart, the constructs) by part name.
         namespace, database, config, secrets, backend, frontend, ingress: the constructs.
+        network_policies: the NetworkPolicy constructs by part name.
     """
 
-    def __init__(self, app: cdk8s.App, props: TaskoraProps) -> None:
-        names = TaskoraNames(app=props.app_name, namespace_override=props.namespace)
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraProps | None = None,
+                 **props_fields: Any) -> None:
+        super().__init__(scope, construct_id)
+        from .web import props_from
+
+        props = props_from(TaskoraProps, props, props_fields)
+        at_root = scope.node.scope is None
+        namespace = props.namespace if props.namespace is not None else (
+            None if at_root else chart_namespace(self))
+        names = TaskoraNames(app=props.app_name, namespace_override=namespace)
         self.names = names
         ns = names.namespace
 
-        def chart(part: str, *depends_on: cdk8s.Chart) -> cdk8s.Chart:
-            new = cdk8s.Chart(app, f"{names.app}-{part}", disable_resource_name_hashes=True)
+        def chart(part: str, *depends_on: Construct) -> Construct:
+            if not at_root:  # inside the caller's chart: its objects go there, in this order
+                return Construct(self, part)
+            new = cdk8s.Chart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
             for dependency in depends_on:
                 new.add_dependency(dependency)
             return new
@@ -129,8 +149,8 @@ class Taskora:
 
         self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app)
         secrets = props.secrets
-        self.database = PostgresDatabase(database_chart, "postgres", name=names.database, namespace=ns,
-                                         props=props.database, password=secrets.database_password,
+        self.database = PostgresDatabase(database_chart, "postgres", props.database, name=names.database,
+                                         namespace=ns, password=secrets.database_password,
                                          existing_secret=secrets.database_existing_secret)
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
                                 settings=props.settings,
@@ -141,16 +161,35 @@ class Taskora:
                                       "cohere_api_key": secrets.cohere_api_key,
                                       "better_auth_secret": secrets.better_auth_secret,
                                       "gemini_api_key": secrets.gemini_api_key}))
-        self.backend = Backend(backend_chart, "backend", name=names.backend, namespace=ns, props=props.backend,
+        self.backend = Backend(backend_chart, "backend", props.backend, name=names.backend, namespace=ns,
                                config=self.config, secrets=self.secrets, database=self.database)
-        self.frontend = Frontend(frontend_chart, "frontend", name=names.frontend, namespace=ns,
-                                 props=props.frontend, config=self.config, backend=self.backend)
+        self.frontend = Frontend(frontend_chart, "frontend", props.frontend, name=names.frontend, namespace=ns,
+                                 config=self.config, backend=self.backend)
         self.ingress = TaskoraIngress(ingress_chart, "ingress", name=names.ingress, namespace=ns,
                                       app_name=names.app, props=props.ingress,
                                       frontend=self.frontend, backend=self.backend)
         self.network_policies: dict[str, NamespaceNetworkPolicy | WorkloadNetworkPolicy] = {}
         if props.network_policy.enabled:
             self._network_policies(props.network_policy)
+
+    def allow_database_client(self, peer: NetworkPeer) -> None:
+        """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an
+        ingress rule on the database's NetworkPolicy. The client's own namespace must let it
+        out (its egress policies are its owner's)."""
+        self._allow("database", peer, self.database.port)
+
+    def allow_backend_client(self, peer: NetworkPeer) -> None:
+        """Let ``peer`` reach the backend's port (an ingress rule on its NetworkPolicy)."""
+        self._allow("backend", peer, self.backend.container_port)
+
+    def _allow(self, part: str, peer: NetworkPeer, port: int) -> None:
+        policy = self.network_policies.get(part)
+        if not isinstance(policy, WorkloadNetworkPolicy):
+            raise_if_any([Problem(where=self.node.path, field="networkPolicy.enabled", value=False,
+                                  rule="a client can be let in only through the instance's NetworkPolicies",
+                                  fix="enable the NetworkPolicies, or leave the traffic unrestricted")])
+            return
+        policy.allow_from(Allow(peer, (port,)))
 
     def _network_policies(self, props: NetworkPolicyProps) -> None:
         """Default deny, then exactly the documented paths, each policy in its workload's chart."""
@@ -177,12 +216,13 @@ class Taskora:
         policies["backend"] = WorkloadNetworkPolicy(
             self.charts["backend"], "network-policy", name=backend.service_name, namespace=ns,
             selector_labels=backend.selector_labels,
-            ingress=[Allow(ingress_controller, (backend.port,)), Allow(frontend_pods, (backend.port,))],
+            ingress=[Allow(ingress_controller, (backend.container_port,)),
+                     Allow(frontend_pods, (backend.container_port,))],
             egress=[Allow(db_pods, (database.port,)),
                     Allow(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), (443,))])
         policies["frontend"] = WorkloadNetworkPolicy(
             self.charts["frontend"], "network-policy", name=frontend.service_name, namespace=ns,
             selector_labels=frontend.selector_labels,
-            ingress=[Allow(ingress_controller, (frontend.port,))],
+            ingress=[Allow(ingress_controller, (frontend.container_port,))],
             # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
-            egress=[Allow(backend_pods, (backend.port,))])
+            egress=[Allow(backend_pods, (backend.container_port,))])

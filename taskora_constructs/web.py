@@ -1,68 +1,181 @@
-"""A stateless HTTP workload: a Deployment and its ClusterIP Service (model sections 2, 4),
-with its own ServiceAccount, a PodDisruptionBudget and, optionally, an autoscaler."""
+"""A stateless HTTP workload: Deployment, Service, ServiceAccount, PodDisruptionBudget and,
+optionally, a HorizontalPodAutoscaler - for any image. ``Frontend`` and ``Backend`` are the
+documented model's presets of it."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
 
+import cdk8s
 from constructs import Construct
 
 from . import policy, rules
 from ._manifest import Json, emit, object_metadata
+from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
-from .errors import raise_if_any
-from .props import WebWorkloadProps
-from .validation import TaskoraValidation
+from .errors import Problem, raise_if_any
+from .pod import apply_to_pod, merged
+from .props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
+                    _resources)
 
 #: Container port name; Services and Ingresses may refer to it.
 HTTP_PORT_NAME = "http"
 
 
+@dataclass(frozen=True, kw_only=True)
+class WebWorkloadProps(WorkloadProps):
+    """A stateless HTTP workload: any image, port, health path, environment.
+
+    Only ``image`` is required; :class:`~taskora_constructs.FrontendProps` and
+    :class:`~taskora_constructs.BackendProps` are the documented model's presets.
+    """
+
+    #: Pods; default 1.
+    replicas: int = 1
+    #: The container's port; default 8080.
+    port: int = 8080
+    #: The Service's port, when it differs from the container's; default None: ``port``.
+    service_port: int | None = None
+    #: The HTTP path of the liveness, readiness (and startup) probes; default /healthz.
+    health_path: str = "/healthz"
+    #: Requests 100m CPU / 128Mi, limits 500m / 512Mi.
+    resources: Resources = field(default_factory=lambda: _resources("100m", "128Mi", "500m", "512Mi"))
+    #: Liveness after 10 s every 10 s (5 s timeout), readiness after 5 s every 5 s (3 s).
+    probes: Probes = field(default_factory=lambda: _probes(liveness_delay=10, readiness_delay=5))
+    #: The container's entrypoint; default None: the image's.
+    command: tuple[str, ...] | None = None
+    #: The container's arguments; default None: the image's.
+    args: tuple[str, ...] | None = None
+    #: Pod ``securityContext.runAsUser``; 1001 is the model's (the images' app user).
+    run_as_user: int = 1001
+    #: Pod ``securityContext.fsGroup``, the group of its volumes (model): 1001.
+    fs_group: int = 1001
+    # --- hardening (issue #5) ---
+    #: Pod ``securityContext.runAsGroup``, the primary group (without it: group 0); default 1001.
+    run_as_group: int = 1001
+    #: Run every container with a read-only root filesystem (default true).
+    read_only_root_filesystem: bool = True
+    #: The only paths the process writes, each an emptyDir (default: /tmp).
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    #: Upper bound of each writable path's emptyDir; above it the pod is evicted. Default 256Mi.
+    writable_size_limit: str = "256Mi"
+    #: Pod ``securityContext.seccompProfile.type``: the runtime's default filter, RuntimeDefault.
+    seccomp_profile: str = "RuntimeDefault"
+    #: Mount the ServiceAccount token? Nothing here calls the Kubernetes API: false.
+    automount_service_account_token: bool = False
+    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
+    policy_exceptions: Mapping[str, str] = field(default_factory=dict)
+    #: PodDisruptionBudget, ``None`` for none; default: one pod at a time (maxUnavailable 1).
+    disruption_budget: DisruptionBudget | None = field(default_factory=DisruptionBudget)
+    #: HorizontalPodAutoscaler; default None: a fixed ``replicas``.
+    autoscaling: Autoscaling | None = None
+    #: Spread the pods over nodes (soft), when there can be more than one; default true.
+    spread_across_nodes: bool = True
+
+    def problems(self, where: str) -> list[Problem]:
+        found = super().problems(where)
+        found += rules.check_replicas(where, "replicas", self.replicas)
+        found += rules.check_port(where, "port", self.port)
+        if self.service_port is not None:
+            found += rules.check_port(where, "servicePort", self.service_port)
+        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
+        found += rules.check_positive_int(where, "fsGroup", self.fs_group)
+        found += _hardening_problems(self, where)
+        minimum = self.replicas
+        if self.autoscaling is not None:
+            found += self.autoscaling.problems(where, "autoscaling", self.replicas)
+            minimum = self.autoscaling.min_replicas
+        if self.disruption_budget is not None:
+            found += self.disruption_budget.problems(where, "disruptionBudget", minimum)
+        if not isinstance(self.health_path, str) or not self.health_path.startswith("/"):
+            found.append(Problem(where=where, field="healthPath", value=self.health_path,
+                                 rule="must be an absolute HTTP path", fix="write it like '/health'"))
+        return found
+
+
+
+def props_from(cls: type, props: Any, fields: Mapping[str, Any]) -> Any:
+    """``props``, or ``cls(**fields)``, or ``props`` with ``fields`` replaced: props may be
+    given as an object, as keyword arguments, or both."""
+    if props is None:
+        return cls(**fields)
+    if not isinstance(props, cls):
+        raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
+    return replace(props, **fields) if fields else props
+
+
 class WebWorkload(Construct):
-    """Base of :class:`~taskora_constructs.Frontend` and :class:`~taskora_constructs.Backend`.
+    """A stateless HTTP workload for any image: ``WebWorkload(scope, id, props)`` or
+    ``WebWorkload(scope, id, image="nginx:1.27", port=8080)``.
 
     Objects, in apply order: a ServiceAccount of its own (token not mounted), the Deployment,
     the Service, a PodDisruptionBudget (``props.disruption_budget``) and a
     HorizontalPodAutoscaler (``props.autoscaling``). The pods run as the props' non-root
     user with no capabilities, no privilege escalation, the runtime's seccomp filter and a
     read-only root filesystem, writing only to ``props.writable_paths`` (emptyDirs); with
-    more than one replica they spread over nodes.
+    more than one replica they spread over nodes. What a caller adds (``props.env``,
+    ``sidecars``, ``volumes``, labels, scheduling: :class:`~taskora_constructs.PodOptions`)
+    comes after the construct's own.
+
+    Args:
+        name: of every object; default: the construct id as a DNS label.
+        namespace: default: the enclosing Chart's namespace (none if it has none).
+        component: the pods' ``component`` label; default: ``name``.
+        container_name: the main container's name; default: ``name``.
 
     Attributes:
+        deployment / service / service_account / disruption_budget / autoscaler: the
+            ``cdk8s.ApiObject`` of each object (``None`` when not created): the escape hatch,
+            e.g. ``workload.deployment.add_json_patch(...)``. ``api_object`` is the Deployment.
         service_name: the Service's name (equal to the Deployment's).
         service_account_name: the pods' ServiceAccount (equal to the Deployment's name).
-        namespace: where both live.
-        port: the Service port (equal to the container port, as in the model).
+        namespace: where they live (``None``: kubectl's current namespace).
+        port: the Service port; ``container_port``: the container's.
+        port_name: the name of both ports (``http``).
         url: ``http://<service>:<port>``, for clients in the same namespace.
         selector_labels: the immutable Deployment selector and the Service selector.
         pod_labels: the labels every pod carries.
+        container_name: the main container's name.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace: str,
-                 component: str, container_name: str, props: WebWorkloadProps,
-                 env: Sequence[Json], pod_annotations: Mapping[str, str | None] | None = None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: WebWorkloadProps | None = None, *,
+                 name: str | None = None, namespace: str | None = None, component: str | None = None,
+                 container_name: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        props = props_from(WebWorkloadProps, props, props_fields)
+        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
+                    component=component, container_name=container_name, env=(), pod_annotations=None)
+
+    def _build(self, props: WebWorkloadProps, *, name: str, namespace: str | None, component: str | None,
+               container_name: str | None, env: Sequence[Json],
+               pod_annotations: Mapping[str, str | None] | None) -> None:
+        """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
         where = self.node.path
-        raise_if_any(rules.check_dns_label(where, "name", name)
-                     + rules.check_dns_label(where, "namespace", namespace))
+        problems = rules.check_dns_label(where, "name", name)
+        if namespace is not None:
+            problems += rules.check_dns_label(where, "namespace", namespace)
+        raise_if_any(problems)
         self.props = props
-        TaskoraValidation.of(self)  # the app-wide cross-object checks
         self.service_name = name
         self.namespace = namespace
-        self.port = props.port
+        self.container_port = props.port
+        self.port = props.service_port if props.service_port is not None else props.port
         #: Name of the container and Service port (``http``), for callers that refer to it by name.
         self.port_name = HTTP_PORT_NAME
-        self.url = f"http://{name}:{props.port}"
+        self.url = f"http://{name}:{self.port}"
         # Only `app` selects: a selector is immutable on a live Deployment, so any extra
         # label here would make a later change a delete-and-recreate.
         self.selector_labels = {"app": name}
-        self.pod_labels = {"app": name, "component": component}
-
+        self.pod_labels = merged({"app": name, "component": component or name}, props.pod_labels)
+        self.container_name = container_name or name
         self.service_account_name = name
-        emit(self, "service-account", service_account(
-            name=name, namespace=namespace, labels=self.selector_labels,
-            automount=props.automount_service_account_token))
+        kinds = ["ServiceAccount", "Deployment", "Service"]
+        kinds += ["PodDisruptionBudget"] if props.disruption_budget is not None else []
+        kinds += ["HorizontalPodAutoscaler"] if props.autoscaling is not None else []
+        claim(self, [(kind, namespace, name) for kind in kinds])
+        labels = merged(self.selector_labels, props.labels)
 
         volumes, mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
         probes = props.probes
@@ -76,8 +189,8 @@ class WebWorkload(Construct):
                 "whenUnsatisfiable": "ScheduleAnyway",
                 "labelSelector": {"matchLabels": self.selector_labels},
             }]
-        pod_spec["containers"] = [container(
-            name=container_name,
+        main = container(
+            name=self.container_name,
             image=props.image,
             image_pull_policy=props.image_pull_policy,
             port=props.port,
@@ -91,36 +204,52 @@ class WebWorkload(Construct):
                            if probes.startup is not None else None),
             security_context=container_security_context(
                 read_only_root_filesystem=props.read_only_root_filesystem),
-        )]
+        )
+        if props.command is not None:
+            main["command"] = list(props.command)
+        if props.args is not None:
+            main["args"] = list(props.args)
+        pod_spec["containers"] = [main]
         if volumes:
             pod_spec["volumes"] = volumes
+        raise_if_any(apply_to_pod(where, props, pod_spec, main))
 
         spec: Json = {}
         if props.autoscaling is None:  # with an autoscaler the replica count is its business
             spec["replicas"] = props.replicas
         spec["selector"] = {"matchLabels": self.selector_labels}
-        spec["template"] = pod_template(labels=self.pod_labels, annotations={
-            key: value for key, value in (pod_annotations or {}).items() if value is not None
-        }, spec=pod_spec)
-        emit(self, "deployment", {
+        annotations = {key: value for key, value in (pod_annotations or {}).items() if value is not None}
+        spec["template"] = pod_template(labels=self.pod_labels, annotations={**props.pod_annotations, **annotations},
+                                        spec=pod_spec)
+        built = frozenset({self.container_name})
+        exceptions = props.policy_exceptions
+        self.service_account: cdk8s.ApiObject = emit(self, "service-account", service_account(
+            name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token,
+            annotations=props.annotations))
+        self.deployment: cdk8s.ApiObject = emit(self, "deployment", {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=self.pod_labels,
-                                        annotations=policy.skip_annotations(props.policy_exceptions, pod_spec)),
+            "metadata": object_metadata(
+                name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
+                annotations={**props.annotations, **policy.skip_annotations(exceptions, pod_spec, built)}),
             "spec": spec,
-        })
-        emit(self, "service", {
+        }, library_containers=built)
+        self.api_object = self.deployment
+        self.service: cdk8s.ApiObject = emit(self, "service", {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": object_metadata(name=name, namespace=namespace, labels=self.selector_labels),
-            "spec": service_spec(selector=self.selector_labels, port_name=HTTP_PORT_NAME, port=props.port),
+            "metadata": object_metadata(name=name, namespace=namespace, labels=labels, annotations=props.annotations),
+            "spec": service_spec(selector=self.selector_labels, port_name=HTTP_PORT_NAME, port=self.port,
+                                 target_port=props.port),
         })
+        self.disruption_budget: cdk8s.ApiObject | None = None
         if props.disruption_budget is not None:
             budget = props.disruption_budget
-            emit(self, "disruption-budget", {
+            self.disruption_budget = emit(self, "disruption-budget", {
                 "apiVersion": "policy/v1",
                 "kind": "PodDisruptionBudget",
-                "metadata": object_metadata(name=name, namespace=namespace, labels=self.selector_labels),
+                "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
+                                            annotations=props.annotations),
                 "spec": {
                     **({"maxUnavailable": budget.max_unavailable} if budget.max_unavailable is not None
                        else {"minAvailable": budget.min_available}),
@@ -129,12 +258,14 @@ class WebWorkload(Construct):
                     "unhealthyPodEvictionPolicy": "AlwaysAllow",
                 },
             })
+        self.autoscaler: cdk8s.ApiObject | None = None
         if props.autoscaling is not None:
             scaling = props.autoscaling
-            emit(self, "autoscaler", {
+            self.autoscaler = emit(self, "autoscaler", {
                 "apiVersion": "autoscaling/v2",
                 "kind": "HorizontalPodAutoscaler",
-                "metadata": object_metadata(name=name, namespace=namespace, labels=self.selector_labels),
+                "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
+                                            annotations=props.annotations),
                 "spec": {
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                     "minReplicas": scaling.min_replicas,

@@ -32,7 +32,8 @@ def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
     """Build one Taskora instance with ``props`` (placeholder secrets unless given)."""
     props.setdefault("secrets", TaskoraSecretValues.development_placeholders())
     app = cdk8s.Testing.app()
-    taskora = Taskora(app, TaskoraProps(**props))
+    # The construct id names the charts; the app name, the objects.
+    taskora = Taskora(app, props.get("app_name", "taskora"), TaskoraProps(**props))
     return taskora, synth_app(app)
 
 

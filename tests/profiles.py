@@ -52,7 +52,7 @@ def props_of(profile: str) -> TaskoraProps:
 @functools.cache
 def _objects(profile: str) -> tuple[dict, ...]:
     app = cdk8s.Testing.app()
-    Taskora(app, props_of(profile))
+    Taskora(app, "taskora", props_of(profile))
     return tuple(synth_app(app))
 
 
@@ -67,7 +67,7 @@ def written_profile(profile: str) -> Path:
     into a directory of its own: the output directory. Read it, do not change it."""
     outdir = _LAYER_DIR / profile / "dist"
     app = cdk8s.App(outdir=str(outdir))
-    Taskora(app, props_of(profile))
+    Taskora(app, "taskora", props_of(profile))
     app.synth()
     return outdir
 

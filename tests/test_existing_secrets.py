@@ -13,7 +13,8 @@ from taskora_constructs import (AppConfig, AppSecrets, Backend, BackendProps, Po
 
 def build(*, db_existing: str | None = None, app_existing: str | None = None):
     app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "c", disable_resource_name_hashes=True)
+    # The constructs take the chart's namespace.
+    chart = cdk8s.Chart(app, "c", namespace="taskora", disable_resource_name_hashes=True)
     db = PostgresDatabase(chart, "db", existing_secret=db_existing,
                           password=None if db_existing else "pw")
     config = AppConfig(chart, "config", api_base_url=Backend.url_for("taskora-backend", BackendProps()))

@@ -96,7 +96,7 @@ import cdk8s
 from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
 
 app = cdk8s.App()
-Taskora(app, TaskoraProps(secrets=TaskoraSecretValues(
+Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues(
     cohere_api_key="{{ .Values.cohere }}", better_auth_secret='{{"{{"}}',
     gemini_api_key='{{- fail "boom" -}}', database_password="p{{w}}rd")))
 chart = cdk8s.Chart(app, "templated", disable_resource_name_hashes=True)

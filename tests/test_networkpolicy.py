@@ -184,7 +184,7 @@ def test_the_ingress_controller_namespace_is_configurable():
     props = props_of("local")
     props = replace(props, network_policy=replace(props.network_policy, ingress_controller_namespace="traefik"))
     app = cdk8s.Testing.app()
-    Taskora(app, props)
+    Taskora(app, "taskora", props)
     policies = Policies([o for o in synth_app(app) if o["kind"] == "NetworkPolicy"])
     traefik = pod("traefik", "traefik", app="traefik")
     assert policies.allows(traefik, FRONTEND, 3000) and policies.allows(traefik, BACKEND, 8000)
@@ -201,5 +201,5 @@ def test_no_policy_when_disabled():
 
     props = props_of("local")
     app = cdk8s.Testing.app()
-    Taskora(app, replace(props, network_policy=replace(props.network_policy, enabled=False)))
+    Taskora(app, "taskora", replace(props, network_policy=replace(props.network_policy, enabled=False)))
     assert [o for o in synth_app(app) if o["kind"] == "NetworkPolicy"] == []

@@ -121,7 +121,7 @@ def test_a_claim_must_be_one_the_app_creates():
 def test_the_synth_refuses_a_broken_policy_naming_its_construct():
     # GIVEN an escape hatch that breaks the frontend's policy WHEN the app is synthesized
     app = cdk8s.Testing.app()
-    taskora = Taskora(app, props_of("local"))
+    taskora = Taskora(app, "taskora", props_of("local"))
     policy = taskora.network_policies["frontend"].node.find_child("policy")
     policy.add_json_patch(cdk8s.JsonPatch.replace("/spec/ingress/0/ports/0/port", 80))
     with pytest.raises(RuntimeError) as raised:

@@ -53,9 +53,16 @@ def test_another_frontend_image_changes_only_the_frontend_container_image(defaul
     assert changes(default_objects, frontend=FrontendProps(image="registry.example/taskora/frontend:1.4.2")) == {
         ("Deployment/taskora-frontend", f"{CONTAINER}.image",
          "taskora/frontend:latest", "registry.example/taskora/frontend:1.4.2"),
-        # a fixed tag meets checkov's CKV_K8S_14: its policy exception is no longer written
+        # the model's "documented local image" exceptions explain the documented image only: with
+        # another image they are no longer written, whether the check is met (CKV_K8S_14: a fixed
+        # tag) or not (CKV_K8S_15, CKV_K8S_43: the new image's owner must meet them or say why)
         ("Deployment/taskora-frontend", 'metadata.annotations["checkov.io/skip-ckv-k8s-14"]',
-         "CKV_K8S_14=documented local image: built into the node as :latest, never pulled", "<missing>")}
+         "CKV_K8S_14=documented local image: built into the node as :latest, never pulled", "<missing>"),
+        ("Deployment/taskora-frontend", 'metadata.annotations["checkov.io/skip-ckv-k8s-15"]',
+         "CKV_K8S_15=documented local image: loaded into the node, so IfNotPresent (Always would fail to pull)",
+         "<missing>"),
+        ("Deployment/taskora-frontend", 'metadata.annotations["checkov.io/skip-ckv-k8s-43"]',
+         "CKV_K8S_43=documented local image: loaded into the node, it has no registry digest", "<missing>")}
 
 
 def test_backend_resources_change_only_the_backend_resources(default_objects):
@@ -157,8 +164,8 @@ def test_another_app_name_and_namespace_rename_everything_consistently():
 def test_two_instances_synthesize_side_by_side_without_collision(default_objects):
     app = cdk8s.Testing.app()
     secrets = TaskoraSecretValues.development_placeholders()
-    Taskora(app, TaskoraProps(secrets=secrets))
-    Taskora(app, TaskoraProps(secrets=secrets, app_name="taskora-staging"))
+    Taskora(app, "taskora", TaskoraProps(secrets=secrets))
+    Taskora(app, "taskora-staging", TaskoraProps(secrets=secrets, app_name="taskora-staging"))
     objects = synth_app(app)
     keys = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects]
     assert len(keys) == len(set(keys)) == 2 * len(default_objects)

@@ -39,7 +39,7 @@ PLACEHOLDERS = TaskoraSecretValues.development_placeholders()
 def build(**props) -> tuple[cdk8s.App, Taskora]:
     props.setdefault("secrets", PLACEHOLDERS)
     app = cdk8s.Testing.app()
-    return app, Taskora(app, TaskoraProps(**props))
+    return app, Taskora(app, "taskora", TaskoraProps(**props))
 
 
 def patch(app: cdk8s.App, path: str, *patches: cdk8s.JsonPatch) -> None:
@@ -102,11 +102,11 @@ def test_default_app_registers_one_validation_under_the_app_root():
 def test_other_valid_shapes_pass_too():
     # GIVEN two instances side by side, and an instance using existing Secrets
     app = cdk8s.Testing.app()
-    Taskora(app, TaskoraProps(secrets=PLACEHOLDERS))
-    Taskora(app, TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging", namespace="staging"))
+    Taskora(app, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
+    Taskora(app, "taskora-staging", TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging", namespace="staging"))
     external = TaskoraSecretValues(existing_secret="app-secrets", database_existing_secret="pg-credentials")
     other = cdk8s.Testing.app()
-    Taskora(other, TaskoraProps(secrets=external))
+    Taskora(other, "taskora", TaskoraProps(secrets=external))
     # WHEN synthesized THEN nothing is refused
     assert synth_app(app) and synth_app(other)
 
@@ -160,7 +160,7 @@ def test_image_reference_must_parse():
 
 
 def test_app_name_must_make_valid_object_names():
-    error = props_error(lambda: Taskora(cdk8s.Testing.app(),
+    error = props_error(lambda: Taskora(cdk8s.Testing.app(), "taskora",
                                         TaskoraProps(secrets=PLACEHOLDERS, app_name="Taskora_App")))
     assert_message(the_problem(error, "TaskoraNames", "app"), value="Taskora_App",
                    rule="must be a DNS-1123 label", fix="'taskora-staging'")
@@ -505,8 +505,8 @@ def test_a_namespaced_object_without_a_namespace_is_refused():
 def test_references_do_not_cross_namespaces():
     # GIVEN two instances, the staging backend reading the first instance's Secret
     app = cdk8s.Testing.app()
-    Taskora(app, TaskoraProps(secrets=PLACEHOLDERS))
-    Taskora(app, TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging"))
+    Taskora(app, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
+    Taskora(app, "taskora-staging", TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging"))
     patch(app, "taskora-staging-backend/backend/deployment",
           cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/env/0/valueFrom/secretKeyRef/name", "taskora-secrets"))
     # THEN it is refused: a pod reads Secrets of its own namespace only
@@ -548,7 +548,8 @@ def test_app_synth_and_testing_synth_refuse_with_the_same_messages(tmp_path):
     first, _ = build()
     break_in_five_places(first)
     second = cdk8s.App(outdir=str(tmp_path / "out"))
-    Taskora(second, TaskoraProps(secrets=PLACEHOLDERS))
+    Taskora(second, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
+    TaskoraValidation.of(second)  # the opt-in lint (synth_app switches it on for the first)
     break_in_five_places(second)
     # WHEN one goes through Testing.synth and the other through App.synth()
     via_testing = refused(first)

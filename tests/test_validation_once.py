@@ -24,15 +24,25 @@ def counting(monkeypatch) -> list[int]:
 def test_without_once_cdk8s_validates_again_for_every_chart(monkeypatch, tmp_path):
     calls = counting(monkeypatch)
     app = cdk8s.App(outdir=str(tmp_path))
-    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    TaskoraValidation.of(app)  # the opt-in lint
     app.synth()
     assert calls[0] == 1 + len(app.charts)
+
+
+def test_without_the_opt_in_no_lint_exists_and_none_runs(monkeypatch, tmp_path):
+    calls = counting(monkeypatch)
+    app = cdk8s.App(outdir=str(tmp_path))
+    Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    app.synth()
+    assert calls[0] == 0
+    assert app.node.try_find_child(TaskoraValidation.ID) is None
 
 
 def test_within_once_the_checks_run_once_per_synth(monkeypatch, tmp_path):
     calls = counting(monkeypatch)
     app = cdk8s.App(outdir=str(tmp_path))
-    Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
     with TaskoraValidation.of(app).once():
         app.synth()
     assert calls[0] == 1
@@ -41,7 +51,7 @@ def test_within_once_the_checks_run_once_per_synth(monkeypatch, tmp_path):
 
 def test_once_still_refuses_a_broken_app_and_forgets_its_result_afterwards(tmp_path):
     app = cdk8s.App(outdir=str(tmp_path))
-    taskora = Taskora(app, TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+    taskora = Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
     validation = TaskoraValidation.of(app)
     cdk8s.ApiObject.of(taskora.backend.node.find_child("service")).add_json_patch(
         cdk8s.JsonPatch.replace("/spec/selector", {"app": "nobody"}))

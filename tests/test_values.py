@@ -28,7 +28,7 @@ def load_env(**environ):
 
 def synth(props) -> list[dict]:
     app = cdk8s.Testing.app()
-    Taskora(app, props)
+    Taskora(app, "taskora", props)
     return synth_app(app)
 
 
