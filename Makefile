@@ -24,7 +24,7 @@ export CDK8S_CHECK_UPGRADE := false
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test deps clean import
+.PHONY: synth test deps clean import typecheck
 .PHONY: bench
 .PHONY: helm docs
 
@@ -67,7 +67,12 @@ synth: deps
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
 test: deps $(CHECKOV_STAMP)
+	@$(PY) -m mypy taskora_constructs
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+
+# The library's types ([tool.mypy] in pyproject.toml); `make test` runs it before pytest.
+typecheck: deps
+	@$(PY) -m mypy taskora_constructs
 
 # The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
 # instances, `make test`; prints the tables and writes docs/performance.md (a few minutes).

@@ -154,8 +154,8 @@ _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 def check_label_key(where: str, field: str, value: object) -> list[Problem]:
     """A label key: ``[prefix/]name``, prefix a DNS subdomain, name at most 63 characters."""
-    ok = isinstance(value, str)
-    if ok:
+    ok = False
+    if isinstance(value, str):
         prefix, _, name = value.rpartition("/")
         ok = (len(name) <= 63 and bool(_LABEL_NAME.match(name))
               and (prefix == "" and "/" not in value
@@ -256,7 +256,7 @@ def check_policy_exceptions(where: str, field: str, exceptions: object) -> list[
         return [Problem(where=where, field=field, value=exceptions, rule="must map check ids to reasons",
                         fix="write it like {'CKV_K8S_40': 'runs as the image user 1001'}")]
     found: list[Problem] = []
-    for check_id, reason in exceptions.items():  # type: ignore[union-attr]
+    for check_id, reason in exceptions.items():
         if not isinstance(check_id, str) or not _CHECK_ID.match(check_id):
             found.append(Problem(where=where, field=f"{field}.{check_id}", value=check_id,
                                  rule="must be a checkov Kubernetes check id",
