@@ -48,6 +48,9 @@ class SelectableWorkload(Protocol):
     def namespace(self) -> str | None: ...
 
 
+# Both interfaces must be declared: jsii exposes to JavaScript only the methods of the declared
+# ones (without INetworkPolicyPeer, allow_to fails with "peer.toNetworkPolicyPeerConfig is not
+# a function"), and a Construct is needed for IConstruct's `node` (cdk8s-plus reads node.addr).
 @jsii.implements(kplus.IPodSelector, kplus.INetworkPolicyPeer)
 class _WorkloadPods(Construct):
     """The pods of one Taskora workload, as cdk8s-plus sees a pod selector and a network peer.
