@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import cdk8s
 from constructs import IConstruct
@@ -42,7 +43,8 @@ _BOOKS: dict[str, AppBook] = {}
 
 def book_of(scope: IConstruct) -> AppBook:
     """The :class:`AppBook` of the App ``scope`` belongs to (created on first use)."""
-    return _BOOKS.setdefault(scope.node.root.__jsii_ref__.ref, AppBook())
+    root: Any = scope.node.root  # every jsii proxy has __jsii_ref__; IConstruct does not declare it
+    return _BOOKS.setdefault(root.__jsii_ref__.ref, AppBook())
 
 
 def chart_namespace(scope: IConstruct) -> str | None:

@@ -37,6 +37,16 @@ PRIVATE_IPV4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16
 PRIVATE_IPV6 = ("fc00::/7", "fe80::/10")
 
 
+def _strictly_inside(inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
+                     outer: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """Whether ``inner`` is a proper subnet of ``outer`` (of the same IP version)."""
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer) and inner != outer
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer) and inner != outer
+    return False
+
+
 @dataclass(frozen=True, kw_only=True)
 class NetworkPolicyProps:
     """The app's NetworkPolicies. Every default suits minikube's ingress addon and CoreDNS.
@@ -88,9 +98,7 @@ class NetworkPolicyProps:
         blocks = []
         for cidr in self.https_egress_cidrs:
             network = ipaddress.ip_network(cidr)
-            inside = [e for e in self.https_egress_except
-                      if ipaddress.ip_network(e).version == network.version
-                      and ipaddress.ip_network(e).subnet_of(network) and ipaddress.ip_network(e) != network]
+            inside = [e for e in self.https_egress_except if _strictly_inside(ipaddress.ip_network(e), network)]
             block: Json = {"cidr": cidr}
             if inside:
                 block["except"] = inside

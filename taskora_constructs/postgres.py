@@ -362,13 +362,13 @@ class PostgresDatabase(Construct):
         spec["resources"] = {"requests": {"storage": storage}}
         return {"metadata": {"name": template}, "spec": spec}
 
-    def host_for(self, client_namespace: str) -> str:
+    def host_for(self, client_namespace: str | None) -> str:
         """The DNS name a client in ``client_namespace`` uses to reach the database."""
         if client_namespace == self.namespace:
             return self.service_name
         return f"{self.service_name}.{self.namespace}.svc"
 
-    def connection_url(self, client_namespace: str) -> str:
+    def connection_url(self, client_namespace: str | None) -> str:
         """``postgresql://user:password@host:port/db`` with user and password URL-encoded.
 
         Derived from the same props and password as the credentials Secret, so the two
@@ -383,7 +383,7 @@ class PostgresDatabase(Construct):
                                   fix="use an existing Secret for the application secrets too "
                                       "(secrets.existingSecret), holding DATABASE_URL")])
         user = quote(self.username, safe="")
-        password = quote(self._password, safe="")
+        password = quote(self._password or "", safe="")
         return (f"postgresql://{user}:{password}@{self.host_for(client_namespace)}:{self.port}/"
                 f"{quote(self.database_name, safe='')}")
 

@@ -5,7 +5,7 @@ documented model's presets of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, TypeVar
 
 import cdk8s
 from constructs import Construct
@@ -19,6 +19,8 @@ from .errors import Problem, raise_if_any
 from .pod import apply_to_pod, merged
 from .props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
                     _resources)
+
+P = TypeVar("P")
 
 #: Container port name; Services and Ingresses may refer to it.
 HTTP_PORT_NAME = "http"
@@ -96,14 +98,14 @@ class WebWorkloadProps(WorkloadProps):
 
 
 
-def props_from(cls: type, props: Any, fields: Mapping[str, Any]) -> Any:
+def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any]) -> P:
     """``props``, or ``cls(**fields)``, or ``props`` with ``fields`` replaced: props may be
     given as an object, as keyword arguments, or both."""
     if props is None:
         return cls(**fields)
     if not isinstance(props, cls):
         raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
-    return replace(props, **fields) if fields else props
+    return replace(props, **fields) if fields else props  # type: ignore[type-var]
 
 
 class WebWorkload(Construct):

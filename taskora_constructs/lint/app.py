@@ -10,6 +10,7 @@ whoever created them - and refuses a broken app before anything is written.
 
 from __future__ import annotations
 
+import typing
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Iterable, Iterator
@@ -161,7 +162,7 @@ class TaskoraValidation(Construct):
 
     def api_objects(self) -> list[cdk8s.ApiObject]:
         """Every ApiObject of the app, in construct-tree order."""
-        found = []
+        found: list[cdk8s.ApiObject] = []
         for child in self.node.root.node.find_all():
             if isinstance(child, cdk8s.ApiObject):
                 found.append(child)
@@ -169,7 +170,7 @@ class TaskoraValidation(Construct):
                     or type(child).__module__.startswith("taskora_constructs."):
                 continue  # known not to be an ApiObject: spare a call across jsii
             elif cdk8s.ApiObject.is_api_object(child):
-                found.append(child)
+                found.append(typing.cast(cdk8s.ApiObject, child))
         return found
 
     def problems(self) -> list[Problem]:

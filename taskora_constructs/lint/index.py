@@ -82,7 +82,7 @@ class _Index:
         return list(dict.fromkeys(namespaces + used[:1]))
 
 
-def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest]],
+def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest] | tuple[str, Manifest, bool | frozenset[str]]],
                     declarations: Declarations = Declarations()) -> list[Problem]:
     """Every problem the cross-object rules find in ``objects``, in object order.
 
@@ -96,8 +96,9 @@ def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest]],
     wrapped: list[_Obj] = []
     for item in objects:
         if isinstance(item, tuple):
-            where, manifest, *managed = item
-            wrapped.append(_Obj(where, _dict(manifest), *managed))
+            where, manifest, *rest = item
+            managed: bool | frozenset[str] = rest[0] if rest else True
+            wrapped.append(_Obj(where, _dict(manifest), managed))
         else:
             manifest = _dict(item)
             obj = _Obj("", manifest)

@@ -236,9 +236,10 @@ def _check_key_ref(where: str, field: str, namespace: str | None, kind: str, ref
                    index: _Index, user: str) -> list[Problem]:
     if ref.get("optional") is True:
         return []
-    name, key = ref.get("name"), ref.get("key")
+    name, key = _str(ref.get("name")), ref.get("key")
+    keys: set[str] | None
     if kind == "Secret":
-        external = index.external_secrets.get((namespace, name))
+        external = index.external_secrets.get((namespace or "", name))
         keys = index.secrets.get((namespace, name), set(external.keys) if external else None)
     else:
         keys = index.config_maps.get((namespace, name))
@@ -286,7 +287,7 @@ def _check_statefulset(obj: _Obj, index: _Index) -> list[Problem]:
     where, spec = obj.where, _dict(obj.manifest.get("spec"))
     found: list[Problem] = []
     service_name = spec.get("serviceName")
-    service = index.services.get((obj.namespace, service_name))
+    service = index.services.get((obj.namespace, _str(service_name)))
     headless = [n for (ns, n), s in index.services.items()
                 if ns == obj.namespace and _dict(s.manifest.get("spec")).get("clusterIP") == "None"]
     if service is None or _dict(service.manifest.get("spec")).get("clusterIP") != "None":

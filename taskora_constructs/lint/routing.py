@@ -185,7 +185,7 @@ def _check_peer(where: str, path: str, peer: Mapping[str, Any], namespace: str |
             found += problems
             if not problems and not found:
                 outer, inner = ipaddress.ip_network(block["cidr"]), ipaddress.ip_network(excepted)
-                if inner.version != outer.version or not inner.subnet_of(outer):
+                if not _inside(inner, outer):
                     found.append(Problem(where=where, field=f"{path}.ipBlock.except[{j}]", value=excepted,
                                          rule=f"must lie inside the block's cidr ({block['cidr']})",
                                          fix="except only ranges inside the cidr"))
@@ -332,3 +332,13 @@ def _check_autoscaler(obj: _Obj, index: _Index) -> list[Problem]:
                          f"of the request; container {_str(container.get('name'))!r} has none)",
                     fix=f"set resources.requests.{name} of the container"))
     return found
+
+
+def _inside(inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
+            outer: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """Whether ``inner`` lies inside ``outer`` (of the same IP version)."""
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer)
+    return False
