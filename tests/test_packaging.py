@@ -33,6 +33,8 @@ VERSION = PROJECT["version"]
 LIBRARY = ROOT / "taskora_constructs"
 #: Where the app's own code lives; it must use the library as any other user would.
 APP_FILES = [ROOT / "main.py", *sorted((ROOT / "taskora_app").rglob("*.py"))]
+#: Modules that only users of an optional extra import, and the extra that provides their imports.
+EXTRA_MODULES = {"plus.py": "plus"}
 
 
 def build_wheel(destination: Path) -> Path:
@@ -57,10 +59,13 @@ def build_wheel(destination: Path) -> Path:
     return wheel
 
 
-def library_imports() -> set[str]:
-    """Top-level names of the non-standard-library modules the library imports."""
+def library_imports(*, extra: str | None = None) -> set[str]:
+    """Top-level names of the non-standard-library modules the library imports: its core
+    modules, or with ``extra`` the modules of that optional extra (``EXTRA_MODULES``)."""
     found = set()
     for path in LIBRARY.rglob("*.py"):
+        if EXTRA_MODULES.get(path.name) != extra:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
@@ -69,8 +74,9 @@ def library_imports() -> set[str]:
     return {name for name in found if name not in sys.stdlib_module_names and name != "__future__"}
 
 
-def declared_dependencies() -> dict[str, Requirement]:
-    return {canonicalize_name(r.name): r for r in map(Requirement, PROJECT["dependencies"])}
+def declared_dependencies(*, extra: str | None = None) -> dict[str, Requirement]:
+    requirements = PROJECT["dependencies"] if extra is None else PROJECT["optional-dependencies"][extra]
+    return {canonicalize_name(r.name): r for r in map(Requirement, requirements)}
 
 
 def test_pyproject_makes_the_library_a_versioned_distribution():
@@ -93,6 +99,11 @@ def test_the_declared_dependencies_are_exactly_what_the_library_imports():
     declared = set(declared_dependencies())
     assert imported - declared == set(), "add these to [project] dependencies in pyproject.toml"
     assert declared - imported == set(), "the library does not import these: drop them from pyproject.toml"
+    # AND each optional extra declares exactly what its modules import beyond those
+    assert set(PROJECT.get("optional-dependencies", {})) == set(EXTRA_MODULES.values())
+    for extra in EXTRA_MODULES.values():
+        extra_imports = {canonicalize_name(dist) for name in library_imports(extra=extra) for dist in providers[name]}
+        assert extra_imports - declared == set(declared_dependencies(extra=extra)), f"extra {extra!r}"
 
 
 def test_the_pinned_versions_satisfy_the_declared_ranges():
@@ -154,4 +165,7 @@ def test_the_wheel_holds_the_typed_library_and_nothing_else(tmp_path):
     # AND its metadata declares the version, Python and exactly the declared dependencies
     assert metadata["Name"] == DISTRIBUTION and metadata["Version"] == VERSION
     assert metadata["Requires-Python"] == ">=3.11"
-    assert sorted(metadata.get_all("Requires-Dist")) == sorted(str(Requirement(d)) for d in PROJECT["dependencies"])
+    extras = [f'{Requirement(d)}; extra == "{extra}"'
+              for extra, requirements in PROJECT.get("optional-dependencies", {}).items() for d in requirements]
+    assert sorted(metadata.get_all("Requires-Dist")) == sorted([*(str(Requirement(d)) for d in PROJECT["dependencies"]),
+                                                                *extras])
