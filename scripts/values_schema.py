@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Write docs/values.schema.json (the values file's JSON Schema, for editors) from the
-pydantic model in taskora_app/values.py. With --check, exit 1 if the file is stale."""
+"""Write docs/values.schema.json (the values file's JSON Schema, for editors), derived from the
+construct props by taskora_app/values.py. With --check, exit 1 if the file is stale."""
 
 from __future__ import annotations
 

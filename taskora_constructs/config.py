@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from constructs import Construct
@@ -29,11 +29,11 @@ class AppSettings:
         chat_rate_limit: ``CHAT_RATE_LIMIT``, chat requests per minute (default 30).
     """
 
-    app_env: str = "production"
-    log_level: str = "info"
-    enable_metrics: bool = True
-    max_conversation_history: int = 20
-    chat_rate_limit: int = 30
+    app_env: str = field(default="production", metadata={"values_key": "APP_ENV"})
+    log_level: str = field(default="info", metadata={"values_key": "LOG_LEVEL"})
+    enable_metrics: bool = field(default=True, metadata={"values_key": "ENABLE_METRICS"})
+    max_conversation_history: int = field(default=20, metadata={"values_key": "MAX_CONVERSATION_HISTORY"})
+    chat_rate_limit: int = field(default=30, metadata={"values_key": "CHAT_RATE_LIMIT"})
 
     def __post_init__(self) -> None:
         where = "AppSettings"

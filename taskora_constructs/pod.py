@@ -79,7 +79,10 @@ class PodOptions:
         init_containers: containers (``Container`` JSON) run to completion before the others.
         labels / annotations: added to the metadata of every object the construct creates.
         pod_labels / pod_annotations: added to the pod template (never to the selector).
-        node_selector, tolerations, affinity, priority_class_name: scheduling.
+        node_selector: the pods' ``nodeSelector`` (labels a node must have).
+        tolerations: the pods' ``tolerations`` (``Toleration`` JSON).
+        affinity: the pods' ``affinity`` (``Affinity`` JSON); default None.
+        priority_class_name: the pods' PriorityClass; default None.
         image_pull_secrets: names of Secrets with registry credentials.
     """
 

@@ -54,7 +54,7 @@ class PostgresProps(WorkloadProps):
     #: Container and Service port (model): 5432.
     port: int = 5432
     #: POSTGRES_DB (model): taskora.
-    database_name: str = "taskora"
+    database_name: str = field(default="taskora", metadata={"values_key": "name"})
     #: The database user, written to the credentials Secret (model): taskora.
     username: str = "taskora"
     #: Size of the data volume claim (model): 10Gi; at least 1Gi.

@@ -7,7 +7,7 @@ values. Each validates itself on construction and raises one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
@@ -205,27 +205,33 @@ class Autoscaling:
     the workload's ``replicas``.
 
     Attributes:
-        min_replicas / max_replicas: the bounds.
+        min_replicas: the lower bound (default None: the workload's ``replicas``).
+        max_replicas: the upper bound (required).
         target_cpu_utilization_percent: average CPU use to keep, in percent of the pods'
             requests (default 70).
     """
 
-    min_replicas: int
     max_replicas: int
-    target_cpu_utilization_percent: int = 70
+    min_replicas: int | None = None
+    target_cpu_utilization_percent: int = field(default=70, metadata={"values_key": "targetCPUUtilizationPercentage"})
+
+    def floor(self, replicas: int) -> int:
+        """The effective lower bound for a workload of ``replicas``."""
+        return self.min_replicas if self.min_replicas is not None else replicas
 
     def problems(self, where: str, field_prefix: str, replicas: int) -> list[Problem]:
-        found = rules.check_replicas(where, f"{field_prefix}.minReplicas", self.min_replicas)
+        found = rules.check_replicas(where, f"{field_prefix}.minReplicas", self.floor(replicas))
         found += rules.check_replicas(where, f"{field_prefix}.maxReplicas", self.max_replicas)
         found += rules.check_positive_int(where, f"{field_prefix}.targetCPUUtilizationPercentage",
                                           self.target_cpu_utilization_percent)
         if found:
             return found
-        if self.max_replicas < self.min_replicas:
+        minimum = self.floor(replicas)
+        if self.max_replicas < minimum:
             found.append(Problem(where=where, field=f"{field_prefix}.maxReplicas", value=self.max_replicas,
-                                 rule=f"must be >= minReplicas ({self.min_replicas})",
-                                 fix=f"raise maxReplicas to at least {self.min_replicas}"))
-        if isinstance(replicas, int) and self.min_replicas < replicas:
+                                 rule=f"must be >= minReplicas ({minimum})",
+                                 fix=f"raise maxReplicas to at least {minimum}"))
+        if isinstance(replicas, int) and minimum < replicas:
             found.append(Problem(where=where, field=f"{field_prefix}.minReplicas", value=self.min_replicas,
                                  rule=f"must be >= replicas ({replicas}): the autoscaler may not run fewer "
                                       "pods than the workload is sized for",

@@ -88,7 +88,7 @@ class WebWorkloadProps(WorkloadProps):
         minimum = self.replicas
         if self.autoscaling is not None:
             found += self.autoscaling.problems(where, "autoscaling", self.replicas)
-            minimum = self.autoscaling.min_replicas
+            minimum = self.autoscaling.floor(self.replicas)
         if self.disruption_budget is not None:
             found += self.disruption_budget.problems(where, "disruptionBudget", minimum)
         if not isinstance(self.health_path, str) or not self.health_path.startswith("/"):
@@ -270,7 +270,7 @@ class WebWorkload(Construct):
                                             annotations=props.annotations),
                 "spec": {
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                    "minReplicas": scaling.min_replicas,
+                    "minReplicas": scaling.floor(props.replicas),
                     "maxReplicas": scaling.max_replicas,
                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                         "type": "Utilization", "averageUtilization": scaling.target_cpu_utilization_percent}}}],

@@ -86,13 +86,14 @@ def test_network_policy_keys_are_checked(tmp_path):
 
 
 def test_the_schema_documents_the_hardening_keys_with_their_defaults():
-    defs = values_json_schema()["$defs"]
-    network = defs["NetworkPolicyValues"]["properties"]
+    sections = values_json_schema()["properties"]
+    network = sections["networkPolicy"]["properties"]
+    database = sections["database"]["properties"]
     assert network["ingressControllerNamespace"]["default"] == "ingress-nginx"
-    assert defs["BackupValues"]["properties"]["enabled"]["default"] is False
-    assert defs["BackupValues"]["properties"]["schedule"]["default"] == "0 3 * * *"
-    assert defs["DisruptionBudgetValues"]["properties"]["maxUnavailable"]["default"] == 1
-    assert "targetCPUUtilizationPercentage" in defs["AutoscalingValues"]["properties"]
-    assert defs["DatabaseValues"]["properties"]["runAsUser"]["default"] == 70
+    assert database["backup"]["properties"]["enabled"]["default"] is False
+    assert database["backup"]["properties"]["schedule"]["default"] == "0 3 * * *"
+    assert sections["frontend"]["properties"]["disruptionBudget"]["properties"]["maxUnavailable"]["default"] == 1
+    assert "targetCPUUtilizationPercentage" in sections["backend"]["properties"]["autoscaling"]["properties"]
+    assert database["runAsUser"]["default"] == 70
     assert values_json_schema()["properties"]["requireImageDigests"]["default"] is False
     assert all(p.get("description") for p in network.values())

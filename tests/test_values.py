@@ -12,7 +12,11 @@ import pytest
 
 from conformance import diff_objects
 from conftest import ROOT, synth_app
+import dataclasses
+
+from taskora_app import props_values
 from taskora_app.values import load, values_json_schema
+from taskora_constructs import AppSettings, BackendProps, FrontendProps, PostgresProps
 from taskora_constructs import Taskora, TaskoraConfigError
 
 import cdk8s
@@ -150,14 +154,41 @@ def test_the_published_schema_is_current_and_its_defaults_are_the_models():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "values_schema.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    defs = values_json_schema()["$defs"]
-    assert defs["FrontendValues"]["properties"]["replicas"]["default"] == 2
-    assert defs["BackendValues"]["properties"]["replicas"]["default"] == 3
-    assert defs["FrontendValues"]["properties"]["image"]["default"] == "taskora/frontend:latest"
-    assert defs["DatabaseValues"]["properties"]["storage"]["default"] == "10Gi"
-    assert defs["DatabaseValues"]["properties"]["storageClassName"]["default"] == "standard"
-    assert defs["IngressValues"]["properties"]["host"]["default"] == "taskora.local"
-    assert defs["ConfigValues"]["properties"]["CHAT_RATE_LIMIT"]["default"] == 30
+    sections = values_json_schema()["properties"]
+
+    def default(section: str, key: str):
+        return sections[section]["properties"][key]["default"]
+
+    # the defaults are the props' own (one definition), per preset
+    assert default("frontend", "replicas") == FrontendProps().replicas == 2
+    assert default("backend", "replicas") == BackendProps().replicas == 3
+    assert default("frontend", "image") == "taskora/frontend:latest"
+    assert default("database", "storage") == "10Gi"
+    assert default("database", "storageClassName") == "standard"
+    assert default("ingress", "host") == "taskora.local"
+    assert default("config", "CHAT_RATE_LIMIT") == 30
+
+
+def test_every_props_field_is_a_documented_values_key():
+    # GIVEN the props of a section WHEN the schema is derived THEN each field is a key with its doc
+    sections = values_json_schema()["properties"]
+    for section, cls in (("frontend", FrontendProps), ("database", PostgresProps), ("config", AppSettings)):
+        keys = sections[section]["properties"]
+        for f in dataclasses.fields(cls):
+            key = f.metadata.get("values_key") or props_values.camel(f.name)
+            assert key in keys and keys[key].get("description"), (section, key)
+
+
+def test_a_field_added_to_the_props_is_a_values_key_at_once(tmp_path):
+    # GIVEN a props field the values loader never names explicitly (the pod's extra env)
+    extra = write(tmp_path, "backend:\n  env: [{name: FEATURE_X, value: 'on'}]\n  servicePort: 80\n")
+    # WHEN loaded THEN the props carry it, checked by the props' own rules
+    _, props = load_env(TASKORA_VALUES=extra)
+    assert [(e.name, e.value) for e in props.backend.env] == [("FEATURE_X", "on")]
+    assert props.backend.service_port == 80
+    bad = write(tmp_path, "backend:\n  env: [{name: '1BAD', value: x}]\n")
+    (message,) = problems_of(TASKORA_VALUES=bad)
+    assert message.startswith(f"{bad}: backend.env[0].name='1BAD': must be an environment variable name")
 
 
 def test_local_yaml_restates_the_construct_defaults():
