@@ -1,0 +1,144 @@
+"""cdk8s conventions of the library (0.2.0): GIVEN a second team's app WHEN it uses the
+constructs as cdk8s constructs are used THEN namespaces come from the enclosing Chart, names
+from ids, clashes are refused naming both constructs, nothing foreign is inspected, and two
+Taskora instances differ only by id and namespace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cdk8s
+import pytest
+
+from taskora_constructs import (Allow, NetworkPeer, PostgresDatabase, Taskora, TaskoraConfigError,
+                                TaskoraSecretValues, WebWorkload, WorkloadNetworkPolicy)
+
+SECRETS = TaskoraSecretValues.development_placeholders()
+NAMESPACED = {"Secret", "ServiceAccount", "Service", "StatefulSet", "Deployment", "ConfigMap", "Ingress",
+              "NetworkPolicy", "PodDisruptionBudget"}
+
+
+def objects_of(app: cdk8s.App) -> list[dict]:
+    return [o for chart in app.charts for o in cdk8s.Testing.synth(chart)]
+
+
+def test_a_construct_takes_the_namespace_of_its_chart():
+    # GIVEN a chart with a namespace WHEN a database is added without one
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "billing", namespace="billing")
+    db = PostgresDatabase(chart, "db", password="sentinel-db-5e1c")
+    # THEN every object of it lives there, and wiring attributes say so
+    objects = cdk8s.Testing.synth(chart)
+    assert {o["metadata"]["namespace"] for o in objects} == {"billing"}
+    assert db.namespace == "billing" and db.host_for("shop") == "db.billing.svc"
+
+
+def test_a_construct_in_a_chart_without_a_namespace_writes_none_as_cdk8s_does():
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "plain")
+    PostgresDatabase(chart, "db", password="sentinel-db-5e1c")
+    assert all("namespace" not in o["metadata"] for o in cdk8s.Testing.synth(chart))
+
+
+def test_names_derive_readably_from_the_id_and_can_be_overridden():
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "c", namespace="shop")
+    api = WebWorkload(chart, "Orders API", image="registry.example/orders/api:2.0.1")
+    db = PostgresDatabase(chart, "db", name="orders-db", password="sentinel-db-5e1c")
+    assert api.service_name == "orders-api" and api.url == "http://orders-api:8080"
+    assert db.service_name == "orders-db" and db.credentials_secret_name == "orders-db-credentials"
+
+
+def test_a_clash_is_refused_naming_both_construct_paths():
+    # GIVEN two databases of the same name in one namespace, in two charts
+    app = cdk8s.Testing.app()
+    PostgresDatabase(cdk8s.Chart(app, "a", namespace="data"), "db", password="sentinel-db-5e1c")
+    with pytest.raises(TaskoraConfigError) as raised:
+        PostgresDatabase(cdk8s.Chart(app, "b", namespace="data"), "db", password="sentinel-db-5e1c")
+    # THEN the second is refused, naming the first
+    message = str(raised.value)
+    assert "b/db: name='db': StatefulSet data/db is already created by a/db" in message
+    assert "sentinel" not in message
+    # AND the same name in another namespace, or in another App, is fine
+    PostgresDatabase(cdk8s.Chart(app, "c", namespace="other"), "db", password="sentinel-db-5e1c")
+    PostgresDatabase(cdk8s.Chart(cdk8s.Testing.app(), "a", namespace="data"), "db", password="pw-5e1c")
+
+
+def test_two_taskora_instances_differ_only_by_id_and_namespace(tmp_path: Path):
+    # GIVEN two instances in one App, by id, the second in its own namespace
+    app = cdk8s.App(outdir=str(tmp_path))
+    blue = Taskora(app, "blue", secrets=SECRETS)
+    green = Taskora(app, "green", secrets=SECRETS, namespace="green")
+    app.synth()
+    # THEN each has the documented object names, in its own namespace
+    objects = objects_of(app)
+    names = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert ("Deployment", "taskora-backend") in names and ("StatefulSet", "taskora-db") in names
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"taskora", "green"}
+    assert (blue.names.namespace, green.names.namespace) == ("taskora", "green")
+    # AND the files are readable, named after the ids, each instance in apply order
+    files = sorted(p.name for p in tmp_path.glob("*.k8s.yaml"))
+    parts = ("namespace", "config", "database", "backend", "frontend", "ingress")
+    assert files == [f"{n:04d}-{instance}-{part}.k8s.yaml"
+                     for n, (instance, part) in enumerate((i, p) for i in ("blue", "green") for p in parts)]
+
+
+def test_two_taskora_instances_in_one_namespace_are_refused():
+    app = cdk8s.Testing.app()
+    Taskora(app, "blue", secrets=SECRETS)
+    with pytest.raises(TaskoraConfigError, match="Namespace taskora is already created by blue-namespace/namespace"):
+        Taskora(app, "green", secrets=SECRETS)
+
+
+def test_taskora_inside_a_users_chart_writes_into_it_in_apply_order():
+    # GIVEN the team's own chart with a namespace WHEN Taskora is added to it
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "platform", namespace="tasks", labels={"team": "platform"})
+    Taskora(chart, "taskora", secrets=SECRETS)
+    objects = cdk8s.Testing.synth(chart)
+    # THEN everything is in that chart and namespace, the Namespace first and without one
+    assert len(app.charts) == 1
+    assert objects[0]["kind"] == "Namespace" and "namespace" not in objects[0]["metadata"]
+    assert objects[0]["metadata"]["name"] == "tasks"
+    assert {o["metadata"]["namespace"] for o in objects[1:]} == {"tasks"}
+    # AND the chart's labels reach every object, as cdk8s applies them
+    assert all(o["metadata"]["labels"]["team"] == "platform" for o in objects)
+
+
+def test_foreign_objects_are_never_inspected():
+    # GIVEN an app with a broken foreign Deployment (no namespace, zero replicas, a dangling
+    # reference) beside a library database WHEN synthesized THEN nothing is refused
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "mixed")
+    PostgresDatabase(cdk8s.Chart(app, "data", namespace="data"), "db", password="sentinel-db-5e1c")
+    foreign = cdk8s.ApiObject(chart, "web", api_version="apps/v1", kind="Deployment", metadata={"name": "web"})
+    foreign.add_json_patch(cdk8s.JsonPatch.add("/spec", {
+        "replicas": 0, "selector": {"matchLabels": {"app": "x"}},
+        "template": {"metadata": {"labels": {"app": "y"}}, "spec": {"containers": [{
+            "name": "web", "image": "nginx", "env": [{"name": "P", "valueFrom": {"secretKeyRef": {
+                "name": "nowhere", "key": "nothing"}}}]}]}}}))
+    assert len(objects_of(app)) == 5
+
+
+def test_a_peer_the_app_does_not_own_can_be_declared():
+    # GIVEN pods of another team, by labels in their namespace WHEN let into the database
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "data", namespace="data")
+    db = PostgresDatabase(chart, "db", password="sentinel-db-5e1c")
+    policy = WorkloadNetworkPolicy(chart, "db-policy", selector_labels=db.selector_labels)
+    policy.allow_from(Allow(NetworkPeer.pods({"app": "reports"}, namespace="analytics"), (db.port,)))
+    # THEN the policy admits exactly them, on the database port
+    [written] = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "NetworkPolicy"]
+    assert written["spec"]["ingress"] == [{"from": [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "analytics"}},
+        "podSelector": {"matchLabels": {"app": "reports"}}}], "ports": [{"port": 5432, "protocol": "TCP"}]}]
+
+
+def test_taskora_lets_another_client_reach_its_database():
+    app = cdk8s.Testing.app()
+    taskora = Taskora(app, "taskora", secrets=SECRETS)
+    taskora.allow_database_client(NetworkPeer.pods({"app": "reports"}, namespace="analytics"))
+    policy = cdk8s.Testing.synth(taskora.charts["database"])
+    [db_policy] = [o for o in policy if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "taskora-db"]
+    assert db_policy["spec"]["ingress"][-1]["from"][0]["podSelector"] == {"matchLabels": {"app": "reports"}}
+    assert len(db_policy["spec"]["ingress"]) == 2  # the backend's rule stays
