@@ -242,6 +242,8 @@ def _type_schema(annotation: Any, default: Any) -> dict[str, Any]:
         args = typing.get_args(annotation)
         values = _type_schema(args[1], None) if len(args) == 2 else {}
         return {"type": "object", "additionalProperties": values or True}
+    if typing.is_typeddict(annotation):  # a Kubernetes object body (k8s_types), given as JSON
+        return {"type": "object", "description": f"Kubernetes {annotation.__name__} (JSON)"}
     simple = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
     return {"type": simple[annotation]} if annotation in simple else {}
 

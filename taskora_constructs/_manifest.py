@@ -25,12 +25,12 @@ from typing import Any, Mapping
 import cdk8s
 from constructs import Construct
 
-Json = dict[str, Any]
+from . import k8s_types as k8s
 
 _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
-def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any],
+def emit(scope: Construct, construct_id: str, manifest: k8s.Manifest,
          library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 
@@ -39,7 +39,7 @@ def emit(scope: Construct, construct_id: str, manifest: Mapping[str, Any],
     containers the library built (``True``: all of them), to which the model's policy rules
     apply; a caller's sidecars are the caller's.
     """
-    metadata = manifest["metadata"]
+    metadata: Mapping[str, Any] = manifest["metadata"]
     unknown = set(metadata) - set(_METADATA_FIELDS)
     if unknown:  # a programming error in this package, not a user error
         raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
@@ -84,9 +84,9 @@ def object_metadata(
     namespace: str | None,
     labels: Mapping[str, str],
     annotations: Mapping[str, str] | None = None,
-) -> Json:
+) -> k8s.ObjectMeta:
     """Metadata in the model's field order (name, namespace, labels, annotations)."""
-    metadata: Json = {"name": name}
+    metadata: k8s.ObjectMeta = {"name": name}
     if namespace is not None:
         metadata["namespace"] = namespace
     metadata["labels"] = dict(labels)

@@ -5,26 +5,32 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import typing
 from typing import Any, Mapping, Sequence
 
-from ._manifest import Json, object_metadata
+from . import k8s_types as k8s
+from ._manifest import object_metadata
 from .props import ProbeTiming, Resources
 
 
-def env_value(name: str, value: str) -> Json:
+def env_value(name: str, value: str) -> k8s.EnvVar:
     return {"name": name, "value": value}
 
 
-def env_from(name: str, value_from: Json) -> Json:
+def env_from(name: str, value_from: k8s.EnvVarSource) -> k8s.EnvVar:
     return {"name": name, "valueFrom": value_from}
 
 
-def http_get_probe(path: str, port: int, timing: ProbeTiming) -> Json:
-    return {"httpGet": {"path": path, "port": port}, **timing.to_json()}
+def http_get_probe(path: str, port: int, timing: ProbeTiming) -> k8s.Probe:
+    probe: k8s.Probe = {"httpGet": {"path": path, "port": port}}
+    probe.update(timing.to_json())
+    return probe
 
 
-def exec_probe(command: Sequence[str], timing: ProbeTiming) -> Json:
-    return {"exec": {"command": list(command)}, **timing.to_json()}
+def exec_probe(command: Sequence[str], timing: ProbeTiming) -> k8s.Probe:
+    probe: k8s.Probe = {"exec": {"command": list(command)}}
+    probe.update(timing.to_json())
+    return probe
 
 
 def container(
@@ -34,17 +40,17 @@ def container(
     image_pull_policy: str,
     port: int,
     port_name: str,
-    env: Sequence[Json],
+    env: Sequence[k8s.EnvVar],
     resources: Resources,
-    liveness_probe: Json,
-    readiness_probe: Json,
-    volume_mounts: Sequence[Json] = (),
-    startup_probe: Json | None = None,
-    lifecycle: Json | None = None,
-    security_context: Json | None = None,
-) -> Json:
+    liveness_probe: k8s.Probe,
+    readiness_probe: k8s.Probe,
+    volume_mounts: Sequence[k8s.VolumeMount] = (),
+    startup_probe: k8s.Probe | None = None,
+    lifecycle: k8s.Lifecycle | None = None,
+    security_context: k8s.SecurityContext | None = None,
+) -> k8s.Container:
     """A container in the model's field order; what the model does not have comes after."""
-    spec: Json = {
+    spec: k8s.Container = {
         "name": name,
         "image": image,
         "imagePullPolicy": image_pull_policy,
@@ -65,7 +71,7 @@ def container(
     return spec
 
 
-def container_security_context(*, read_only_root_filesystem: bool) -> Json:
+def container_security_context(*, read_only_root_filesystem: bool) -> k8s.SecurityContext:
     """Least privilege for one container: no privilege escalation (setuid binaries), no Linux
     capabilities at all (NET_RAW included), never root, and a read-only root filesystem."""
     return {
@@ -76,19 +82,25 @@ def container_security_context(*, read_only_root_filesystem: bool) -> Json:
     }
 
 
-def pod_identity(service_account: str, props: Any) -> Json:
+def pod_identity(service_account: str, props: Any) -> k8s.PodSpec:
     """The start of a hardened pod spec: its own ServiceAccount, the token mounted only when
-    asked, and the pod securityContext, from any workload props with those fields."""
-    return {
-        "serviceAccountName": service_account,
-        "automountServiceAccountToken": props.automount_service_account_token,
-        "securityContext": pod_security_context(
-            run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
-            seccomp_profile=props.seccomp_profile),
-    }
+    asked, and the pod securityContext, from any workload props with those fields.
+
+    The caller adds ``containers`` (required) after any fields that come before them: the
+    output keeps the keys in the order they are added (the model's order), so the spec starts
+    as an empty mapping and each key is type-checked as it is set.
+    """
+    spec = typing.cast(k8s.PodSpec, {})
+    spec["serviceAccountName"] = service_account
+    spec["automountServiceAccountToken"] = props.automount_service_account_token
+    spec["securityContext"] = pod_security_context(
+        run_as_user=props.run_as_user, run_as_group=props.run_as_group, fs_group=props.fs_group,
+        seccomp_profile=props.seccomp_profile)
+    return spec
 
 
-def pod_security_context(*, run_as_user: int, run_as_group: int, fs_group: int, seccomp_profile: str) -> Json:
+def pod_security_context(*, run_as_user: int, run_as_group: int, fs_group: int,
+                         seccomp_profile: str) -> k8s.PodSecurityContext:
     """The pod's securityContext: the model's three fields (frontend and backend document
     ``runAsNonRoot``, ``runAsUser``, ``fsGroup``), then the primary group, an fsGroup change
     only when the volume root does not match yet, and the runtime's seccomp filter."""
@@ -108,16 +120,17 @@ def volume_name_for(path: str) -> str:
     return name[:63].rstrip("-") or "root"
 
 
-def writable_dirs(paths: Sequence[str], size_limit: str) -> tuple[list[Json], list[Json]]:
+def writable_dirs(paths: Sequence[str], size_limit: str) -> tuple[list[k8s.Volume], list[k8s.VolumeMount]]:
     """``(volumes, volumeMounts)``: one emptyDir per path a process writes under a read-only
     root filesystem."""
-    volumes = [{"name": volume_name_for(path), "emptyDir": {"sizeLimit": size_limit}} for path in paths]
-    mounts = [{"name": volume_name_for(path), "mountPath": path} for path in paths]
+    volumes: list[k8s.Volume] = [{"name": volume_name_for(path), "emptyDir": {"sizeLimit": size_limit}}
+                                 for path in paths]
+    mounts: list[k8s.VolumeMount] = [{"name": volume_name_for(path), "mountPath": path} for path in paths]
     return volumes, mounts
 
 
 def service_account(*, name: str, namespace: str | None, labels: Mapping[str, str], automount: bool,
-                    annotations: Mapping[str, str] | None = None) -> Json:
+                    annotations: Mapping[str, str] | None = None) -> k8s.ServiceAccount:
     """A ServiceAccount of its own for one workload; its API token is not mounted."""
     return {
         "apiVersion": "v1",
@@ -127,12 +140,12 @@ def service_account(*, name: str, namespace: str | None, labels: Mapping[str, st
     }
 
 
-def pod_template(*, labels: Mapping[str, str], spec: Mapping[str, Any],
-                 annotations: Mapping[str, str] | None = None) -> Json:
-    metadata: Json = {"labels": dict(labels)}
+def pod_template(*, labels: Mapping[str, str], spec: k8s.PodSpec,
+                 annotations: Mapping[str, str] | None = None) -> k8s.PodTemplateSpec:
+    metadata: k8s.ObjectMeta = {"labels": dict(labels)}
     if annotations:
         metadata["annotations"] = dict(annotations)
-    return {"metadata": metadata, "spec": dict(spec)}
+    return {"metadata": metadata, "spec": spec}
 
 
 def checksum(data: Mapping[str, Any]) -> str:
@@ -142,8 +155,8 @@ def checksum(data: Mapping[str, Any]) -> str:
 
 
 def service_spec(*, selector: Mapping[str, str], port_name: str, port: int, headless: bool = False,
-                 target_port: int | None = None) -> Json:
-    spec: Json = {"type": "ClusterIP"}
+                 target_port: int | None = None) -> k8s.ServiceSpec:
+    spec: k8s.ServiceSpec = {"type": "ClusterIP"}
     if headless:
         spec["clusterIP"] = "None"
     spec["selector"] = dict(selector)

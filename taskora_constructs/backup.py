@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Mapping
 import cdk8s
 
 from . import policy, rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from ._workload import container_security_context, env_value, pod_security_context, pod_template, service_account, writable_dirs
 from .errors import Problem, raise_if_any
 from .props import Resources, _resources
@@ -115,7 +116,7 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
             "claimName": f"{BACKUP_VOLUME}-{db.service_name}-0"}},
         db.credentials_volume(),
     ]
-    pod_spec: Json = {
+    pod_spec: k8s.PodSpec = {
         "serviceAccountName": name,
         "automountServiceAccountToken": props.automount_service_account_token,
         "securityContext": pod_security_context(
@@ -151,7 +152,7 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
         }],
         "volumes": volumes,
     }
-    cron_job = emit(self, "backup", {
+    job: k8s.CronJob = {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
@@ -170,5 +171,6 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
                 "template": pod_template(labels=pod_labels, spec=pod_spec),
             }},
         },
-    })
+    }
+    cron_job = emit(self, "backup", job)
     return account, cron_job

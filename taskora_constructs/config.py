@@ -8,7 +8,8 @@ from typing import Sequence
 from constructs import Construct
 
 from . import rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from ._workload import checksum
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
@@ -94,19 +95,20 @@ class AppConfig(Construct):
             self.CHAT_RATE_LIMIT: str(settings.chat_rate_limit),
         }
         #: The ConfigMap's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
-        self.config_map = emit(self, "configmap", {
+        config_map: k8s.ConfigMap = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
             "data": self.data,
-        })
+        }
+        self.config_map = emit(self, "configmap", config_map)
         self.api_object = self.config_map
 
     def checksum(self, keys: Sequence[str]) -> str:
         """Checksum of the entries ``keys``, for the annotation that rolls their consumers."""
         return checksum({key: self.data[key] for key in keys})
 
-    def key_ref(self, key: str) -> Json:
+    def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the ConfigMap does not define it."""
         if key not in self.data:
             raise_if_any([Problem(where=self.node.path, field="configMapKeyRef.key", value=key,

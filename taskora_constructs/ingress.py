@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from . import rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
 from .names import DEFAULT_NAMES
@@ -94,7 +95,7 @@ class TaskoraIngress(Construct):
 
     @staticmethod
     def _ingress(*, name: str, namespace: str | None, labels: dict, annotations: dict, class_name: str, host: str,
-                 path: str, path_type: str, workload: WebWorkload) -> Json:
+                 path: str, path_type: str, workload: WebWorkload) -> k8s.Ingress:
         return {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "Ingress",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from . import rules
+from . import k8s_types as k8s
 from ._manifest import emit, object_metadata
 from .errors import raise_if_any
 import cdk8s
@@ -31,7 +32,7 @@ class TaskoraNamespace(Construct):
         claim(self, [("Namespace", None, name)])
         self.namespace_name = name
         #: The Namespace's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
-        self.namespace = emit(self, "namespace", {
+        namespace: k8s.Namespace = {
             "apiVersion": "v1",
             "kind": "Namespace",
             # No metadata.namespace: a Namespace is cluster-scoped.
@@ -39,7 +40,8 @@ class TaskoraNamespace(Construct):
                 "app.kubernetes.io/name": app_name,
                 "app.kubernetes.io/managed-by": MANAGED_BY,
             }),
-        })
+        }
+        self.namespace = emit(self, "namespace", namespace)
         self.api_object = self.namespace
         if chart_namespace(self) is not None:
             # cdk8s stamps the enclosing Chart's namespace on every object; a Namespace has none.

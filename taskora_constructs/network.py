@@ -21,7 +21,8 @@ import cdk8s
 from constructs import Construct
 
 from . import rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
 
@@ -93,13 +94,13 @@ class NetworkPolicyProps:
                 problems += rules.check_cidr(where, name, cidr)
         raise_if_any(problems)
 
-    def https_blocks(self) -> list[Json]:
+    def https_blocks(self) -> list[k8s.NetworkPolicyPeer]:
         """``ipBlock`` peers: each allowed range with the excepted ranges inside it."""
-        blocks = []
+        blocks: list[k8s.NetworkPolicyPeer] = []
         for cidr in self.https_egress_cidrs:
             network = ipaddress.ip_network(cidr)
             inside = [e for e in self.https_egress_except if _strictly_inside(ipaddress.ip_network(e), network)]
-            block: Json = {"cidr": cidr}
+            block: k8s.IPBlock = {"cidr": cidr}
             if inside:
                 block["except"] = inside
             blocks.append({"ipBlock": block})
@@ -170,7 +171,8 @@ class Allow:
     peer: NetworkPeer
     ports: tuple[int, ...]
 
-    def rule(self, direction: str) -> Json:
+    def rule(self, direction: str) -> Any:
+        """A ``NetworkPolicyIngressRule`` (``from``) or ``NetworkPolicyEgressRule`` (``to``)."""
         return {direction: [dict(p) for p in self.peer.peers],
                 "ports": [{"protocol": "TCP", "port": port} for port in self.ports]}
 
@@ -188,12 +190,12 @@ class NamespaceNetworkPolicy(Construct):
         raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
         claim(self, [("NetworkPolicy", namespace, name)])
         self.policy_name = name
-        dns_peers: list[Json] = [{
+        dns_peers: list[k8s.NetworkPolicyPeer] = [{
             "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: props.dns_namespace}},
             "podSelector": {"matchLabels": dict(props.dns_pod_labels)},
         }]
         dns_peers += [{"ipBlock": {"cidr": cidr}} for cidr in props.dns_cidrs]
-        self.policy = emit(self, "policy", {
+        deny: k8s.NetworkPolicy = {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
@@ -203,7 +205,8 @@ class NamespaceNetworkPolicy(Construct):
                 "egress": [{"to": dns_peers, "ports": [{"protocol": "UDP", "port": DNS_PORT},
                                                        {"protocol": "TCP", "port": DNS_PORT}]}],
             },
-        })
+        }
+        self.policy = emit(self, "policy", deny)
         self.api_object = self.policy
 
 
@@ -228,18 +231,19 @@ class WorkloadNetworkPolicy(Construct):
         self.namespace = namespace
         self.ingress = tuple(ingress)
         self.egress = tuple(egress)
-        spec: Json = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
+        spec: k8s.NetworkPolicySpec = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
         if ingress:
             spec["ingress"] = [allow.rule("from") for allow in ingress]
         if egress:
             spec["egress"] = [allow.rule("to") for allow in egress]
         #: The NetworkPolicy's ``cdk8s.ApiObject`` (the escape hatch); also ``api_object``.
-        self.policy = emit(self, "policy", {
+        policy: k8s.NetworkPolicy = {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
             "spec": spec,
-        })
+        }
+        self.policy = emit(self, "policy", policy)
         self.api_object = self.policy
 
     def allow_from(self, allow: Allow) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Mapping, Protocol
 
 from . import rules
-from ._manifest import Json
+from . import k8s_types as k8s
 from .errors import Problem
 
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
@@ -24,7 +24,7 @@ _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 class KeyReferable(Protocol):
     """A ConfigMap or Secret construct of the library (``AppConfig``, ``AppSecrets``)."""
 
-    def key_ref(self, key: str) -> Json: ...
+    def key_ref(self, key: str) -> k8s.EnvVarSource: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +40,7 @@ class EnvVar:
     #: A plain value; default None (then ``value_from``).
     value: str | None = None
     #: A ``valueFrom`` (secretKeyRef, configMapKeyRef, fieldRef); default None (then ``value``).
-    value_from: Mapping[str, Any] | None = None
+    value_from: k8s.EnvVarSource | None = None
 
     @classmethod
     def of(cls, name: str, value: str) -> "EnvVar":
@@ -61,10 +61,13 @@ class EnvVar:
         """``name`` from ``key`` of a library construct; raises if it does not define the key."""
         return cls(name=name, value_from=source.key_ref(key))
 
-    def to_json(self) -> Json:
+    def to_json(self) -> k8s.EnvVar:
+        env: k8s.EnvVar = {"name": self.name}
         if self.value_from is not None:
-            return {"name": self.name, "valueFrom": dict(self.value_from)}
-        return {"name": self.name, "value": self.value}
+            env["valueFrom"] = self.value_from
+        elif self.value is not None:
+            env["value"] = self.value
+        return env
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,17 +90,17 @@ class PodOptions:
     """
 
     env: tuple[EnvVar, ...] = ()
-    volumes: tuple[Mapping[str, Any], ...] = ()
-    volume_mounts: tuple[Mapping[str, Any], ...] = ()
-    sidecars: tuple[Mapping[str, Any], ...] = ()
-    init_containers: tuple[Mapping[str, Any], ...] = ()
+    volumes: tuple[k8s.Volume, ...] = ()
+    volume_mounts: tuple[k8s.VolumeMount, ...] = ()
+    sidecars: tuple[k8s.Container, ...] = ()
+    init_containers: tuple[k8s.Container, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     pod_annotations: Mapping[str, str] = field(default_factory=dict)
     node_selector: Mapping[str, str] = field(default_factory=dict)
-    tolerations: tuple[Mapping[str, Any], ...] = ()
-    affinity: Mapping[str, Any] | None = None
+    tolerations: tuple[k8s.Toleration, ...] = ()
+    affinity: k8s.Affinity | None = None
     image_pull_secrets: tuple[str, ...] = ()
     priority_class_name: str | None = None
 
@@ -144,7 +147,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def apply_to_pod(where: str, options: PodOptions, pod_spec: Json, main_container: Json,
+def apply_to_pod(where: str, options: PodOptions, pod_spec: k8s.PodSpec, main_container: k8s.Container,
                  claim_templates: tuple[str, ...] = ()) -> list[Problem]:
     """Add ``options`` to ``pod_spec`` (whose first container is ``main_container``); return the
     problems of the result: duplicate names, mounts of volumes that do not exist (a
@@ -153,27 +156,29 @@ def apply_to_pod(where: str, options: PodOptions, pod_spec: Json, main_container
     if options.env:
         main_container.setdefault("env", []).extend(env.to_json() for env in options.env)
     if options.volume_mounts:
-        main_container.setdefault("volumeMounts", []).extend(dict(m) for m in options.volume_mounts)
+        main_container.setdefault("volumeMounts", []).extend(options.volume_mounts)
     if options.volumes:
-        pod_spec.setdefault("volumes", []).extend(dict(v) for v in options.volumes)
+        pod_spec.setdefault("volumes", []).extend(options.volumes)
     if options.sidecars:
-        pod_spec["containers"].extend(dict(c) for c in options.sidecars)
+        pod_spec["containers"].extend(options.sidecars)
     if options.init_containers:
-        pod_spec["initContainers"] = [dict(c) for c in options.init_containers]
+        pod_spec["initContainers"] = list(options.init_containers)
     if options.node_selector:
         pod_spec["nodeSelector"] = dict(options.node_selector)
     if options.tolerations:
-        pod_spec["tolerations"] = [dict(t) for t in options.tolerations]
+        pod_spec["tolerations"] = list(options.tolerations)
     if options.affinity is not None:
-        pod_spec["affinity"] = dict(options.affinity)
+        pod_spec["affinity"] = options.affinity
     if options.image_pull_secrets:
         pod_spec["imagePullSecrets"] = [{"name": name} for name in options.image_pull_secrets]
     if options.priority_class_name is not None:
         pod_spec["priorityClassName"] = options.priority_class_name
 
+    groups: list[tuple[str, list[k8s.Container]]] = [("containers", pod_spec["containers"]),
+                                                     ("initContainers", pod_spec.get("initContainers", []))]
     names: dict[str, str] = {}
-    for group in ("containers", "initContainers"):
-        for i, container in enumerate(pod_spec.get(group, ())):
+    for group, containers in groups:
+        for i, container in enumerate(containers):
             path = f"{group}[{i}].name"
             found += rules.check_dns_label(where, path, container.get("name"))
             name = container.get("name")
@@ -182,13 +187,13 @@ def apply_to_pod(where: str, options: PodOptions, pod_spec: Json, main_container
                                      rule=f"must be unique in the pod (also {names[name]})",
                                      fix="give the container another name"))
             names.setdefault(str(name), path)
-    volumes = [v.get("name") for v in pod_spec.get("volumes", ())]
+    volumes = [v.get("name") for v in pod_spec.get("volumes", [])]
     for name in {v for v in volumes if volumes.count(v) > 1}:
         found.append(Problem(where=where, field="volumes", value=name, rule="must name each volume once",
                              fix="rename one of the volumes"))
-    for group in ("containers", "initContainers"):
-        for container in pod_spec.get(group, ()):
-            for mount in container.get("volumeMounts", ()):
+    for _, containers in groups:
+        for container in containers:
+            for mount in container.get("volumeMounts", []):
                 if mount.get("name") not in volumes and mount.get("name") not in claim_templates:
                     found.append(Problem(
                         where=where, field=f"{container.get('name')}.volumeMounts", value=mount.get("name"),

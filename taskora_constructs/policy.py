@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-from ._manifest import Json
 
 #: checkov recognises any annotation key containing ``checkov.io/skip``.
 ANNOTATION_PREFIX = "checkov.io/skip-"
@@ -108,7 +107,7 @@ def unmet(check_id: str, pod_spec: Mapping[str, Any]) -> bool:
 
 
 def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
-                     library_containers: frozenset[str] | None = None) -> Json:
+                     library_containers: frozenset[str] | None = None) -> dict[str, str]:
     """The skip annotations for ``exceptions`` that ``pod_spec`` needs, in check-id order.
 
     An exception is written only while the containers the library built
@@ -123,7 +122,7 @@ def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
     theirs = [c for c in containers if c not in ours]
     ours_spec = {**pod_spec, "containers": ours, "initContainers": []}
     theirs_spec = {**pod_spec, "containers": theirs, "initContainers": []}
-    written = {}
+    written: dict[str, str] = {}
     for check_id, reason in sorted(exceptions.items()):
         documented = DOCUMENTED.get(reason)
         if documented is not None and not all(documented(c, pod_spec) for c in ours):

@@ -12,7 +12,8 @@ import cdk8s
 from constructs import Construct
 
 from . import policy, rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (checksum, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
@@ -219,35 +220,37 @@ class PostgresDatabase(Construct):
                                     keys=credential_keys)
         require_secret_keys(self, name=self.credentials_secret_name, namespace=namespace, keys=credential_keys)
 
-        credentials = {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password}
+        credentials = {self.USERNAME_KEY: props.username, self.PASSWORD_KEY: password or ""}
         #: The credentials Secret (``None`` with ``existing_secret``).
         self.credentials: cdk8s.ApiObject | None = None
         if self.manages_credentials:
-            self.credentials = emit(self, "credentials", {
+            secret: k8s.Secret = {
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": object_metadata(name=self.credentials_secret_name, namespace=namespace,
                                             labels=labels, annotations=props.annotations),
                 "type": "Opaque",
                 "stringData": credentials,
-            })
+            }
+            self.credentials = emit(self, "credentials", secret)
         self.service_account_name = name
         self.service_account: cdk8s.ApiObject = emit(self, "service-account", service_account(
             name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token,
             annotations=props.annotations))
-        self.service: cdk8s.ApiObject = emit(self, "service", {
+        service: k8s.Service = {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": object_metadata(name=name, namespace=namespace, labels=labels, annotations=props.annotations),
             # Headless: the StatefulSet's pods get stable DNS names through it.
             "spec": service_spec(selector=self.selector_labels, port_name=self.port_name,
                                  port=props.port, headless=True),
-        })
+        }
+        self.service: cdk8s.ApiObject = emit(self, "service", service)
         volumes, scratch_mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
         if props.credentials_from_files:
             volumes.append(self.credentials_volume())
         main = self._container(scratch_mounts)
-        pod_spec: Json = {
+        pod_spec: k8s.PodSpec = {
             **pod_identity(name, props),
             "terminationGracePeriodSeconds": props.termination_grace_period_seconds,
             "containers": [main],
@@ -262,7 +265,7 @@ class PostgresDatabase(Construct):
         # Rolls the pod when the credentials change (absent for an existing Secret, whose data
         # this app never sees).
         annotations = {"checksum/credentials": checksum(credentials)} if self.manages_credentials else {}
-        self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", {
+        stateful_set: k8s.StatefulSet = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",
             "metadata": object_metadata(
@@ -279,7 +282,8 @@ class PostgresDatabase(Construct):
                 # the claims, and so the data; delete a claim by hand to drop it.
                 "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
-        }, library_containers=built)
+        }
+        self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
         self.api_object = self.stateful_set
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None
@@ -290,12 +294,12 @@ class PostgresDatabase(Construct):
             self.backup_name = f"{name}-backup"
             self.backup_service_account, self.backup_cron_job = add_backup(self, props.backup)
 
-    def credentials_volume(self) -> Json:
+    def credentials_volume(self) -> k8s.Volume:
         """A pod volume of the credentials Secret (files ``username`` and ``password``, mode 0440)."""
         return {"name": CREDENTIALS_VOLUME,
                 "secret": {"secretName": self.credentials_secret_name, "defaultMode": CREDENTIALS_MODE}}
 
-    def _container(self, scratch_mounts: list[Json]) -> dict:
+    def _container(self, scratch_mounts: list[k8s.VolumeMount]) -> k8s.Container:
         props = self.props
         # Readiness and liveness ask the real server over TCP as the application's user:
         # the model's `pg_isready -U postgres` names a role that does not exist here (the
@@ -322,14 +326,7 @@ class PostgresDatabase(Construct):
                 env_value("PGDATA", self.pgdata),
             ],
             resources=props.resources,
-            volume_mounts=[
-                {"name": DATA_VOLUME, "mountPath": props.data_path},
-                *([{"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True}]
-                  if props.credentials_from_files else []),
-                *scratch_mounts,
-                *([{"name": BACKUP_VOLUME, "mountPath": PostgresBackup.MOUNT_PATH, "readOnly": True}]
-                  if props.backup is not None else []),
-            ],
+            volume_mounts=self._mounts(scratch_mounts),
             liveness_probe=exec_probe(probe_command, props.probes.liveness),
             readiness_probe=exec_probe(probe_command, props.probes.readiness),
             startup_probe=(exec_probe(probe_command, props.probes.startup)
@@ -344,7 +341,18 @@ class PostgresDatabase(Construct):
             security_context=container_security_context(read_only_root_filesystem=props.read_only_root_filesystem),
         )
 
-    def _credential_env(self) -> list[Json]:
+    def _mounts(self, scratch_mounts: list[k8s.VolumeMount]) -> list[k8s.VolumeMount]:
+        """The data volume, the credentials (as files), the scratch paths, the backups (read-only)."""
+        props = self.props
+        mounts: list[k8s.VolumeMount] = [{"name": DATA_VOLUME, "mountPath": props.data_path}]
+        if props.credentials_from_files:
+            mounts.append({"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True})
+        mounts += scratch_mounts
+        if props.backup is not None:
+            mounts.append({"name": BACKUP_VOLUME, "mountPath": PostgresBackup.MOUNT_PATH, "readOnly": True})
+        return mounts
+
+    def _credential_env(self) -> list[k8s.EnvVar]:
         secret = self.credentials_secret_name
         return [env_from("POSTGRES_USER", {"secretKeyRef": {"name": secret, "key": self.USERNAME_KEY}}),
                 env_from("POSTGRES_PASSWORD", {"secretKeyRef": {"name": secret, "key": self.PASSWORD_KEY}})]
@@ -355,8 +363,8 @@ class PostgresDatabase(Construct):
         return f"{self.props.data_path}/pgdata"
 
     @staticmethod
-    def _claim_template(template: str, storage: str, storage_class_name: str | None) -> dict:
-        spec: dict = {"accessModes": ["ReadWriteOnce"]}
+    def _claim_template(template: str, storage: str, storage_class_name: str | None) -> k8s.PersistentVolumeClaim:
+        spec: k8s.PersistentVolumeClaimSpec = {"accessModes": ["ReadWriteOnce"]}
         if storage_class_name is not None:
             spec["storageClassName"] = storage_class_name
         spec["resources"] = {"requests": {"storage": storage}}

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import rules
 from .errors import Problem, raise_if_any
-from ._manifest import Json
+from . import k8s_types as k8s
 from .pod import PodOptions
 
 
@@ -27,7 +27,7 @@ class ComputeResources:
         return (rules.check_quantity(where, f"{field_prefix}.cpu", self.cpu, example="250m")
                 + rules.check_quantity(where, f"{field_prefix}.memory", self.memory, example="256Mi"))
 
-    def to_json(self) -> Json:
+    def to_json(self) -> dict[str, k8s.Quantity]:
         return {"cpu": self.cpu, "memory": self.memory}
 
 
@@ -53,7 +53,7 @@ class Resources:
                     fix=f"lower the request or raise the limit to at least {request}"))
         return found
 
-    def to_json(self) -> Json:
+    def to_json(self) -> k8s.ResourceRequirements:
         return {"requests": self.requests.to_json(), "limits": self.limits.to_json()}
 
 
@@ -76,7 +76,7 @@ class ProbeTiming:
             found += rules.check_positive_int(where, f"{field_prefix}.{name}", value)
         return found
 
-    def to_json(self) -> Json:
+    def to_json(self) -> k8s.Probe:
         return {
             "initialDelaySeconds": self.initial_delay_seconds,
             "periodSeconds": self.period_seconds,

@@ -8,7 +8,8 @@ import cdk8s
 from constructs import Construct
 
 from . import rules
-from ._manifest import Json, emit, object_metadata
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
 from ._workload import checksum
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
@@ -82,13 +83,14 @@ class AppSecrets(Construct):
                 self.BETTER_AUTH_SECRET: better_auth_secret,  # type: ignore[dict-item]
                 self.GEMINI_API_KEY: gemini_api_key,  # type: ignore[dict-item]
             }
-            self.secret = emit(self, "secret", {
+            secret: k8s.Secret = {
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
                 "type": "Opaque",
                 "stringData": self._string_data,
-            })
+            }
+            self.secret = emit(self, "secret", secret)
         self.api_object = self.secret
 
     def checksum(self, keys: Sequence[str]) -> str | None:
@@ -98,7 +100,7 @@ class AppSecrets(Construct):
             return None
         return checksum({key: self._string_data[key] for key in keys})
 
-    def key_ref(self, key: str) -> Json:
+    def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""
         if key not in self.keys:
             raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,

@@ -4,14 +4,16 @@ documented model's presets of it."""
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence, TypeVar
 
 import cdk8s
 from constructs import Construct
 
+from . import k8s_types as k8s
 from . import policy, rules
-from ._manifest import Json, emit, object_metadata
+from ._manifest import emit, object_metadata
 from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
@@ -151,7 +153,7 @@ class WebWorkload(Construct):
                     component=component, container_name=container_name, env=(), pod_annotations=None)
 
     def _build(self, props: WebWorkloadProps, *, name: str, namespace: str | None, component: str | None,
-               container_name: str | None, env: Sequence[Json],
+               container_name: str | None, env: Sequence[k8s.EnvVar],
                pod_annotations: Mapping[str, str | None] | None) -> None:
         """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
         where = self.node.path
@@ -181,7 +183,7 @@ class WebWorkload(Construct):
 
         volumes, mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
         probes = props.probes
-        pod_spec: Json = pod_identity(name, props)
+        pod_spec: k8s.PodSpec = pod_identity(name, props)
         max_replicas = props.autoscaling.max_replicas if props.autoscaling else props.replicas
         if props.spread_across_nodes and max_replicas > 1:
             # Soft: on a single node (minikube) every pod still schedules.
@@ -216,7 +218,7 @@ class WebWorkload(Construct):
             pod_spec["volumes"] = volumes
         raise_if_any(apply_to_pod(where, props, pod_spec, main))
 
-        spec: Json = {}
+        spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
         if props.autoscaling is None:  # with an autoscaler the replica count is its business
             spec["replicas"] = props.replicas
         spec["selector"] = {"matchLabels": self.selector_labels}
@@ -228,42 +230,47 @@ class WebWorkload(Construct):
         self.service_account: cdk8s.ApiObject = emit(self, "service-account", service_account(
             name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token,
             annotations=props.annotations))
-        self.deployment: cdk8s.ApiObject = emit(self, "deployment", {
+        deployment: k8s.Deployment = {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
             "metadata": object_metadata(
                 name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
                 annotations={**props.annotations, **policy.skip_annotations(exceptions, pod_spec, built)}),
             "spec": spec,
-        }, library_containers=built)
+        }
+        self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
         self.api_object = self.deployment
-        self.service: cdk8s.ApiObject = emit(self, "service", {
+        service: k8s.Service = {
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": object_metadata(name=name, namespace=namespace, labels=labels, annotations=props.annotations),
             "spec": service_spec(selector=self.selector_labels, port_name=HTTP_PORT_NAME, port=self.port,
                                  target_port=props.port),
-        })
+        }
+        self.service: cdk8s.ApiObject = emit(self, "service", service)
         self.disruption_budget: cdk8s.ApiObject | None = None
         if props.disruption_budget is not None:
             budget = props.disruption_budget
-            self.disruption_budget = emit(self, "disruption-budget", {
+            budget_spec: k8s.PodDisruptionBudgetSpec = {}
+            if budget.max_unavailable is not None:
+                budget_spec["maxUnavailable"] = budget.max_unavailable
+            elif budget.min_available is not None:
+                budget_spec["minAvailable"] = budget.min_available
+            budget_spec["selector"] = {"matchLabels": self.selector_labels}
+            # A crash-looping pod never counts as available: let a drain evict it anyway.
+            budget_spec["unhealthyPodEvictionPolicy"] = "AlwaysAllow"
+            pdb: k8s.PodDisruptionBudget = {
                 "apiVersion": "policy/v1",
                 "kind": "PodDisruptionBudget",
                 "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
                                             annotations=props.annotations),
-                "spec": {
-                    **({"maxUnavailable": budget.max_unavailable} if budget.max_unavailable is not None
-                       else {"minAvailable": budget.min_available}),
-                    "selector": {"matchLabels": self.selector_labels},
-                    # A crash-looping pod never counts as available: let a drain evict it anyway.
-                    "unhealthyPodEvictionPolicy": "AlwaysAllow",
-                },
-            })
+                "spec": budget_spec,
+            }
+            self.disruption_budget = emit(self, "disruption-budget", pdb)
         self.autoscaler: cdk8s.ApiObject | None = None
         if props.autoscaling is not None:
             scaling = props.autoscaling
-            self.autoscaler = emit(self, "autoscaler", {
+            hpa: k8s.HorizontalPodAutoscaler = {
                 "apiVersion": "autoscaling/v2",
                 "kind": "HorizontalPodAutoscaler",
                 "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
@@ -275,4 +282,5 @@ class WebWorkload(Construct):
                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                         "type": "Utilization", "averageUtilization": scaling.target_cpu_utilization_percent}}}],
                 },
-            })
+            }
+            self.autoscaler = emit(self, "autoscaler", hpa)
