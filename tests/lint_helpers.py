@@ -1,0 +1,69 @@
+"""Shared by the lint tests (test_validation.py, test_lint_objects.py): construct paths of the
+default app, building it, patching it through the escape hatch, and reading the problems."""
+
+from __future__ import annotations
+
+
+import cdk8s
+import pytest
+
+from conftest import synth_app
+from taskora_constructs import (Problem, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
+                                config_error_from_synth)
+
+CONTAINER = "spec.template.spec.containers[0]"
+PATCH_CONTAINER = "/spec/template/spec/containers/0"
+BACKEND = "taskora-backend/backend/deployment"
+BACKEND_SERVICE = "taskora-backend/backend/service"
+DATABASE = "taskora-database/postgres/statefulset"
+DATABASE_SERVICE = "taskora-database/postgres/service"
+CREDENTIALS = "taskora-database/postgres/credentials"
+APP_SECRET = "taskora-config/secrets/secret"
+CONFIG_MAP = "taskora-config/config/configmap"
+API_INGRESS = "taskora-ingress/ingress/api-ingress"
+PLACEHOLDERS = TaskoraSecretValues.development_placeholders()
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def build(**props) -> tuple[cdk8s.App, Taskora]:
+    props.setdefault("secrets", PLACEHOLDERS)
+    app = cdk8s.Testing.app()
+    return app, Taskora(app, "taskora", TaskoraProps(**props))
+
+
+def patch(app: cdk8s.App, path: str, *patches: cdk8s.JsonPatch) -> None:
+    """Apply JSON patches to the ApiObject at construct ``path`` (the escape hatch)."""
+    api_object = app
+    for part in path.split("/"):
+        api_object = api_object.node.find_child(part)
+    api_object.add_json_patch(*patches)
+
+
+def refused(app: cdk8s.App) -> TaskoraConfigError:
+    """Synthesize like the test suite does; the synth must fail with a configuration error."""
+    with pytest.raises(RuntimeError) as raised:
+        synth_app(app)
+    error = config_error_from_synth(raised.value, app)
+    assert error is not None, f"not a configuration error: {raised.value}"
+    return error
+
+
+def the_problem(error: TaskoraConfigError, where: str, field: str) -> Problem:
+    found = [p for p in error.problems if p.where == where and p.field == field]
+    assert len(found) == 1, f"expected one problem at {where} {field}, got:\n{error}"
+    assert f"  - {found[0]}" in str(error).splitlines()
+    return found[0]
+
+
+def assert_message(problem: Problem, *, value, rule: str, fix: str) -> None:
+    message = str(problem)
+    assert message.startswith(f"{problem.where}: {problem.field}={value!r}: "), message
+    assert rule in problem.rule and rule in message
+    assert fix in problem.fix and f"Fix: {problem.fix}" in message
+
+
+def props_error(build_props) -> TaskoraConfigError:
+    with pytest.raises(TaskoraConfigError) as raised:
+        build_props()
+    return raised.value
