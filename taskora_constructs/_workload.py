@@ -58,8 +58,8 @@ def container(
         "env": list(env),
         "resources": resources.to_json(),
     }
-    if volume_mounts:
-        spec["volumeMounts"] = list(volume_mounts)
+    # Always a list, so a caller's JSON patch ".../volumeMounts/-" appends even to no mounts.
+    spec["volumeMounts"] = list(volume_mounts)
     spec["livenessProbe"] = liveness_probe
     spec["readinessProbe"] = readiness_probe
     if startup_probe is not None:

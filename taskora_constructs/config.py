@@ -103,6 +103,7 @@ class AppConfig(Construct):
         }
         self.config_map = emit(self, "configmap", config_map)
         self.api_object = self.config_map
+        self.node.default_child = self.config_map  # cdk8s.ApiObject.of(construct) finds it
 
     def checksum(self, keys: Sequence[str]) -> str:
         """Checksum of the entries ``keys``, for the annotation that rolls their consumers."""

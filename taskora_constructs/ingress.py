@@ -87,6 +87,7 @@ class TaskoraIngress(Construct):
             name=name, namespace=namespace, labels=labels, annotations=proxy, class_name=props.class_name,
             host=props.host, path="/", path_type="Prefix", workload=frontend))
         self.api_object = self.ingress
+        self.node.default_child = self.ingress  # cdk8s.ApiObject.of(construct) finds it
         self.api_ingress = emit(self, "api-ingress", self._ingress(
             name=self.api_ingress_name, namespace=namespace, labels=labels,
             annotations={f"{NGINX}/rewrite-target": "/$2", f"{NGINX}/use-regex": "true", **proxy},

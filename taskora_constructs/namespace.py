@@ -43,6 +43,7 @@ class TaskoraNamespace(Construct):
         }
         self.namespace = emit(self, "namespace", namespace)
         self.api_object = self.namespace
+        self.node.default_child = self.namespace  # cdk8s.ApiObject.of(construct) finds it
         if chart_namespace(self) is not None:
             # cdk8s stamps the enclosing Chart's namespace on every object; a Namespace has none.
             self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))

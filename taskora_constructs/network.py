@@ -208,6 +208,7 @@ class NamespaceNetworkPolicy(Construct):
         }
         self.policy = emit(self, "policy", deny)
         self.api_object = self.policy
+        self.node.default_child = self.policy  # cdk8s.ApiObject.of(construct) finds it
 
 
 class WorkloadNetworkPolicy(Construct):
@@ -245,6 +246,7 @@ class WorkloadNetworkPolicy(Construct):
         }
         self.policy = emit(self, "policy", policy)
         self.api_object = self.policy
+        self.node.default_child = self.policy  # cdk8s.ApiObject.of(construct) finds it
 
     def allow_from(self, allow: Allow) -> None:
         """Also accept ``allow``'s peers on its ports (e.g. a client workload added later)."""

@@ -285,6 +285,7 @@ class PostgresDatabase(Construct):
         }
         self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
         self.api_object = self.stateful_set
+        self.node.default_child = self.stateful_set  # cdk8s.ApiObject.of(construct) finds it
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None
         #: The backup's ServiceAccount and CronJob (``None`` without ``props.backup``).

@@ -92,6 +92,8 @@ class AppSecrets(Construct):
             }
             self.secret = emit(self, "secret", secret)
         self.api_object = self.secret
+        if self.secret is not None:
+            self.node.default_child = self.secret  # cdk8s.ApiObject.of(construct) finds it
 
     def checksum(self, keys: Sequence[str]) -> str | None:
         """Checksum of the entries ``keys`` for a pod annotation; ``None`` for an existing

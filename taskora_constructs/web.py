@@ -214,8 +214,8 @@ class WebWorkload(Construct):
         if props.args is not None:
             main["args"] = list(props.args)
         pod_spec["containers"] = [main]
-        if volumes:
-            pod_spec["volumes"] = volumes
+        # Always a list, so a caller's JSON patch ".../volumes/-" appends even to no volumes.
+        pod_spec["volumes"] = volumes
         raise_if_any(apply_to_pod(where, props, pod_spec, main))
 
         spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
@@ -240,6 +240,7 @@ class WebWorkload(Construct):
         }
         self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
         self.api_object = self.deployment
+        self.node.default_child = self.deployment  # cdk8s.ApiObject.of(construct) finds it
         service: k8s.Service = {
             "apiVersion": "v1",
             "kind": "Service",

@@ -98,19 +98,26 @@ def test_json_patches_through_the_attributes_survive_synth():
     # GIVEN a workload without writable paths (its pods have no volumes of the library's)
     scope = chart()
     api = WebWorkload(scope, "api", image="registry.example/shop/api:2.3.0", writable_paths=())
-    # WHEN the caller patches the Deployment and the Service through the documented attributes
-    api.deployment.add_json_patch(cdk8s.JsonPatch.add("/spec/template/spec/volumes", [
-        {"name": "scratch", "emptyDir": {}}]))
+    # WHEN the caller patches the Deployment and the Service through the documented attributes,
+    # appending ("/-") to lists the pod has no item of yet
     api.deployment.add_json_patch(cdk8s.JsonPatch.add("/spec/template/spec/volumes/-", {
+        "name": "scratch", "emptyDir": {}}))
+    api.deployment.add_json_patch(cdk8s.JsonPatch.add("/spec/template/spec/containers/0/volumeMounts/-", {
+        "name": "scratch", "mountPath": "/scratch"}))
+    cdk8s.ApiObject.of(api).add_json_patch(cdk8s.JsonPatch.add("/spec/template/spec/volumes/-", {
         "name": "cache", "emptyDir": {}}))
     api.service.add_json_patch(cdk8s.JsonPatch.add("/spec/sessionAffinity", "ClientIP"))
     api.api_object.metadata.add_label("patched", "yes")
     kinds = by_kind(cdk8s.Testing.synth(scope))
     # THEN both patches are in the output
-    assert [v["name"] for v in kinds["Deployment"]["spec"]["template"]["spec"]["volumes"]] == ["scratch", "cache"]
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["scratch", "cache"]
+    assert pod["containers"][0]["volumeMounts"] == [{"mountPath": "/scratch", "name": "scratch"}]
     assert kinds["Service"]["spec"]["sessionAffinity"] == "ClientIP"
     assert kinds["Deployment"]["metadata"]["labels"]["patched"] == "yes"
     assert api.api_object is api.deployment and api.disruption_budget is not None and api.autoscaler is None
+    # AND cdk8s finds each construct's main object, as for cdk8s-plus constructs
+    assert cdk8s.ApiObject.of(api).kind == "Deployment"
 
 
 def test_a_callers_sidecar_never_hides_behind_the_models_policy_exceptions():
