@@ -4,6 +4,8 @@ documented model's presets of it."""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import typing
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence, TypeVar
@@ -102,11 +104,26 @@ class WebWorkloadProps(WorkloadProps):
 
 def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any]) -> P:
     """``props``, or ``cls(**fields)``, or ``props`` with ``fields`` replaced: props may be
-    given as an object, as keyword arguments, or both."""
+    given as an object, as keyword arguments, or both. An unknown or missing field is a
+    :class:`TaskoraConfigError` naming it (with the closest known field), not a TypeError."""
+    if props is not None and not isinstance(props, cls):
+        raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
+    known = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+    problems = []
+    for name in fields:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            problems.append(Problem(where=cls.__name__, field=name, value=fields[name], rule="is not a field",
+                                    fix=f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(known)}"))
+    if props is None:
+        problems += [Problem(where=cls.__name__, field=f.name, value=None, rule="is required",
+                             fix=f"pass {f.name}=...")
+                     for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                     if f.init and f.name not in fields and f.default is dataclasses.MISSING
+                     and f.default_factory is dataclasses.MISSING]
+    raise_if_any(problems)
     if props is None:
         return cls(**fields)
-    if not isinstance(props, cls):
-        raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
     return replace(props, **fields) if fields else props  # type: ignore[type-var]
 
 

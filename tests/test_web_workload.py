@@ -90,6 +90,12 @@ def test_props_may_be_given_as_an_object_and_keyword_arguments_together():
     base = WebWorkloadProps(image="registry.example/shop/api:2.3.0", replicas=2)
     api = WebWorkload(chart(), "api", base, port=9000)
     assert (api.props.replicas, api.props.port) == (2, 9000)
+    # an unknown or a missing field is a configuration error naming it, not a TypeError
+    with pytest.raises(TaskoraConfigError, match="WebWorkloadProps: replica=3: is not a field. Fix: did you mean "
+                                                 "'replicas'"):
+        WebWorkload(chart(), "api", image="registry.example/shop/api:2.3.0", replica=3)
+    with pytest.raises(TaskoraConfigError, match="WebWorkloadProps: image=None: is required"):
+        WebWorkload(chart(), "api")
     with pytest.raises(TypeError, match="props must be a WebWorkloadProps"):
         WebWorkload(chart(), "api", PostgresProps())  # type: ignore[arg-type]
 
