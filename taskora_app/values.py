@@ -204,7 +204,7 @@ def _digest_problems(component: str, image: str, digest: Any, required: bool,
                      origin: Mapping[str, str]) -> list[Problem]:
     path = f"{component}.imageDigest"
     if digest is not None:
-        if not isinstance(digest, str) or not _DIGEST.match(digest):
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
             return [Problem(where=_source_of(origin, path), field=path, value=digest,
                             rule="must be a sha256 digest: 'sha256:' and 64 lower-case hex digits",
                             fix="copy the digest your registry reported for the pushed image")]

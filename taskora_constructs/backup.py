@@ -81,7 +81,7 @@ class PostgresBackup:
 
     def problems(self, where: str) -> list[Problem]:
         found = rules.check_cron_schedule(where, "schedule", self.schedule)
-        if not isinstance(self.time_zone, str) or not re.match(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
+        if not isinstance(self.time_zone, str) or not re.fullmatch(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
                                                                 self.time_zone):
             found.append(Problem(where=where, field="timeZone", value=self.time_zone,
                                  rule="must be an IANA time zone name", fix="write it like 'Etc/UTC' or 'Europe/Berlin'"))

@@ -39,7 +39,7 @@ class AppSettings:
     def __post_init__(self) -> None:
         where = "AppSettings"
         problems: list[Problem] = []
-        if not isinstance(self.app_env, str) or not rules.DNS1123_LABEL.match(self.app_env):
+        if not isinstance(self.app_env, str) or not rules.DNS1123_LABEL.fullmatch(self.app_env):
             problems.append(Problem(where=where, field="APP_ENV", value=self.app_env,
                                     rule="must be a short lower-case name", fix="use e.g. 'production'"))
         if self.log_level not in LOG_LEVELS:

@@ -41,11 +41,11 @@ class IngressProps:
         where = "IngressProps"
         problems = rules.check_dns_subdomain(where, "host", self.host)
         problems += rules.check_dns_subdomain(where, "className", self.class_name)
-        if not isinstance(self.api_path_prefix, str) or not re.match(r"^(/[A-Za-z0-9._~-]+)+$", self.api_path_prefix):
+        if not isinstance(self.api_path_prefix, str) or not re.fullmatch(r"^(/[A-Za-z0-9._~-]+)+$", self.api_path_prefix):
             problems.append(Problem(where=where, field="apiPathPrefix", value=self.api_path_prefix,
                                     rule="must be an absolute path without a trailing '/' or regex characters",
                                     fix="write it like '/api'"))
-        if not isinstance(self.proxy_body_size, str) or not re.match(r"^\d+[kKmMgG]?$", self.proxy_body_size):
+        if not isinstance(self.proxy_body_size, str) or not re.fullmatch(r"^\d+[kKmMgG]?$", self.proxy_body_size):
             problems.append(Problem(where=where, field="proxyBodySize", value=self.proxy_body_size,
                                     rule="must be an nginx size (digits with an optional k, m or g)",
                                     fix="write it like '10m'"))

@@ -108,7 +108,7 @@ class PodOptions:
         """The rules of these options on their own (references are checked by :func:`apply_to_pod`)."""
         found: list[Problem] = []
         for i, env in enumerate(self.env):
-            if not isinstance(env, EnvVar) or not isinstance(env.name, str) or not _ENV_NAME.match(env.name):
+            if not isinstance(env, EnvVar) or not isinstance(env.name, str) or not _ENV_NAME.fullmatch(env.name):
                 found.append(Problem(where=where, field=f"env[{i}].name", value=getattr(env, "name", env),
                                      rule="must be an environment variable name (letters, digits, '_', '-', '.', "
                                           "not starting with a digit)",

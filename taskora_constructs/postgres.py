@@ -115,11 +115,11 @@ class PostgresProps(WorkloadProps):
             found += rules.check_min_quantity(where, "storage", self.storage, self.MIN_STORAGE)
         if self.storage_class_name is not None:
             found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
-        if not isinstance(self.database_name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
+        if not isinstance(self.database_name, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
             found.append(Problem(where=where, field="name", value=self.database_name,
                                  rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
                                  fix="use a name like 'taskora'"))
-        if not isinstance(self.username, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
+        if not isinstance(self.username, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
             found.append(Problem(where=where, field="username", value=self.username,
                                  rule="must be a PostgreSQL role name (letters, digits, '_', at most 63)",
                                  fix="use a name like 'taskora'"))

@@ -39,7 +39,7 @@ def parse_quantity(text: str) -> Decimal | None:
     """The value of a Kubernetes quantity string, or ``None`` if it is not one."""
     if not isinstance(text, str):
         return None
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.fullmatch(text)
     if not match:
         return None
     try:
@@ -93,7 +93,7 @@ def check_positive_int(where: str, field: str, value: object, *, minimum: int = 
 
 def check_dns_label(where: str, field: str, value: object) -> list[Problem]:
     """Names of Services, Namespaces and containers: RFC 1123 labels, at most 63 chars."""
-    if not isinstance(value, str) or len(value) > 63 or not DNS1123_LABEL.match(value):
+    if not isinstance(value, str) or len(value) > 63 or not DNS1123_LABEL.fullmatch(value):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a DNS-1123 label: at most 63 characters of lower-case "
                              "letters, digits and '-', starting and ending with a letter or digit",
@@ -103,7 +103,7 @@ def check_dns_label(where: str, field: str, value: object) -> list[Problem]:
 
 def check_dns_subdomain(where: str, field: str, value: object) -> list[Problem]:
     """Object names and hosts: RFC 1123 subdomains, at most 253 chars."""
-    if not isinstance(value, str) or len(value) > 253 or not DNS1123_SUBDOMAIN.match(value):
+    if not isinstance(value, str) or len(value) > 253 or not DNS1123_SUBDOMAIN.fullmatch(value):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a DNS-1123 subdomain: lower-case letters, digits, '-' and "
                              "'.', each dot-separated part starting and ending with a letter or digit",
@@ -112,7 +112,7 @@ def check_dns_subdomain(where: str, field: str, value: object) -> list[Problem]:
 
 
 def check_image(where: str, field: str, value: object) -> list[Problem]:
-    if not isinstance(value, str) or not _IMAGE.match(value):
+    if not isinstance(value, str) or not _IMAGE.fullmatch(value):
         return [Problem(where=where, field=field, value=value,
                         rule="must be an image reference [registry/]repository[:tag][@digest]",
                         fix="write it like 'taskora/backend:1.4.2'")]
@@ -157,9 +157,9 @@ def check_label_key(where: str, field: str, value: object) -> list[Problem]:
     ok = False
     if isinstance(value, str):
         prefix, _, name = value.rpartition("/")
-        ok = (len(name) <= 63 and bool(_LABEL_NAME.match(name))
+        ok = (len(name) <= 63 and bool(_LABEL_NAME.fullmatch(name))
               and (prefix == "" and "/" not in value
-                   or len(prefix) <= 253 and bool(DNS1123_SUBDOMAIN.match(prefix))))
+                   or len(prefix) <= 253 and bool(DNS1123_SUBDOMAIN.fullmatch(prefix))))
     if not ok:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a label key: an optional DNS-subdomain prefix and '/', then at "
@@ -171,7 +171,7 @@ def check_label_key(where: str, field: str, value: object) -> list[Problem]:
 
 def check_label_value(where: str, field: str, value: object) -> list[Problem]:
     """A label value: empty, or at most 63 letters, digits, '-', '_', '.', alphanumeric at both ends."""
-    if not isinstance(value, str) or len(value) > 63 or (value and not _LABEL_NAME.match(value)):
+    if not isinstance(value, str) or len(value) > 63 or (value and not _LABEL_NAME.fullmatch(value)):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a label value: at most 63 letters, digits, '-', '_' or '.', "
                              "starting and ending with a letter or digit",
@@ -195,7 +195,7 @@ def check_labels(where: str, field: str, labels: object) -> list[Problem]:
 
 def check_port_name(where: str, field: str, value: object) -> list[Problem]:
     """A named port (IANA_SVC_NAME): at most 15 of a-z, 0-9, '-', with a letter, no '--'."""
-    if (not isinstance(value, str) or len(value) > 15 or not _PORT_NAME.match(value)
+    if (not isinstance(value, str) or len(value) > 15 or not _PORT_NAME.fullmatch(value)
             or "--" in value or not any(c.isalpha() for c in value)):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a port name: at most 15 lower-case letters, digits and '-', "
@@ -207,7 +207,7 @@ def check_port_name(where: str, field: str, value: object) -> list[Problem]:
 def check_host(where: str, field: str, value: object) -> list[Problem]:
     """An Ingress host: a DNS-1123 subdomain, optionally with a leading ``*.`` wildcard."""
     host = value[2:] if isinstance(value, str) and value.startswith("*.") else value
-    if not isinstance(host, str) or len(host) > 253 or not DNS1123_SUBDOMAIN.match(host):
+    if not isinstance(host, str) or len(host) > 253 or not DNS1123_SUBDOMAIN.fullmatch(host):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a DNS name: lower-case letters, digits, '-' and '.', each "
                              "dot-separated part starting and ending with a letter or digit "
@@ -218,7 +218,7 @@ def check_host(where: str, field: str, value: object) -> list[Problem]:
 
 def check_config_key(where: str, field: str, value: object) -> list[Problem]:
     """A ConfigMap or Secret key: letters, digits, '-', '_' and '.'."""
-    if not isinstance(value, str) or len(value) > 253 or not _CONFIG_KEY.match(value):
+    if not isinstance(value, str) or len(value) > 253 or not _CONFIG_KEY.fullmatch(value):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a ConfigMap/Secret key: letters, digits, '-', '_' and '.'",
                         fix="use a key like 'DATABASE_URL'")]
@@ -240,7 +240,7 @@ def check_writable_paths(where: str, field: str, paths: object) -> list[Problem]
                         fix="write it like ['/tmp']")]
     found: list[Problem] = []
     for path in paths:
-        if not isinstance(path, str) or not _ABSOLUTE_PATH.match(path) or "/.." in path or path == "/":
+        if not isinstance(path, str) or not _ABSOLUTE_PATH.fullmatch(path) or "/.." in path or path == "/":
             found.append(Problem(where=where, field=field, value=path,
                                  rule="must be an absolute path of letters, digits, '.', '_' and '-'",
                                  fix="write it like '/tmp'"))
@@ -257,7 +257,7 @@ def check_policy_exceptions(where: str, field: str, exceptions: object) -> list[
                         fix="write it like {'CKV_K8S_40': 'runs as the image user 1001'}")]
     found: list[Problem] = []
     for check_id, reason in exceptions.items():
-        if not isinstance(check_id, str) or not _CHECK_ID.match(check_id):
+        if not isinstance(check_id, str) or not _CHECK_ID.fullmatch(check_id):
             found.append(Problem(where=where, field=f"{field}.{check_id}", value=check_id,
                                  rule="must be a checkov Kubernetes check id",
                                  fix="write it like 'CKV_K8S_40'"))
@@ -272,9 +272,9 @@ def check_policy_exceptions(where: str, field: str, exceptions: object) -> list[
 
 def check_cron_schedule(where: str, field: str, value: object) -> list[Problem]:
     """A five-field cron schedule (minute hour day-of-month month day-of-week) or a macro."""
-    ok = isinstance(value, str) and (
+    ok = isinstance(value, str) and value == " ".join(value.split()) and (
         value in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-        or (len(value.split()) == 5 and all(_CRON_FIELD.match(part) for part in value.split())))
+        or (len(value.split()) == 5 and all(_CRON_FIELD.fullmatch(part) for part in value.split())))
     if not ok:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a cron schedule: minute hour day-of-month month day-of-week",
