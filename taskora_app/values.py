@@ -15,19 +15,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-
 from taskora_constructs import (AppSettings, BackendProps, FrontendProps, IngressProps, NetworkPolicyProps,
                                 PostgresProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 from taskora_constructs.names import DEFAULT_APP_NAME
 
 from . import props_values
 from .secrets import SECRETS_FILE, load_secret_values
+from .yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 DEFAULT_ENV = "local"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 #: The sections of a values file built from props: key -> (props field of TaskoraProps, preset).
 SECTIONS: dict[str, tuple[str, Any]] = {
@@ -112,19 +112,9 @@ def _source_of(origin: Mapping[str, str], path: str) -> str:
 
 
 def _read_layer(path: Path, problems: list[Problem]) -> Mapping | None:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as error:
-        problems.append(Problem(where=str(path), field="(file)", value=str(path),
-                                rule=f"must be a readable file ({error.strerror})",
-                                fix="check the path given in TASKORA_VALUES / TASKORA_ENV"))
-        return None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(where=str(path), field="(file)", value=str(path),
-                                rule=f"must be valid YAML ({getattr(error, 'problem', error)}{at})",
-                                fix="fix the YAML syntax"))
+    before = len(problems)
+    data = read_yaml(path, problems, fix_path="the path given in TASKORA_VALUES / TASKORA_ENV")
+    if len(problems) > before:
         return None
     if data is None:
         return {}
@@ -239,6 +229,11 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     environ = os.environ if environ is None else environ
     env = environ.get("TASKORA_ENV") or DEFAULT_ENV
     problems: list[Problem] = []
+    # A name, not a path: "../secrets" or "/etc/x" must not read a file outside config/.
+    if not _ENV_NAME.fullmatch(env) or env not in available_envs():
+        raise TaskoraConfigError([Problem(where="environment", field="TASKORA_ENV", value=env,
+                                          rule=f"must name a file in config/ ({', '.join(available_envs())})",
+                                          fix=f"use one of: {', '.join(available_envs())}")])
     layers = [CONFIG_DIR / f"{env}.yaml"]
     if not layers[0].is_file():
         raise TaskoraConfigError([Problem(where="environment", field="TASKORA_ENV", value=env,

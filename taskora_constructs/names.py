@@ -28,6 +28,9 @@ class TaskoraNames:
     def __post_init__(self) -> None:
         # The longest derived name ("<app>-db-credentials") must stay a valid label.
         problems = rules.check_dns_label("TaskoraNames", "app", self.app)
+        if self.namespace_override is None:
+            problems += [p for p in rules.check_app_namespace("TaskoraNames", "app", self.app)
+                         if p.value in rules.SYSTEM_NAMESPACES]
         longest = self.database_credentials
         if not problems and len(longest) > 63:
             problems.append(Problem(
@@ -35,7 +38,7 @@ class TaskoraNames:
                 rule=f"derived name {longest!r} must be at most 63 characters",
                 fix=f"shorten the app name to at most {63 - len(longest) + len(self.app)} characters"))
         if self.namespace_override is not None:
-            problems += rules.check_dns_label("TaskoraNames", "namespace", self.namespace_override)
+            problems += rules.check_app_namespace("TaskoraNames", "namespace", self.namespace_override)
         raise_if_any(problems)
 
     @property

@@ -54,14 +54,29 @@ def parse_quantity(text: str) -> Decimal | None:
     return number * (Decimal(10) ** int(suffix[1:]))
 
 
-def check_quantity(where: str, field: str, value: object, *, example: str) -> list[Problem]:
-    """``value`` must be a Kubernetes quantity such as ``500m`` or ``512Mi``."""
-    if parse_quantity(value) is None:  # type: ignore[arg-type]
+def check_quantity(where: str, field: str, value: object, *, example: str, props: bool = True) -> list[Problem]:
+    """``value`` must be a Kubernetes quantity such as ``500m`` or ``512Mi``.
+
+    For props (the library's own requests, limits and sizes, ``props=True``) also above zero
+    and without an exponent: ``0`` or ``-1`` CPU is no request, and ``1e3`` memory is a
+    kilobyte, never what was meant. The opt-in lint checks others' objects with ``props=False``:
+    the API server's grammar only.
+    """
+    parsed = parse_quantity(value)  # type: ignore[arg-type]
+    if parsed is None:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a Kubernetes quantity (a number with an optional suffix "
                              "such as m, Mi or Gi)",
                         fix=f"write it like {example!r}")]
+    if props and (parsed <= 0 or "e" in str(value).lower()):
+        return [Problem(where=where, field=field, value=value,
+                        rule="must be above zero, written without an exponent",
+                        fix=f"write it like {example!r}")]
     return []
+
+
+#: The largest integer a Kubernetes int32 field (replicas, ports, seconds, ids) holds.
+INT32_MAX = 2**31 - 1
 
 
 def check_replicas(where: str, field: str, value: object) -> list[Problem]:
@@ -72,6 +87,9 @@ def check_replicas(where: str, field: str, value: object) -> list[Problem]:
     if value < 1:
         return [Problem(where=where, field=field, value=value, rule="must be >= 1",
                         fix="set at least 1 replica")]
+    if value > INT32_MAX:
+        return [Problem(where=where, field=field, value=value, rule=f"must be <= {INT32_MAX} (an int32)",
+                        fix="set a realistic replica count")]
     return []
 
 
@@ -84,9 +102,9 @@ def check_port(where: str, field: str, value: object) -> list[Problem]:
 
 
 def check_positive_int(where: str, field: str, value: object, *, minimum: int = 1) -> list[Problem]:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= INT32_MAX:
         return [Problem(where=where, field=field, value=value,
-                        rule=f"must be an integer >= {minimum}",
+                        rule=f"must be an integer from {minimum} to {INT32_MAX} (an int32)",
                         fix=f"use a whole number of at least {minimum}")]
     return []
 
@@ -101,6 +119,22 @@ def check_dns_label(where: str, field: str, value: object) -> list[Problem]:
     return []
 
 
+#: Namespaces of the cluster itself: a Taskora instance (its default-deny NetworkPolicy, its
+#: Pod Security labels) there would break the cluster, or be broken by it.
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def check_app_namespace(where: str, field: str, value: object) -> list[Problem]:
+    """A namespace an application instance may own: a DNS label, not a system namespace."""
+    found = check_dns_label(where, field, value)
+    if not found and value in SYSTEM_NAMESPACES:
+        found.append(Problem(where=where, field=field, value=value,
+                             rule=f"must not be a system namespace ({', '.join(SYSTEM_NAMESPACES)}): the "
+                                  "instance's default-deny policy would cut off what runs there",
+                             fix="use a namespace of its own, e.g. 'taskora'"))
+    return found
+
+
 def check_dns_subdomain(where: str, field: str, value: object) -> list[Problem]:
     """Object names and hosts: RFC 1123 subdomains, at most 253 chars."""
     if not isinstance(value, str) or len(value) > 253 or not DNS1123_SUBDOMAIN.fullmatch(value):
@@ -112,7 +146,9 @@ def check_dns_subdomain(where: str, field: str, value: object) -> list[Problem]:
 
 
 def check_image(where: str, field: str, value: object) -> list[Problem]:
-    if not isinstance(value, str) or not _IMAGE.fullmatch(value):
+    match = _IMAGE.fullmatch(value) if isinstance(value, str) else None
+    # "sha256:<hex>" alone parses as repository "sha256" with a tag: a digest without its image.
+    if match is None or match["path"].rsplit("/", 1)[-1] == "sha256":
         return [Problem(where=where, field=field, value=value,
                         rule="must be an image reference [registry/]repository[:tag][@digest]",
                         fix="write it like 'taskora/backend:1.4.2'")]

@@ -129,6 +129,13 @@ class Taskora(Construct):
         names = TaskoraNames(app=props.app_name, namespace_override=namespace)
         self.names = names
         ns = names.namespace
+        controller = props.network_policy.ingress_controller_namespace
+        if props.network_policy.enabled and controller == ns:
+            raise_if_any([Problem(
+                where=self.node.path, field="networkPolicy.ingressControllerNamespace", value=controller,
+                rule="must not be the instance's own namespace: its default-deny policy would cut the "
+                     "ingress controller off",
+                fix="install Taskora in a namespace of its own, apart from the ingress controller's")])
 
         def chart(part: str, *depends_on: Construct) -> Construct:
             if not at_root:  # inside the caller's chart: its objects go there, in this order

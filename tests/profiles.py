@@ -22,8 +22,9 @@ from taskora_constructs import Taskora, TaskoraProps
 
 PROFILES = ("local", "production")
 NO_SECRETS_FILE = Path("/nonexistent/secrets.local.yaml")
-SECRETS = {"TASKORA_COHERE_API_KEY": "test-cohere", "TASKORA_BETTER_AUTH_SECRET": "test-auth",
-           "TASKORA_GEMINI_API_KEY": "test-gemini", "TASKORA_DB_PASSWORD": "test-db-password"}
+SECRETS = {"TASKORA_COHERE_API_KEY": "test-cohere-5c1e09a7d3b2", "TASKORA_BETTER_AUTH_SECRET":
+           "test-auth-5c1e09a7d3b2f4e6a8c0b1d3e5f7", "TASKORA_GEMINI_API_KEY": "test-gemini-5c1e09a7d3b2",
+           "TASKORA_DB_PASSWORD": "test-db-password-5c1e09a7"}
 #: What a release pipeline writes for production: the digests of the pushed images.
 DIGESTS = {part: f"sha256:{str(n) * 64}" for n, part in enumerate(("frontend", "backend", "database"), start=1)}
 DIGESTS_LAYER = "".join(f"{part}:\n  imageDigest: {digest}\n" for part, digest in DIGESTS.items())

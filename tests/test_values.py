@@ -22,8 +22,9 @@ from taskora_constructs import Taskora, TaskoraConfigError
 import cdk8s
 
 NO_SECRETS_FILE = Path("/nonexistent/secrets.local.yaml")
-SENTINELS = {"TASKORA_COHERE_API_KEY": "sentinel-cohere-7f3a", "TASKORA_BETTER_AUTH_SECRET": "sentinel-auth-7f3a",
-             "TASKORA_GEMINI_API_KEY": "sentinel-gemini-7f3a", "TASKORA_DB_PASSWORD": "sentinel-db-7f3a"}
+SENTINELS = {"TASKORA_COHERE_API_KEY": "sentinel-cohere-7f3a-00000000",
+             "TASKORA_BETTER_AUTH_SECRET": "sentinel-auth-7f3a-000000000000000000000",
+             "TASKORA_GEMINI_API_KEY": "sentinel-gemini-7f3a-00000000", "TASKORA_DB_PASSWORD": "sentinel-db-7f3a-000000000"}
 
 
 def load_env(**environ):
@@ -122,7 +123,7 @@ def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(t
               for c in o["spec"]["template"]["spec"]["containers"]}
     assert not any(image.endswith(":latest") for image in images)
     text = json.dumps(objects)
-    assert "your-" not in text and "sentinel-db-7f3a" in text
+    assert "your-" not in text and "sentinel-db-7f3a-000000000" in text
 
 
 def test_existing_secrets_need_no_values_in_production(tmp_path):

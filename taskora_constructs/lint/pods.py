@@ -157,7 +157,8 @@ def _check_resources(where: str, path: str, cname: str, container: Mapping[str, 
     for group, values in (("requests", requests), ("limits", limits)):
         for resource, quantity in values.items():
             example = _QUANTITY_EXAMPLES.get(resource, "1")
-            problems = rules.check_quantity(where, f"{path}.resources.{group}.{resource}", quantity, example=example)
+            problems = rules.check_quantity(where, f"{path}.resources.{group}.{resource}", quantity, example=example,
+                                            props=False)
             found += problems
             if not problems:
                 valid[group, resource] = rules.parse_quantity(quantity)
@@ -279,7 +280,7 @@ def _check_storage(obj: _Obj, field: str, resources: Mapping[str, Any]) -> list[
     if storage is None:
         return [Problem(where=obj.where, field=field, value=None, rule="must be set",
                         fix=f"request at least {MIN_STORAGE}, e.g. '10Gi'")]
-    return (rules.check_quantity(obj.where, field, storage, example="10Gi")
+    return (rules.check_quantity(obj.where, field, storage, example="10Gi", props=False)
             or (rules.check_min_quantity(obj.where, field, storage, MIN_STORAGE) if bool(obj.managed) else []))
 
 
