@@ -30,7 +30,7 @@ import cdk8s  # noqa: E402
 from constructs import Construct  # noqa: E402
 
 from taskora_constructs import (AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase,  # noqa: E402
-                                PostgresProps, TaskoraConfigError, config_error_from_synth)
+                                PostgresProps, TaskoraConfigError, TaskoraValidation, config_error_from_synth)
 
 NAMESPACE = "orders"
 EXIT_CONFIG_ERROR = 2
@@ -150,6 +150,9 @@ def build(secrets: OrdersSecrets, outdir: str | None = None) -> cdk8s.App:
     """The orders app; ``outdir`` defaults to the CLI's ``CDK8S_OUTDIR`` (or ``dist``)."""
     app = cdk8s.App(**({"outdir": outdir} if outdir else {}))
     OrdersChart(app, "orders", secrets=secrets)
+    # The team owns every object of this app: switch the library's whole-app reference lint on
+    # (opt-in since taskora-constructs 0.2.0), so a dangling reference fails the synth.
+    TaskoraValidation.of(app)
     return app
 
 
@@ -158,7 +161,7 @@ def main(environ: Mapping[str, str] = os.environ) -> int:
         app = build(OrdersSecrets.from_environment(environ))
         try:
             app.synth()
-        except RuntimeError as error:  # the constructs' cross-object validation refused the app
+        except RuntimeError as error:  # the opt-in lint (or another validation) refused the app
             config_error = config_error_from_synth(error, app)
             if config_error is None:
                 raise
