@@ -62,7 +62,7 @@ class AppConfig(Construct):
     Args:
         name: ConfigMap name; default: the construct id as a DNS label.
         namespace: its namespace; default: the enclosing Chart's.
-        app_name: value of its ``app`` label (default ``taskora``).
+        app_name: value of its ``app`` label (default: its name).
         settings: the settings; defaults are the model's.
         api_base_url: ``API_BASE_URL``, the backend URL; take it from
             :attr:`Backend.url <taskora_constructs.Backend.url>`, never type it.
@@ -77,7 +77,7 @@ class AppConfig(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, api_base_url: str,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str = DEFAULT_NAMES.app, settings: AppSettings = AppSettings()) -> None:
+                 app_name: str | None = None, settings: AppSettings = AppSettings()) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
@@ -98,7 +98,7 @@ class AppConfig(Construct):
         config_map: k8s.ConfigMap = {
             "apiVersion": "v1",
             "kind": "ConfigMap",
-            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name or name}),
             "data": self.data,
         }
         self.config_map = emit(self, "configmap", config_map)

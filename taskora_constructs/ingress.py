@@ -68,7 +68,7 @@ class TaskoraIngress(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, frontend: WebWorkload, backend: WebWorkload,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str = DEFAULT_NAMES.app, props: IngressProps = IngressProps()) -> None:
+                 app_name: str | None = None, props: IngressProps = IngressProps()) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
@@ -81,7 +81,7 @@ class TaskoraIngress(Construct):
             f"{NGINX}/proxy-body-size": props.proxy_body_size,
             f"{NGINX}/proxy-read-timeout": str(props.proxy_read_timeout_seconds),
         }
-        labels = {"app": app_name}
+        labels = {"app": app_name or name}
         #: The two Ingresses' ``cdk8s.ApiObject`` (the escape hatch); ``api_object`` is the first.
         self.ingress = emit(self, "ingress", self._ingress(
             name=name, namespace=namespace, labels=labels, annotations=proxy, class_name=props.class_name,

@@ -130,8 +130,8 @@ class NetworkPeer:
     description: str
 
     @classmethod
-    def pods(cls, selector_labels: Mapping[str, str], description: str = "",
-             namespace: str | None = None) -> "NetworkPeer":
+    def pods(cls, selector_labels: Mapping[str, str], *, namespace: str | None = None,
+             description: str = "") -> "NetworkPeer":
         """Pods by their labels: in the policy's namespace, or in ``namespace``.
 
         E.g. ``NetworkPeer.pods(backend.selector_labels)``; for a cdk8s-plus workload, the
@@ -182,7 +182,7 @@ class NamespaceNetworkPolicy(Construct):
     them, and no pod connects anywhere but to DNS unless another policy allows it."""
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str | None = None,
-                 namespace: str | None = None, app_name: str = "taskora",
+                 namespace: str | None = None, app_name: str | None = None,
                  props: NetworkPolicyProps = NetworkPolicyProps()) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
@@ -198,7 +198,7 @@ class NamespaceNetworkPolicy(Construct):
         deny: k8s.NetworkPolicy = {
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
-            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+            "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name or name}),
             "spec": {
                 "podSelector": {},
                 "policyTypes": ["Ingress", "Egress"],

@@ -371,9 +371,21 @@ class PostgresDatabase(Construct):
         spec["resources"] = {"requests": {"storage": storage}}
         return {"metadata": {"name": template}, "spec": spec}
 
+    def key_ref(self, key: str) -> k8s.EnvVarSource:
+        """A ``valueFrom`` for ``username`` or ``password`` of the credentials Secret, e.g.
+        ``EnvVar.from_key("PGPASSWORD", db, PostgresDatabase.PASSWORD_KEY)``; raises for another key."""
+        keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
+        if key not in keys:
+            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+                                  rule=f"must be a key of Secret {self.credentials_secret_name!r} ({', '.join(keys)})",
+                                  fix="reference PostgresDatabase.USERNAME_KEY or PASSWORD_KEY")])
+        return {"secretKeyRef": {"name": self.credentials_secret_name, "key": key}}
+
     def host_for(self, client_namespace: str | None) -> str:
         """The DNS name a client in ``client_namespace`` uses to reach the database."""
-        if client_namespace == self.namespace:
+        if client_namespace == self.namespace or self.namespace is None:
+            # Without a namespace of its own the database lands in kubectl's current namespace,
+            # which only the short name reaches (from a client deployed there too).
             return self.service_name
         return f"{self.service_name}.{self.namespace}.svc"
 

@@ -32,7 +32,7 @@ class AppSecrets(Construct):
             that holds the keys ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
             and ``GEMINI_API_KEY``; no Secret is synthesized and consumers reference it.
         name: Secret name; default: the construct id as a DNS label. namespace: default: the
-            enclosing Chart's. app_name: its ``app`` label.
+            enclosing Chart's. app_name: its ``app`` label (default: its name).
     """
 
     DATABASE_URL = "DATABASE_URL"
@@ -44,7 +44,7 @@ class AppSecrets(Construct):
                  cohere_api_key: str | None = None, better_auth_secret: str | None = None,
                  gemini_api_key: str | None = None, existing_secret: str | None = None,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str = DEFAULT_NAMES.app) -> None:
+                 app_name: str | None = None) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
@@ -86,7 +86,7 @@ class AppSecrets(Construct):
             secret: k8s.Secret = {
                 "apiVersion": "v1",
                 "kind": "Secret",
-                "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name}),
+                "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name or name}),
                 "type": "Opaque",
                 "stringData": self._string_data,
             }

@@ -203,16 +203,16 @@ class Taskora(Construct):
         ns, names = self.names.namespace, self.names
         database, backend, frontend = self.database, self.backend, self.frontend
         ingress_controller = NetworkPeer.namespace(props.ingress_controller_namespace)
-        db_pods = NetworkPeer.pods(database.selector_labels, "database")
-        backend_pods = NetworkPeer.pods(backend.selector_labels, "backend")
-        frontend_pods = NetworkPeer.pods(frontend.selector_labels, "frontend")
+        db_pods = NetworkPeer.pods(database.selector_labels, description="database")
+        backend_pods = NetworkPeer.pods(backend.selector_labels, description="backend")
+        frontend_pods = NetworkPeer.pods(frontend.selector_labels, description="frontend")
         policies = self.network_policies
         policies["default"] = NamespaceNetworkPolicy(
             self.charts["namespace"], "default-deny", name=f"{names.app}-default-deny", namespace=ns,
             app_name=names.app, props=props)
         db_clients = [Allow(backend_pods, (database.port,))]
         if database.backup_name is not None:
-            backup_pods = NetworkPeer.pods({"app": database.backup_name}, "backup")
+            backup_pods = NetworkPeer.pods({"app": database.backup_name}, description="backup")
             db_clients.append(Allow(backup_pods, (database.port,)))
             policies["backup"] = WorkloadNetworkPolicy(
                 self.charts["database"], "backup-network-policy", name=database.backup_name, namespace=ns,

@@ -142,3 +142,24 @@ def test_taskora_lets_another_client_reach_its_database():
     [db_policy] = [o for o in policy if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "taskora-db"]
     assert db_policy["spec"]["ingress"][-1]["from"][0]["podSelector"] == {"matchLabels": {"app": "reports"}}
     assert len(db_policy["spec"]["ingress"]) == 2  # the backend's rule stays
+
+
+def test_a_database_reference_from_any_workload_is_checked_and_its_host_never_invented():
+    # GIVEN a database in a chart without a namespace WHEN a client refers to it
+    from taskora_constructs import EnvVar
+    app = cdk8s.Testing.app()
+    db = PostgresDatabase(cdk8s.Chart(app, "plain"), "db", password="sentinel-db-5e1c")
+    # THEN a key of its credentials is referenced by construct, a typo is refused
+    assert EnvVar.from_key("PGPASSWORD", db, PostgresDatabase.PASSWORD_KEY).to_json() == {
+        "name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}}}
+    with pytest.raises(TaskoraConfigError, match="secretKeyRef.key='pasword': must be a key of Secret"):
+        db.key_ref("pasword")
+    # AND its host is the short name, never "db.None.svc"
+    assert db.host_for("shop") == "db" and "None" not in db.connection_url("shop")
+
+
+def test_a_peer_namespace_is_given_by_keyword_only():
+    with pytest.raises(TypeError):
+        NetworkPeer.pods({"app": "x"}, "data")  # type: ignore[misc]
+    assert NetworkPeer.pods({"app": "x"}, namespace="data").peers[0]["namespaceSelector"] == {
+        "matchLabels": {"kubernetes.io/metadata.name": "data"}}
