@@ -15,7 +15,7 @@ from . import policy, rules
 from . import k8s_types as k8s
 from ._manifest import emit, object_metadata
 from ._scope import claim, name_from_id, resolve_namespace
-from ._workload import (checksum, container, container_security_context, env_from, env_value, exec_probe,
+from ._workload import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, MIN_STORAGE, PostgresBackup,
                      add_backup)
@@ -264,7 +264,8 @@ class PostgresDatabase(Construct):
         built = frozenset({"postgres"})
         # Rolls the pod when the credentials change (absent for an existing Secret, whose data
         # this app never sees).
-        annotations = {"checksum/credentials": checksum(credentials)} if self.manages_credentials else {}
+        annotations = ({"checksum/credentials": checksum(credentials, secret_digest_key(credentials))}
+                       if self.manages_credentials else {})
         stateful_set: k8s.StatefulSet = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",

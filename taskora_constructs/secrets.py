@@ -10,7 +10,7 @@ from constructs import Construct
 from . import rules
 from . import k8s_types as k8s
 from ._manifest import emit, object_metadata
-from ._workload import checksum
+from ._workload import checksum, secret_digest_key
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
 from .lint import require_secret_keys
@@ -73,6 +73,7 @@ class AppSecrets(Construct):
             declare_external_secret(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         require_secret_keys(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         self._string_data: dict[str, str] = {}
+        self._digest_key: bytes | None = None
         #: The Secret's ``cdk8s.ApiObject`` (``None`` for an existing Secret); also ``api_object``.
         self.secret: cdk8s.ApiObject | None = None
         if self.manages_secret:
@@ -100,7 +101,9 @@ class AppSecrets(Construct):
         Secret, whose data this app never sees (use a reloader such as stakater/Reloader)."""
         if not self.manages_secret:
             return None
-        return checksum({key: self._string_data[key] for key in keys})
+        if self._digest_key is None:
+            self._digest_key = secret_digest_key(self._string_data)
+        return checksum({key: self._string_data[key] for key in keys}, self._digest_key)
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""

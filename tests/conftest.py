@@ -8,6 +8,10 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
+# Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
+# not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
+for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
+    del os.environ[_variable]
 
 import cdk8s  # noqa: E402  (after the environment above)
 import pytest  # noqa: E402
