@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
-from _netgraph import WORKLOAD_KINDS, Graph, Outside, Pods, describe_ports, describe_selector, pod_template
+from _netgraph import WORKLOAD_KINDS, Graph, Outside, Pods, describe_ports, describe_selector, pod_template, selects
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "deployment.md"
@@ -228,7 +228,6 @@ def objects_picture(objects: list[Json]) -> Picture:
 
 
 def _selects(selector: Json | None, template: Json) -> bool:
-    from _netgraph import selects
     return selects(selector, template.get("metadata", {}).get("labels") or {})
 
 
@@ -262,33 +261,39 @@ def _port(port: Json) -> str:
 
 # --- the NetworkPolicy graph ------------------------------------------------------------------
 
-def network_picture(graph: Graph) -> Picture:
-    picture = Picture()
-
-    def node(peer: Pods | Outside) -> str:
-        if isinstance(peer, Pods):
-            return picture.node(_group(peer.namespace), node_id("pods", peer.name, peer.namespace),
-                                f"{peer.kind} {peer.name}\npods {describe_selector({'matchLabels': peer.label_dict})}")
-        ident = outside_ids.setdefault(peer.label, f"outside{len(outside_ids) + 1}")
-        label = f"DNS: {peer.label}" if peer.label in dns else peer.label
-        return picture.node("", ident, label, outside=True)
-
-    outside_ids: dict[str, str] = {}
+def dns_peers(graph: Graph) -> set[str]:
+    """The outside peers reached on port 53 only: the cluster DNS."""
     ports_to: dict[str, set] = defaultdict(set)
     for path in graph.paths.values():
         for end in (path.source, path.destination):
             if isinstance(end, Outside):
                 ports_to[end.label] |= set(path.ports or {("any", "any")})
-    dns = {label for label, ports in ports_to.items() if ports and {port for _, port in ports} == {53}}
+    return {label for label, ports in ports_to.items() if {port for _, port in ports} == {53}}
+
+
+def _name(node: Pods | Outside, dns: frozenset[str] | set[str] = frozenset()) -> str:
+    if isinstance(node, Pods):
+        return f"{node.kind} {node.name}"
+    return f"DNS: {node.label}" if node.label in dns else node.label
+
+
+def network_picture(graph: Graph) -> Picture:
+    picture = Picture()
+    dns = dns_peers(graph)
+    outside_ids: dict[str, str] = {}
+
+    def node(peer: Pods | Outside) -> str:
+        if isinstance(peer, Pods):
+            return picture.node(_group(peer.namespace), node_id("pods", peer.name, peer.namespace),
+                                f"{peer.kind} {peer.name}\npods {describe_selector({'matchLabels': peer.label_dict})}")
+        ident = outside_ids.setdefault(peer.label, f"peer{len(outside_ids) + 1}")
+        return picture.node("", ident, _name(peer, dns), outside=True)
+
     for pods in graph.pods:
         node(pods)
     for path in graph.sorted_paths():
         picture.edge(node(path.source), node(path.destination), describe_ports(path.ports))
     return picture
-
-
-def _name(node: Pods | Outside) -> str:
-    return f"{node.kind} {node.name}" if isinstance(node, Pods) else node.label
 
 
 def svg(source: str) -> str:
@@ -307,6 +312,7 @@ def svg_is_current(path: Path, source: str) -> bool:
 def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[str, list[str]]]:
     """The page, and the Mermaid source of each picture by the name of its SVG file."""
     graph = Graph(objects)
+    dns = dns_peers(graph)
     namespaces = sorted({_namespace(o) for o in objects if _namespace(o)})
     pictures = {f"{svg_stem}-objects.svg": objects_picture(objects).mermaid()}
     if graph.policies:
@@ -355,7 +361,7 @@ def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[s
             "",
             "| from | to | ports | allowed by |",
             "|------|----|-------|------------|",
-            *[f"| {_name(p.source)} | {_name(p.destination)} | {describe_ports(p.ports)} | "
+            *[f"| {_name(p.source, dns)} | {_name(p.destination, dns)} | {describe_ports(p.ports)} | "
               f"{', '.join(sorted(p.policies)) or 'no policy isolates these pods'} |" for p in graph.sorted_paths()],
             "",
         ]

@@ -30,8 +30,10 @@ def page_of(objects: list[dict]) -> str:
 
 
 def paths(objects: list[dict]) -> set[tuple[str, str, str]]:
-    return {(diagram._name(p.source), diagram._name(p.destination), describe_ports(p.ports))
-            for p in Graph(objects).sorted_paths()}
+    graph = Graph(objects)
+    dns = diagram.dns_peers(graph)
+    return {(diagram._name(p.source, dns), diagram._name(p.destination, dns), describe_ports(p.ports))
+            for p in graph.sorted_paths()}
 
 
 def test_the_committed_page_and_svgs_are_the_default_synths(capsys):
@@ -55,7 +57,7 @@ def test_the_page_names_every_workload_service_and_allowed_path():
         ("Deployment taskora-backend", "internet: 0.0.0.0/0 except 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
                                        "169.254.0.0/16, 100.64.0.0/10", "TCP 443"),
         ("Deployment taskora-backend", "internet: ::/0 except fc00::/7, fe80::/10", "TCP 443"),
-        *{(workload, "k8s-app=kube-dns in namespace kube-system", "TCP 53, UDP 53")
+        *{(workload, "DNS: k8s-app=kube-dns in namespace kube-system", "TCP 53, UDP 53")
           for workload in ("Deployment taskora-frontend", "Deployment taskora-backend", "StatefulSet taskora-db")},
     }  # and nothing else: the frontend never reaches Postgres
 
@@ -96,6 +98,7 @@ def test_production_pictures_the_backup_and_the_autoscalers():
     assert 'cronjob_taskora_taskora_db_backup -->|"volume"| pvc_taskora_backup_taskora_db_0' in page
     assert 'horizontalpodautoscaler_taskora_taskora_backend -.->|"scales"| deployment_taskora_taskora_backend' in page
     assert "| CronJob taskora-db-backup | StatefulSet taskora-db | TCP 5432 |" in page
+    assert "| CronJob taskora-db-backup | DNS: k8s-app=kube-dns in namespace kube-system | TCP 53, UDP 53 |" in page
 
 
 def test_a_reference_to_an_object_outside_the_files_is_dashed():
