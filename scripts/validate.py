@@ -209,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crds", type=Path, default=CRD_DIR, help="directory of CRDs for custom resources")
     args = parser.parse_args(argv)
     versions = tuple(major_minor(v.removeprefix("v")) for v in args.kubernetes or (MIN_KUBERNETES, NEWEST_KUBERNETES))
+    shipped = sorted({major_minor(v) for v in kubernetes_validate.utils.all_versions()}, key=lambda v: int(v.split(".")[1]))
+    if unknown := [v for v in versions if v not in shipped]:
+        parser.error(f"no schema for Kubernetes {', '.join(unknown)}: kubernetes-validate ships {', '.join(shipped)}")
+    if not args.crds.is_dir():
+        parser.error(f"--crds {args.crds}: not a directory")
     crd_names = ", ".join(sorted(p.name for p in args.crds.iterdir() if p.is_dir())) or args.crds.name
     status = 0
     for directory in args.directories:

@@ -131,3 +131,10 @@ def test_make_validate_checks_the_given_directory(tmp_path):
                             env=environment, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Validated 1 object in {dist}/ against Kubernetes 1.27 and ")
+
+
+def test_a_version_without_schemas_is_refused_with_the_shipped_ones(capsys):
+    with pytest.raises(SystemExit) as exited:
+        validate.main(["dist", "--kubernetes", "1.12"])
+    assert exited.value.code == 2
+    assert "no schema for Kubernetes 1.12: kubernetes-validate ships 1.25, 1.26," in capsys.readouterr().err
