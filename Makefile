@@ -103,6 +103,23 @@ docs: $(PY_STAMP)
 	@test -f $(DOCS_DIR)/taskora_constructs.html || { echo "docs: pdoc could not load taskora_constructs (see above)" >&2; exit 1; }
 	@echo "Wrote the API reference of taskora-constructs $$(sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml) to $(DOCS_DIR)/index.html"
 
+# docs/deployment.md and its two SVGs, drawn from the synth (scripts/diagram.py); the tests
+# check the committed page is the default synth's. Your values: TASKORA_VALUES=my.yaml make
+# diagram DIAGRAM_OUT=build/my-deployment.md
+.PHONY: diagram
+DIAGRAM_OUT ?= docs/deployment.md
+diagram: synth
+	@mkdir -p $(dir $(DIAGRAM_OUT))
+	@$(PY) scripts/diagram.py dist --output $(DIAGRAM_OUT)
+
+# Offline check of dist/ (or VALIDATE_DIR=...) against the Kubernetes schemas of the minimum
+# supported version and the newest one kubernetes-validate ships, strict, and the vendored CRDs
+# (scripts/validate.py); `kubectl apply --dry-run=client` needs a cluster.
+.PHONY: validate
+VALIDATE_DIR ?= dist
+validate: deps
+	@$(PY) scripts/validate.py $(VALIDATE_DIR)
+
 clean:
 	rm -rf dist .dist-* $(VENV) $(CHECKOV_VENV) node_modules
 	rm -rf helm build taskora_constructs.egg-info

@@ -9,7 +9,9 @@ every problem found, one per line, and exits with status 2, without a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
 # jsii prints a Node 20 end-of-life banner on every start unless told not to; it must be
@@ -60,12 +62,29 @@ def synth_atomically(outdir: Path) -> list[Path]:
     return sorted(outdir.resolve().glob("*.k8s.yaml"))
 
 
+#: The directory ``cdk8s synth --stdout`` hands the app: ``mkdtemp(<tmpdir>/cdk8s-)`` (cdk8s-cli's util.js).
+_CLI_STDOUT_STAGING = re.compile(r"cdk8s-[A-Za-z0-9]{6}")
+
+
+def shown_destination(outdir: Path) -> str:
+    """Where the user asked the manifests to go, as the error message names it.
+
+    ``cdk8s synth --stdout`` synthesizes into a temporary directory of its own and prints the
+    files from there: that directory is the CLI's staging, not a place the user chose, so the
+    message names standard output instead. Any other ``outdir`` is the user's directory
+    (``dist``, ``--output`` or ``CDK8S_OUTDIR``), shown as given."""
+    if _CLI_STDOUT_STAGING.fullmatch(outdir.name) and outdir.is_absolute() \
+            and outdir.parent.resolve() == Path(tempfile.gettempdir()).resolve():
+        return "standard output"
+    return str(outdir).rstrip("/") + "/"
+
+
 def main() -> int:
     outdir = Path(os.environ.get("CDK8S_OUTDIR", "dist"))
     try:
         synth_atomically(outdir)
     except TaskoraConfigError as error:
-        print(f"taskora: synth failed, nothing written to {outdir}/\n{error}", file=sys.stderr)
+        print(f"taskora: synth failed, nothing written to {shown_destination(outdir)}\n{error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
     return 0
 
