@@ -53,14 +53,15 @@ class Team:
         self.python = root / ".venv" / "bin" / "python"
 
 
-@pytest.fixture(scope="module")
-def team(tmp_path_factory) -> Team:
+def install_team(tmp_path_factory, example: Path, name: str) -> Team:
+    """A copy of ``example`` outside the repository, its venv installed offline from the wheel
+    of this repository and the wheelhouse (as a second team would)."""
     if not any(WHEELHOUSE.glob("cdk8s-*.whl")):
         pytest.fail(f"no wheelhouse at {WHEELHOUSE}: run `make deps` (set-up fills it while registries are reachable)")
-    base = tmp_path_factory.mktemp("reuse")
+    base = tmp_path_factory.mktemp(name)
     wheel = build_wheel(base / "build")
-    team = Team(base / "orders")
-    shutil.copytree(EXAMPLE, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist",
+    team = Team(base / name)
+    shutil.copytree(example, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist",
                                                                       ".pytest_cache"))
     created = run([sys.executable, "-m", "venv", str(team.root / ".venv")], cwd=base)
     assert created.returncode == 0, created.stderr
@@ -69,6 +70,11 @@ def team(tmp_path_factory) -> Team:
                      "-r", "requirements-dev.txt"], cwd=team.root)
     assert installed.returncode == 0, installed.stderr
     return team
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory) -> Team:
+    return install_team(tmp_path_factory, EXAMPLE, "orders")
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,7 @@ The helpers (clean environment, offline install, the CLI) are tests/test_example
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -25,8 +23,8 @@ import yaml
 from packaging.requirements import Requirement
 
 from conftest import ROOT
-from test_example import CLI, WHEELHOUSE, Team, run
-from test_packaging import DISTRIBUTION, VERSION, build_wheel
+from test_example import CLI, Team, install_team, run
+from test_packaging import DISTRIBUTION, VERSION
 from taskora_constructs import check_manifests
 
 EXAMPLE = ROOT / "examples" / "platform"
@@ -61,20 +59,7 @@ def requirement_pins(path: Path) -> dict[str, Requirement]:
 @pytest.fixture(scope="module")
 def team(tmp_path_factory) -> Team:
     """The platform team's checkout outside the repository, its venv installed offline: once per module."""
-    if not any(WHEELHOUSE.glob("cdk8s-*.whl")):
-        pytest.fail(f"no wheelhouse at {WHEELHOUSE}: run `make deps` (set-up fills it while registries are reachable)")
-    base = tmp_path_factory.mktemp("platform")
-    wheel = build_wheel(base / "build")
-    team = Team(base / "platform")
-    shutil.copytree(EXAMPLE, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist",
-                                                                      ".pytest_cache"))
-    created = run([sys.executable, "-m", "venv", str(team.root / ".venv")], cwd=base)
-    assert created.returncode == 0, created.stderr
-    installed = run([str(team.python), "-m", "pip", "install", "--quiet", "--no-index",
-                     "--find-links", str(wheel.parent), "--find-links", str(WHEELHOUSE),
-                     "-r", "requirements-dev.txt"], cwd=team.root)
-    assert installed.returncode == 0, installed.stderr
-    return team
+    return install_team(tmp_path_factory, EXAMPLE, "platform")
 
 
 @pytest.fixture(scope="module")

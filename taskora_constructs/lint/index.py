@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import Problem
 from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, Manifest, _dict, _labels, _list, _Obj,
@@ -82,6 +82,15 @@ class _Index:
         return list(dict.fromkeys(namespaces + used[:1]))
 
 
+#: The rules of one kind of object, beyond those of every object and every pod.
+_BY_KIND: dict[str, Callable[[_Obj, "_Index"], list[Problem]]] = {
+    "StatefulSet": _check_statefulset, "Service": _check_service, "Ingress": _check_ingress,
+    "HTTPRoute": _check_http_route, "NetworkPolicy": _check_network_policy,
+    "PodDisruptionBudget": _check_disruption_budget, "HorizontalPodAutoscaler": _check_autoscaler,
+    "Secret": _check_secret,
+}
+
+
 def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest] | tuple[str, Manifest, bool | frozenset[str]]],
                     declarations: Declarations = Declarations()) -> list[Problem]:
     """Every problem the cross-object rules find in ``objects``, in object order.
@@ -112,24 +121,10 @@ def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest] | tuple[st
         pod = _pod_spec(obj)
         if pod is not None:
             problems += _check_pod(pod, index)
-        if obj.kind == "StatefulSet":
-            problems += _check_statefulset(obj, index)
-        elif obj.kind == "PersistentVolumeClaim":
+        if obj.kind == "PersistentVolumeClaim":
             problems += _check_storage(obj, "spec.resources.requests.storage",
                                        _dict(_dict(obj.manifest.get("spec")).get("resources")))
-        elif obj.kind == "Service":
-            problems += _check_service(obj, index)
-        elif obj.kind == "Ingress":
-            problems += _check_ingress(obj, index)
-        elif obj.kind == "HTTPRoute":
-            problems += _check_http_route(obj, index)
-        elif obj.kind == "NetworkPolicy":
-            problems += _check_network_policy(obj, index)
-        elif obj.kind == "PodDisruptionBudget":
-            problems += _check_disruption_budget(obj, index)
-        elif obj.kind == "HorizontalPodAutoscaler":
-            problems += _check_autoscaler(obj, index)
-        elif obj.kind == "Secret":
-            problems += _check_secret(obj, index)
+        elif obj.kind in _BY_KIND:
+            problems += _BY_KIND[obj.kind](obj, index)
     problems += _check_declarations(index)
     return problems
