@@ -26,6 +26,7 @@ from .pod import EnvVar, PodOptions
 from .postgres import PostgresDatabase, PostgresProps
 from .props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
 from .secrets import AppSecrets
+from .storage import RetainedStorageClass
 from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
 from .web import WebWorkload, WebWorkloadProps
 
@@ -63,6 +64,7 @@ __all__ = [
     "ProbeTiming",
     "Probes",
     "Resources",
+    "RetainedStorageClass",
     "Taskora",
     "TaskoraConfigError",
     "TaskoraIngress",
