@@ -12,7 +12,7 @@ reference lint (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop liv
 from importlib import metadata as _metadata
 
 from .backend import Backend, BackendProps
-from .backup import PostgresBackup
+from .backup import OffSiteBackup, PostgresBackup
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
 from .frontend import Frontend, FrontendProps
@@ -56,6 +56,7 @@ __all__ = [
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",
+    "OffSiteBackup",
     "PodOptions",
     "PostgresBackup",
     "PostgresDatabase",

@@ -121,7 +121,8 @@ class Taskora(Construct):
     NetworkPolicies (``props.network_policy``): nothing accepts connections and nothing
     connects anywhere but DNS, except: the ingress controller's namespace to the frontend and
     the backend; the frontend to the backend (server-side calls); the backend to Postgres and
-    to public HTTPS (its LLM APIs); the backup job to Postgres. More clients of the database
+    to public HTTPS (its LLM APIs); the backup job to Postgres, and with an off-site copy to
+    the object store's port on the public HTTPS ranges. More clients of the database
     or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
 
     Attributes:
@@ -223,9 +224,13 @@ class Taskora(Construct):
         if database.backup_name is not None:
             backup_pods = NetworkPeer.pods({"app": database.backup_name}, "backup")
             db_clients.append(Allow(backup_pods, (database.port,)))
+            backup_egress = [Allow(db_pods, (database.port,))]
+            off_site = database.props.backup.off_site if database.props.backup is not None else None
+            if off_site is not None:  # the object store: the endpoint's port on the public HTTPS ranges
+                backup_egress.append(Allow(NetworkPeer.cidrs(props.https_blocks(), "object store"), (off_site.port,)))
             policies["backup"] = WorkloadNetworkPolicy(
                 self.charts["database"], "backup-network-policy", name=database.backup_name, namespace=ns,
-                selector_labels={"app": database.backup_name}, egress=[Allow(db_pods, (database.port,))])
+                selector_labels={"app": database.backup_name}, egress=backup_egress)
         policies["database"] = WorkloadNetworkPolicy(
             self.charts["database"], "network-policy", name=database.service_name, namespace=ns,
             selector_labels=database.selector_labels, ingress=db_clients)
