@@ -75,6 +75,9 @@ class TaskoraProps:
         frontend / backend / database / ingress: per-component props. The database's default
             is the model's except for its StorageClass: ``taskora-retain``, created here with
             reclaimPolicy Retain (minikube's provisioner), so its volumes outlive their claims.
+            A ``PostgresProps`` you pass replaces that default whole (the model's ``standard``
+            class, nothing created): to keep it, start from the default,
+            ``dataclasses.replace(TaskoraProps(secrets=...).database, storage="20Gi")``.
         settings: the ConfigMap's settings.
         network_policy: the NetworkPolicies (default deny, then the documented paths).
         secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
