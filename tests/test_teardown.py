@@ -382,3 +382,24 @@ def test_the_policy_objects_come_after_the_namespace_in_delete_order():
     assert order.index(("ValidatingAdmissionPolicyBinding", "taskora-deletion-protection")) > namespace
     # and the claims' StorageClass comes before the StatefulSet in apply order
     assert order.index(("StorageClass", "taskora-retain")) < order.index(("StatefulSet", "taskora-db"))
+
+
+def test_deleting_the_namespace_by_hand_is_refused():
+    cluster = running(written_files("local"))
+    assert not cluster.delete(("Namespace", "", "taskora"), via="kubectl delete namespace taskora")
+    assert "kubectl label namespace taskora taskora.io/deletion-protection-" in cluster.errors[-1]
+    assert sorted(cluster.data_volumes("taskora")) == LOCAL
+
+
+def test_the_namespace_file_alone_then_everything_still_keeps_the_data():
+    # GIVEN kubectl delete -f dist/0000-taskora-namespace.k8s.yaml (the policy goes, the
+    # Namespace stays) WHEN then kubectl delete -f dist/ THEN the Retain class keeps the data
+    files = written_files("local")
+    cluster = running(files)
+    cluster.delete_files([f for f in files if f.name.endswith("-namespace.k8s.yaml")])
+    assert ("Namespace", "", "taskora") in cluster.objects
+    assert ("ValidatingAdmissionPolicy", "", "taskora-deletion-protection") not in cluster.objects
+    cluster.delete_files(files)
+    assert ("Namespace", "", "taskora") not in cluster.objects
+    assert {v.phase for v in cluster.data_volumes("taskora").values()} == {"Released"}
+    assert sorted(cluster.data_volumes("taskora")) == LOCAL
