@@ -37,11 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CRD_DIR = ROOT / "crds"
 
 #: The oldest Kubernetes release the synthesized objects work on as written (README,
-#: "Minimum Kubernetes version"): 1.27 is the first release where the PodDisruptionBudget's
-#: ``unhealthyPodEvictionPolicy`` (beta) and the StatefulSet's
-#: ``persistentVolumeClaimRetentionPolicy`` (beta) are on by default and CronJob ``timeZone``
-#: is GA. The 1.26 schema accepts them, but its API server drops the alpha PDB field.
-MIN_KUBERNETES = "1.27"
+#: "Minimum Kubernetes version"): 1.30, where ValidatingAdmissionPolicy (the deletion
+#: protection) is GA and on by default. The fields of the workloads need 1.27: the
+#: PodDisruptionBudget's ``unhealthyPodEvictionPolicy`` and the StatefulSet's
+#: ``persistentVolumeClaimRetentionPolicy`` are on by default from 1.27, CronJob ``timeZone``
+#: is GA there; the 1.26 schema accepts them, but its API server drops the alpha PDB field.
+MIN_KUBERNETES = "1.30"
 NEWEST_KUBERNETES = major_minor(kubernetes_validate.latest_version())
 EXIT_INVALID = 1
 EXIT_NO_MANIFESTS = 2

@@ -12,7 +12,7 @@ reference lint (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop liv
 from importlib import metadata as _metadata
 
 from .backend import Backend, BackendProps
-from .backup import PostgresBackup
+from .backup import OffSiteBackup, PostgresBackup
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
 from .frontend import Frontend, FrontendProps
@@ -26,6 +26,7 @@ from .pod import EnvVar, PodOptions
 from .postgres import PostgresDatabase, PostgresProps
 from .props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
 from .secrets import AppSecrets
+from .storage import RetainedStorageClass
 from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
 from .web import WebWorkload, WebWorkloadProps
 
@@ -55,6 +56,7 @@ __all__ = [
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",
+    "OffSiteBackup",
     "PodOptions",
     "PostgresBackup",
     "PostgresDatabase",
@@ -63,6 +65,7 @@ __all__ = [
     "ProbeTiming",
     "Probes",
     "Resources",
+    "RetainedStorageClass",
     "Taskora",
     "TaskoraConfigError",
     "TaskoraIngress",

@@ -36,6 +36,9 @@ class AppBook:
     external_secrets: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     #: (namespace or "", name, keys, required_by): keys a Secret of the app must hold.
     required_secret_keys: list[tuple[str, str, tuple[str, ...], str]] = field(default_factory=list)
+    #: StorageClass name -> (the construct path that emitted it, its spec as JSON): shared
+    #: cluster-wide objects several databases may use.
+    storage_classes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 _BOOKS: dict[str, AppBook] = {}

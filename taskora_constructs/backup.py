@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Mapping
 
 import cdk8s
@@ -14,6 +14,7 @@ from . import k8s_types as k8s
 from ._manifest import emit, object_metadata
 from ._workload import container_security_context, env_value, pod_security_context, pod_template, service_account, writable_dirs
 from .errors import Problem, raise_if_any
+from .lint.app import declare_external_secret
 from .props import Resources, _resources
 
 if TYPE_CHECKING:
@@ -41,6 +42,91 @@ echo "backup: wrote $file ($(du -h "$file" | cut -f1)); keeping the newest $KEEP
 """
 
 
+#: The S3 client of an off-site copy: the AWS CLI's official image, maintained by AWS; it talks
+#: to any S3-compatible store (AWS S3, MinIO, Ceph RGW, R2, ...) through ``--endpoint-url``.
+S3_CLIENT_IMAGE = "amazon/aws-cli:2.31.9"
+#: The existing Secret of an off-site copy, mounted as files (never environment variables).
+OBJECT_STORE_VOLUME = "object-store-credentials"
+OBJECT_STORE_PATH = "/etc/object-store-credentials"
+OBJECT_STORE_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+#: The off-site copy: after the dump (an init container), copy the newest dump to the bucket.
+UPLOAD_SCRIPT = """set -eu
+export AWS_ACCESS_KEY_ID="$(cat "$CREDENTIALS/AWS_ACCESS_KEY_ID")"
+export AWS_SECRET_ACCESS_KEY="$(cat "$CREDENTIALS/AWS_SECRET_ACCESS_KEY")"
+file="$(ls -1t "$BACKUP_DIR"/*.dump | head -n 1)"
+aws --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "$file" "s3://$BUCKET/$PREFIX$(basename "$file")"
+echo "backup: copied $(basename "$file") to s3://$BUCKET/$PREFIX"
+"""
+
+_ENDPOINT = re.compile(r"^(https?)://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:([0-9]{1,5}))?/?$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OffSiteBackup:
+    """A copy of every dump in an S3-compatible object store outside the cluster's failure
+    domain: the dumps otherwise share the data's namespace, node, storage and cluster.
+
+    The backup job then dumps in an init container (as before, into its claim) and, when the
+    dump is complete, copies the newest dump to ``s3://<bucket>/<prefix><file>`` with the AWS
+    CLI's image (:data:`S3_CLIENT_IMAGE`), as the job's non-root user. The credentials come
+    from an existing Secret (keys ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY``), mounted
+    as files; nothing is created in the store, and how long copies are kept is the bucket's
+    lifecycle rules' business. The job's NetworkPolicy lets it out to the endpoint's port on
+    the public HTTPS ranges (``networkPolicy.httpsEgress*``): a store on a private address
+    needs its range there.
+
+    Attributes:
+        endpoint: the store's URL, ``https://host[:port]`` (e.g. ``https://s3.eu-central-1.amazonaws.com``); required.
+        bucket: the bucket; required.
+        existing_secret: the Secret holding ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY``; required.
+        prefix: key prefix, empty or ending in ``/`` (default ``""``).
+        region: the signing region (default ``us-east-1``, what most S3-compatible stores accept).
+        image: the S3 client image (default ``amazon/aws-cli:2.31.9``; pin a digest in production).
+    """
+
+    endpoint: str
+    bucket: str
+    existing_secret: str
+    prefix: str = ""
+    region: str = "us-east-1"
+    image: str = S3_CLIENT_IMAGE
+
+    def problems(self, where: str) -> list[Problem]:
+        found = []
+        if not isinstance(self.endpoint, str) or not _ENDPOINT.fullmatch(self.endpoint):
+            found.append(Problem(where=where, field="endpoint", value=self.endpoint,
+                                 rule="must be a URL https://host[:port] (http:// only for a store you trust the path to)",
+                                 fix="write it like 'https://s3.eu-central-1.amazonaws.com'"))
+        if not isinstance(self.bucket, str) or not _BUCKET.fullmatch(self.bucket):
+            found.append(Problem(where=where, field="bucket", value=self.bucket,
+                                 rule="must be a bucket name: 3-63 lower-case letters, digits, '.' and '-'",
+                                 fix="write it like 'taskora-backups'"))
+        found += rules.check_dns_subdomain(where, "existingSecret", self.existing_secret)
+        if not isinstance(self.prefix, str) or not _PREFIX.fullmatch(self.prefix):
+            found.append(Problem(where=where, field="prefix", value=self.prefix,
+                                 rule="must be empty or path segments each ending in '/'",
+                                 fix="write it like 'taskora/production/'"))
+        if not isinstance(self.region, str) or not _REGION.fullmatch(self.region):
+            found.append(Problem(where=where, field="region", value=self.region,
+                                 rule="must be a region name", fix="write it like 'eu-central-1'"))
+        found += rules.check_image(where, "image", self.image)
+        return found
+
+    def __post_init__(self) -> None:
+        raise_if_any(self.problems(type(self).__name__))
+
+    @property
+    def port(self) -> int:
+        """The endpoint's port (443 for https, 80 for http, unless given)."""
+        match = _ENDPOINT.fullmatch(self.endpoint)
+        assert match is not None
+        return int(match[5]) if match[5] else (443 if match[1] == "https" else 80)
+
+
 @dataclass(frozen=True, kw_only=True)
 class PostgresBackup:
     """A scheduled logical backup: a CronJob runs ``pg_dump`` (custom format) into a claim
@@ -65,6 +151,8 @@ class PostgresBackup:
         active_deadline_seconds: a dump running longer is stopped and counts as failed
             (default 3600).
         policy_exceptions: checkov findings the job may leave unmet (default none).
+        off_site: a copy of each dump in an S3-compatible object store (default None: the
+            dumps stay in the cluster, beside the data; see :class:`OffSiteBackup`).
     """
 
     schedule: str = "0 3 * * *"
@@ -76,6 +164,7 @@ class PostgresBackup:
     run_as_user: int = 10070
     active_deadline_seconds: int = 3600
     policy_exceptions: Mapping[str, str] = field(default_factory=dict)
+    off_site: OffSiteBackup | None = None
 
     MOUNT_PATH = "/var/lib/postgresql/backup"
 
@@ -94,6 +183,8 @@ class PostgresBackup:
         found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
         found += rules.check_positive_int(where, "activeDeadlineSeconds", self.active_deadline_seconds)
         found += rules.check_policy_exceptions(where, "policyExceptions", self.policy_exceptions)
+        if self.off_site is not None:
+            found += [replace(p, field=f"offSite.{p.field}") for p in self.off_site.problems(where)]
         return found
 
     def __post_init__(self) -> None:
@@ -116,6 +207,39 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
             "claimName": f"{BACKUP_VOLUME}-{db.service_name}-0"}},
         db.credentials_volume(),
     ]
+    dump: k8s.Container = {
+        "name": "backup",
+        # The server's own image: pg_dump of the same major version.
+        "image": props.image,
+        "imagePullPolicy": props.image_pull_policy,
+        "command": ["/bin/sh", "-c", BACKUP_SCRIPT],
+        "env": [
+            env_value("PGHOST", db.service_name),
+            env_value("PGPORT", str(props.port)),
+            env_value("PGDATABASE", props.database_name),
+            env_value("CREDENTIALS", CREDENTIALS_PATH),
+            env_value("BACKUP_DIR", backup_dir),
+            env_value("KEEP", str(backup.retention)),
+        ],
+        "resources": backup.resources.to_json(),
+        "volumeMounts": [
+            {"name": BACKUP_VOLUME, "mountPath": backup_dir},
+            {"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True},
+            *scratch_mounts,
+        ],
+        "securityContext": container_security_context(read_only_root_filesystem=True),
+    }
+    init_containers: list[k8s.Container] = []
+    containers = [dump]
+    off_site = backup.off_site
+    if off_site is not None:
+        # Dump first (an init container: the copy starts only after a complete dump), then copy.
+        init_containers, containers = [dump], [_upload_container(off_site, props.image_pull_policy, backup,
+                                                                 backup_dir, scratch_mounts)]
+        volumes.append({"name": OBJECT_STORE_VOLUME,
+                        "secret": {"secretName": off_site.existing_secret, "defaultMode": 0o440}})
+        if namespace is not None:
+            declare_external_secret(db, name=off_site.existing_secret, namespace=namespace, keys=OBJECT_STORE_KEYS)
     pod_spec: k8s.PodSpec = {
         "serviceAccountName": name,
         "automountServiceAccountToken": props.automount_service_account_token,
@@ -128,30 +252,11 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
             "labelSelector": {"matchLabels": db.selector_labels},
             "topologyKey": "kubernetes.io/hostname",
         }]}},
-        "containers": [{
-            "name": "backup",
-            # The server's own image: pg_dump of the same major version.
-            "image": props.image,
-            "imagePullPolicy": props.image_pull_policy,
-            "command": ["/bin/sh", "-c", BACKUP_SCRIPT],
-            "env": [
-                env_value("PGHOST", db.service_name),
-                env_value("PGPORT", str(props.port)),
-                env_value("PGDATABASE", props.database_name),
-                env_value("CREDENTIALS", CREDENTIALS_PATH),
-                env_value("BACKUP_DIR", backup_dir),
-                env_value("KEEP", str(backup.retention)),
-            ],
-            "resources": backup.resources.to_json(),
-            "volumeMounts": [
-                {"name": BACKUP_VOLUME, "mountPath": backup_dir},
-                {"name": CREDENTIALS_VOLUME, "mountPath": CREDENTIALS_PATH, "readOnly": True},
-                *scratch_mounts,
-            ],
-            "securityContext": container_security_context(read_only_root_filesystem=True),
-        }],
+        "containers": containers,
         "volumes": volumes,
     }
+    if init_containers:
+        pod_spec["initContainers"] = init_containers
     job: k8s.CronJob = {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -174,3 +279,31 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
     }
     cron_job = emit(self, "backup", job)
     return account, cron_job
+
+
+def _upload_container(off_site: OffSiteBackup, pull_policy: str, backup: PostgresBackup, backup_dir: str,
+                      scratch_mounts: list[k8s.VolumeMount]) -> k8s.Container:
+    """The container that copies the newest dump to the object store."""
+    return {
+        "name": "upload",
+        "image": off_site.image,
+        "imagePullPolicy": pull_policy,
+        "command": ["/bin/sh", "-c", UPLOAD_SCRIPT],
+        "env": [
+            env_value("ENDPOINT", off_site.endpoint),
+            env_value("BUCKET", off_site.bucket),
+            env_value("PREFIX", off_site.prefix),
+            env_value("AWS_DEFAULT_REGION", off_site.region),
+            env_value("CREDENTIALS", OBJECT_STORE_PATH),
+            env_value("BACKUP_DIR", backup_dir),
+            # The root filesystem is read-only: the CLI's home (config, cache) is the /tmp emptyDir.
+            env_value("HOME", "/tmp"),
+        ],
+        "resources": backup.resources.to_json(),
+        "volumeMounts": [
+            {"name": BACKUP_VOLUME, "mountPath": backup_dir, "readOnly": True},
+            {"name": OBJECT_STORE_VOLUME, "mountPath": OBJECT_STORE_PATH, "readOnly": True},
+            *scratch_mounts,
+        ],
+        "securityContext": container_security_context(read_only_root_filesystem=True),
+    }

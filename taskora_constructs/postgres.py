@@ -25,6 +25,7 @@ from .lint.app import declare_external_secret
 from .names import credentials_name
 from .pod import apply_to_pod, merged
 from .props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
+from .storage import RetainedStorageClass, emit_storage_class
 
 #: Name of the container and Service port.
 POSTGRES_PORT_NAME = "postgres"
@@ -60,7 +61,7 @@ class PostgresProps(WorkloadProps):
     username: str = "taskora"
     #: Size of the data volume claim (model): 10Gi; at least 1Gi.
     storage: str = "10Gi"
-    #: StorageClass of the claim (model: minikube's standard); None for the cluster default.
+    #: StorageClass of the claims (model: minikube's standard, default); None for the cluster default.
     storage_class_name: str | None = "standard"
     #: Mount path of the data volume (model): /var/lib/postgresql/data; PGDATA is its pgdata subdirectory.
     data_path: str = "/var/lib/postgresql/data"
@@ -93,6 +94,12 @@ class PostgresProps(WorkloadProps):
     backup: PostgresBackup | None = None
     #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
     policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
+    #: Create ``storage_class_name`` as a StorageClass with reclaimPolicy Retain, so a deleted
+    #: claim (alone or with its namespace) leaves its volume and data behind. Default None
+    #: (values: ``enabled: false``): the class must exist, and its reclaim policy is the
+    #: cluster's. The Taskora app turns it on with ``storage_class_name`` taskora-retain
+    #: (deviation D9; README, Teardown).
+    retained_storage_class: RetainedStorageClass | None = None
 
     #: Model rule (section 11): a database volume below this is refused.
     MIN_STORAGE = MIN_STORAGE
@@ -115,6 +122,15 @@ class PostgresProps(WorkloadProps):
             found += rules.check_min_quantity(where, "storage", self.storage, self.MIN_STORAGE)
         if self.storage_class_name is not None:
             found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
+        if self.retained_storage_class is not None:
+            found += [replace(p, field=f"retainedStorageClass.{p.field}")
+                      for p in self.retained_storage_class.problems(where)]
+            if self.storage_class_name is None:
+                found.append(Problem(
+                    where=where, field="storageClassName", value=None,
+                    rule="must name the StorageClass that retainedStorageClass creates",
+                    fix="set a name (e.g. taskora-retain), or disable retainedStorageClass to use the "
+                        "cluster's default class (then make sure its reclaimPolicy is Retain)"))
         if not isinstance(self.database_name, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
             found.append(Problem(where=where, field="name", value=self.database_name,
                                  rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
@@ -213,6 +229,13 @@ class PostgresDatabase(Construct):
         if props.backup is not None:
             owned += [("ServiceAccount", namespace, f"{name}-backup"), ("CronJob", namespace, f"{name}-backup")]
         claim(self, owned)
+        #: The StorageClass this construct created for its claims (``None``: it uses an existing
+        #: class, or another database of the App created the same one).
+        self.storage_class: cdk8s.ApiObject | None = None
+        if props.retained_storage_class is not None and props.storage_class_name is not None:
+            # Before the StatefulSet: apply creates it first, so the claims find their class.
+            self.storage_class = emit_storage_class(self, "storage-class", props.storage_class_name,
+                                                    props.retained_storage_class, labels)
         credential_keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
         if not self.manages_credentials and namespace is not None:
             # Managed outside the app: the opt-in lint lets references name it.

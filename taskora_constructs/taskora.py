@@ -23,6 +23,10 @@ from .frontend import FrontendProps
 from .postgres import PostgresProps
 from .rules import check_non_empty
 from .secrets import AppSecrets
+from .storage import RetainedStorageClass
+
+#: The StorageClass the app's database claims use by default, created with reclaimPolicy Retain.
+RETAINED_STORAGE_CLASS = "taskora-retain"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,10 +72,19 @@ class TaskoraProps:
     Attributes:
         app_name: prefix of every object name (default ``taskora``).
         namespace: the namespace (default: the enclosing Chart's, else ``app_name``).
-        frontend / backend / database / ingress: per-component props.
+        frontend / backend / database / ingress: per-component props. The database's default
+            is the model's except for its StorageClass: ``taskora-retain``, created here with
+            reclaimPolicy Retain (minikube's provisioner), so its volumes outlive their claims.
+            A ``PostgresProps`` you pass replaces that default whole (the model's ``standard``
+            class, nothing created): to keep it, start from the default,
+            ``dataclasses.replace(TaskoraProps(secrets=...).database, storage="20Gi")``.
         settings: the ConfigMap's settings.
         network_policy: the NetworkPolicies (default deny, then the documented paths).
         secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
+        deletion_protection: refuse deleting the Namespace and its claims while it carries
+            the protection label (a ValidatingAdmissionPolicy; Kubernetes 1.30+); default true.
+        pod_security: the Pod Security Standards level the Namespace enforces (audit and warn
+            are always ``restricted``); default ``restricted``, which every pod of the app meets.
     """
 
     secrets: TaskoraSecretValues
@@ -79,10 +92,13 @@ class TaskoraProps:
     namespace: str | None = None
     frontend: FrontendProps = field(default_factory=FrontendProps)
     backend: BackendProps = field(default_factory=BackendProps)
-    database: PostgresProps = field(default_factory=PostgresProps)
+    database: PostgresProps = field(default_factory=lambda: PostgresProps(
+        storage_class_name=RETAINED_STORAGE_CLASS, retained_storage_class=RetainedStorageClass()))
     settings: AppSettings = field(default_factory=AppSettings)
     ingress: IngressProps = field(default_factory=IngressProps)
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
+    deletion_protection: bool = True
+    pod_security: str | None = "restricted"
 
 
 class Taskora(Construct):
@@ -91,7 +107,8 @@ class Taskora(Construct):
 
     Directly under the App it writes six charts with apply-order dependencies, named after
     the id (files ``NNNN-<id>-<part>.k8s.yaml`` in ``dist/``, in this order): ``namespace``
-    (Namespace, default-deny NetworkPolicy); ``database`` (credentials Secret,
+    (Namespace, its deletion protection policy and binding, default-deny NetworkPolicy);
+    ``database`` (the claims' StorageClass, credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
     ServiceAccount, CronJob and NetworkPolicy); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
@@ -107,7 +124,8 @@ class Taskora(Construct):
     NetworkPolicies (``props.network_policy``): nothing accepts connections and nothing
     connects anywhere but DNS, except: the ingress controller's namespace to the frontend and
     the backend; the frontend to the backend (server-side calls); the backend to Postgres and
-    to public HTTPS (its LLM APIs); the backup job to Postgres. More clients of the database
+    to public HTTPS (its LLM APIs); the backup job to Postgres, and with an off-site copy to
+    the object store's port on the public HTTPS ranges. More clients of the database
     or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
 
     Attributes:
@@ -154,7 +172,9 @@ class Taskora(Construct):
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
-        self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app)
+        self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
+                                          deletion_protection=props.deletion_protection,
+                                          pod_security=props.pod_security)
         secrets = props.secrets
         self.database = PostgresDatabase(database_chart, "postgres", props.database, name=names.database,
                                          namespace=ns, password=secrets.database_password,
@@ -214,9 +234,13 @@ class Taskora(Construct):
         if database.backup_name is not None:
             backup_pods = NetworkPeer.pods({"app": database.backup_name}, description="backup")
             db_clients.append(Allow(backup_pods, (database.port,)))
+            backup_egress = [Allow(db_pods, (database.port,))]
+            off_site = database.props.backup.off_site if database.props.backup is not None else None
+            if off_site is not None:  # the object store: the endpoint's port on the public HTTPS ranges
+                backup_egress.append(Allow(NetworkPeer.cidrs(props.https_blocks(), "object store"), (off_site.port,)))
             policies["backup"] = WorkloadNetworkPolicy(
                 self.charts["database"], "backup-network-policy", name=database.backup_name, namespace=ns,
-                selector_labels={"app": database.backup_name}, egress=[Allow(db_pods, (database.port,))])
+                selector_labels={"app": database.backup_name}, egress=backup_egress)
         policies["database"] = WorkloadNetworkPolicy(
             self.charts["database"], "network-policy", name=database.service_name, namespace=ns,
             selector_labels=database.selector_labels, ingress=db_clients)

@@ -64,6 +64,10 @@ def test_a_clash_is_refused_naming_both_construct_paths():
     PostgresDatabase(cdk8s.Chart(cdk8s.Testing.app(), "a", namespace="data"), "db", password="pw-5e1c")
 
 
+#: Kinds without a namespace: the Namespace, its deletion protection, the claims' StorageClass.
+CLUSTER_SCOPED = {"Namespace", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "StorageClass"}
+
+
 def test_two_taskora_instances_differ_only_by_id_and_namespace(tmp_path: Path):
     # GIVEN two instances in one App, by id, the second in its own namespace
     app = cdk8s.App(outdir=str(tmp_path))
@@ -74,7 +78,10 @@ def test_two_taskora_instances_differ_only_by_id_and_namespace(tmp_path: Path):
     objects = objects_of(app)
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
     assert ("Deployment", "taskora-backend") in names and ("StatefulSet", "taskora-db") in names
-    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"taskora", "green"}
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in CLUSTER_SCOPED} == {"taskora", "green"}
+    # AND each has its own deletion protection (cluster-scoped, named after its namespace)
+    assert {("ValidatingAdmissionPolicy", "taskora-deletion-protection"),
+            ("ValidatingAdmissionPolicy", "green-deletion-protection")} <= names
     assert (blue.names.namespace, green.names.namespace) == ("taskora", "green")
     # AND the files are readable, named after the ids, each instance in apply order
     files = sorted(p.name for p in tmp_path.glob("*.k8s.yaml"))
@@ -100,7 +107,8 @@ def test_taskora_inside_a_users_chart_writes_into_it_in_apply_order():
     assert len(app.charts) == 1
     assert objects[0]["kind"] == "Namespace" and "namespace" not in objects[0]["metadata"]
     assert objects[0]["metadata"]["name"] == "tasks"
-    assert {o["metadata"]["namespace"] for o in objects[1:]} == {"tasks"}
+    assert {o["metadata"]["namespace"] for o in objects[1:] if o["kind"] not in CLUSTER_SCOPED} == {"tasks"}
+    assert all("namespace" not in o["metadata"] for o in objects if o["kind"] in CLUSTER_SCOPED)
     # AND the chart's labels reach every object, as cdk8s applies them
     assert all(o["metadata"]["labels"]["team"] == "platform" for o in objects)
 

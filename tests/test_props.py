@@ -4,6 +4,7 @@ nothing else does (compared field by field with the default output)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import cdk8s
 import pytest
@@ -77,15 +78,27 @@ def test_backend_resources_change_only_the_backend_resources(default_objects):
     }
 
 
+#: The app's database props: the model's, with the claims' StorageClass taskora-retain (D9).
+APP_DATABASE = TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()).database
+
+
 def test_database_storage_changes_only_the_claim_template(default_objects):
-    assert changes(default_objects, database=PostgresProps(storage="50Gi", storage_class_name="fast")) == {
+    assert changes(default_objects, database=replace(APP_DATABASE, storage="50Gi")) == {
         ("StatefulSet/taskora-db", "spec.volumeClaimTemplates[0].spec.resources.requests.storage", "10Gi", "50Gi"),
-        ("StatefulSet/taskora-db", "spec.volumeClaimTemplates[0].spec.storageClassName", "standard", "fast"),
+    }
+
+
+def test_an_existing_storage_class_replaces_the_created_one(default_objects):
+    # GIVEN the model's PostgresProps with a class of the cluster's WHEN synthesized THEN the
+    # claims use it and the app creates no StorageClass (its reclaim policy is the cluster's)
+    assert changes(default_objects, database=PostgresProps(storage_class_name="fast")) == {
+        ("StatefulSet/taskora-db", "spec.volumeClaimTemplates[0].spec.storageClassName", "taskora-retain", "fast"),
+        ("StorageClass/taskora-retain", "", None, None),
     }
 
 
 def test_database_user_flows_to_credentials_url_and_probes(default_objects):
-    assert changes(default_objects, database=PostgresProps(username="app_user")) == {
+    assert changes(default_objects, database=replace(APP_DATABASE, username="app_user")) == {
         ("Secret/taskora-db-credentials", "stringData.username", "taskora", "app_user"),
         ("Secret/taskora-secrets", "stringData.DATABASE_URL",
          "postgresql://taskora:your-secure-password@taskora-db:5432/taskora",
@@ -148,8 +161,13 @@ def test_another_app_name_and_namespace_rename_everything_consistently():
         "NetworkPolicy/taskora-staging-db", "ServiceAccount/taskora-staging-backend",
         "PodDisruptionBudget/taskora-staging-backend", "NetworkPolicy/taskora-staging-backend",
         "ServiceAccount/taskora-staging-frontend", "PodDisruptionBudget/taskora-staging-frontend",
-        "NetworkPolicy/taskora-staging-frontend"])
-    assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {"staging"}
+        "NetworkPolicy/taskora-staging-frontend",
+        # deletion protection (issue 11): the policy and binding named after the namespace,
+        # the claims' StorageClass (shared by every instance: cluster-wide, same settings)
+        "ValidatingAdmissionPolicy/staging-deletion-protection",
+        "ValidatingAdmissionPolicyBinding/staging-deletion-protection", "StorageClass/taskora-retain"])
+    cluster_scoped = {"Namespace", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "StorageClass"}
+    assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in cluster_scoped} == {"staging"}
     objs = by_kind_name(objects)
     assert objs[("Secret", "taskora-staging-secrets")]["stringData"]["DATABASE_URL"] == \
         "postgresql://taskora:your-secure-password@taskora-staging-db:5432/taskora"
@@ -168,9 +186,11 @@ def test_two_instances_synthesize_side_by_side_without_collision(default_objects
     Taskora(app, "taskora-staging", TaskoraProps(secrets=secrets, app_name="taskora-staging"))
     objects = synth_app(app)
     keys = [(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects]
-    assert len(keys) == len(set(keys)) == 2 * len(default_objects)
+    # the StorageClass is cluster-wide and the same for both: written once, by the first
+    assert len(keys) == len(set(keys)) == 2 * len(default_objects) - 1
+    assert [k for k in keys if k[0] == "StorageClass"] == [("StorageClass", None, "taskora-retain")]
     # the first instance is untouched by the second
-    assert [o for o in objects if o["metadata"].get("namespace", o["metadata"]["name"]) == "taskora"] == default_objects
+    assert objects[:len(default_objects)] == default_objects
 
 
 def test_props_defaults_are_the_models_tables():

@@ -6,4 +6,6 @@ def test_default_app_synthesizes_every_documented_kind(default_objects):
     kinds = {kind for kind, _ in by_kind_name(default_objects)}
     assert kinds == {"Namespace", "Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", "Ingress",
                      # hardening (issue #5): identity, isolation, disruption budgets
-                     "ServiceAccount", "NetworkPolicy", "PodDisruptionBudget"}
+                     "ServiceAccount", "NetworkPolicy", "PodDisruptionBudget",
+                     # issue 11: deletion protection, volumes that outlive their claims
+                     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "StorageClass"}
