@@ -38,6 +38,11 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def join(path: str, key: str) -> str:
+    """A key path: ``frontend`` + ``replicas`` is ``frontend.replicas``; at the top, just the key."""
+    return f"{path}.{key}" if path else key
+
+
 def key_of(f: dataclasses.Field) -> str:
     return f.metadata.get("values_key", camel(f.name))
 
@@ -93,7 +98,7 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
     if not isinstance(data, Mapping):
         problems.append(Problem(where=where(path), field=path, value=data,
                                 rule="must be a mapping of keys to values",
-                                fix=f"write {path} as keys and values (see docs/values.schema.json)"))
+                                fix=f"write {path or 'the file'} as keys and values (see docs/values.schema.json)"))
         return default
     known = {key_of(f): f for f in fields_of(cls)}
     before = len(problems)
@@ -101,14 +106,14 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
         if key not in known:
             close = difflib.get_close_matches(str(key), list(known), n=1)
             problems.append(Problem(
-                where=where(f"{path}.{key}"), field=f"{path}.{key}", value=data[key], rule="is not a known key",
-                fix=f"did you mean {path + '.' + close[0]!r}?" if close else
+                where=where(join(path, key)), field=join(path, key), value=data[key], rule="is not a known key",
+                fix=f"did you mean {join(path, close[0])!r}?" if close else
                 f"remove it; known keys here: {', '.join(known)}"))
     changes: dict[str, Any] = {}
     for key, f in known.items():
         if key not in data:
             continue
-        changes[f.name] = convert(hints(cls)[f.name], data[key], f"{path}.{key}",
+        changes[f.name] = convert(hints(cls)[f.name], data[key], join(path, key),
                                   getattr(default, f.name) if default is not None else _field_default(f),
                                   problems, where)
     if len(problems) > before:
@@ -116,13 +121,13 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
     missing = [key for key, f in known.items() if f.name not in changes and default is None
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
-        problems += [Problem(where=where(path), field=f"{path}.{key}", value=None, rule="is required here",
-                             fix=f"set {path}.{key}") for key in missing]
+        problems += [Problem(where=where(path), field=join(path, key), value=None, rule="is required here",
+                             fix=f"set {join(path, key)}") for key in missing]
         return default
     try:
         return dataclasses.replace(default, **changes) if default is not None else cls(**changes)
     except TaskoraConfigError as error:
-        problems += [dataclasses.replace(p, where=where(f"{path}.{p.field}"), field=f"{path}.{p.field}")
+        problems += [dataclasses.replace(p, where=where(join(path, p.field)), field=join(path, p.field))
                      for p in error.problems]
         return default
 
@@ -148,7 +153,7 @@ def convert(annotation: Any, value: Any, path: str, default: Any, problems: list
         if enabled is False:
             return None
         if enabled is not True:
-            problems.append(Problem(where=where(f"{path}.{ENABLED}"), field=f"{path}.{ENABLED}", value=enabled,
+            problems.append(Problem(where=where(join(path, ENABLED)), field=join(path, ENABLED), value=enabled,
                                     rule="must be a boolean", fix="write true or false"))
             return default
         rest = {k: v for k, v in value.items() if k != ENABLED}

@@ -9,15 +9,14 @@ names the key path as written in the file and the file it came from; all are rep
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from taskora_constructs import (AppSettings, BackendProps, FrontendProps, IngressProps, NetworkPolicyProps,
-                                PostgresProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
-from taskora_constructs.names import DEFAULT_APP_NAME
+from taskora_constructs import Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues
 
 from . import props_values
 from .secrets import SECRETS_FILE, load_secret_values
@@ -29,15 +28,12 @@ DEFAULT_ENV = "local"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
-#: The sections of a values file built from props: key -> (props field of TaskoraProps, preset).
-SECTIONS: dict[str, tuple[str, Any]] = {
-    "frontend": ("frontend", FrontendProps()),
-    "backend": ("backend", BackendProps()),
-    "database": ("database", PostgresProps()),
-    "ingress": ("ingress", IngressProps()),
-    "config": ("settings", AppSettings()),
-    "networkPolicy": ("network_policy", NetworkPolicyProps()),
-}
+#: The values file is ``TaskoraProps`` in camelCase (``settings`` is ``config``): its sections
+#: and top-level keys, their defaults (these props' defaults), rules and docs, derived by
+#: props_values. ``secrets`` holds only the name of an existing Secret (values come from
+#: TASKORA_* variables), and a few keys only a values file has are added below.
+DEFAULTS = TaskoraProps(secrets=TaskoraSecretValues.development_placeholders())
+_FROM_ENVIRONMENT = ("secrets",)
 #: Keys only a values file has (they are not props): section -> key -> (JSON Schema, doc).
 _DIGEST_KEY = ({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
                "image digest (sha256:<64 hex>), appended to image as image@digest; required where "
@@ -50,9 +46,7 @@ VALUES_ONLY: dict[str, dict[str, tuple[dict, str]]] = {
     "database": {"imageDigest": _DIGEST_KEY,
                  "existingSecret": (_EXISTING[0], _EXISTING[1].format(keys="username and password"))},
 }
-TOP_LEVEL = {
-    "appName": ({"type": "string", "default": DEFAULT_APP_NAME}, "prefix of every object name"),
-    "namespace": ({"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}, "default: appName"),
+TOP_LEVEL_ONLY = {
     "requireImageDigests": ({"type": "boolean", "default": False},
                             "refuse an image without a digest (production)"),
     "secrets": ({"type": "object", "additionalProperties": False, "properties": {"existingSecret": {
@@ -62,18 +56,19 @@ TOP_LEVEL = {
 }
 
 
+def _top_fields() -> list[Any]:
+    return [f for f in props_values.fields_of(TaskoraProps) if f.name not in _FROM_ENVIRONMENT]
+
+
 def values_json_schema() -> dict:
     """The values file's JSON Schema, derived from the props (docs/values.schema.json)."""
-    properties: dict[str, Any] = {}
-    for key in ("appName", "namespace"):
-        properties[key] = {**TOP_LEVEL[key][0], "description": TOP_LEVEL[key][1]}
-    for key, (_, preset) in SECTIONS.items():
-        schema = props_values.section_schema(type(preset), preset)
-        for extra, (extra_schema, doc) in VALUES_ONLY.get(key, {}).items():
-            schema["properties"][extra] = {**extra_schema, "description": doc}
-        properties[key] = schema
-    for key in ("secrets", "requireImageDigests"):
-        properties[key] = {**TOP_LEVEL[key][0], "description": TOP_LEVEL[key][1]}
+    schema = props_values.section_schema(TaskoraProps, DEFAULTS)
+    properties = {key: value for key, value in schema["properties"].items() if key not in _FROM_ENVIRONMENT}
+    for section, extras in VALUES_ONLY.items():
+        for extra, (extra_schema, doc) in extras.items():
+            properties[section]["properties"][extra] = {**extra_schema, "description": doc}
+    for key, (extra_schema, doc) in TOP_LEVEL_ONLY.items():
+        properties[key] = {**extra_schema, "description": doc}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "Taskora values file (config/*.yaml)",
             "description": "Every key and default derives from the construct props of taskora_constructs.",
@@ -125,24 +120,9 @@ def _read_layer(path: Path, problems: list[Problem]) -> Mapping | None:
     return data
 
 
-def _unknown_top_level(merged: Mapping, origin: Mapping[str, str]) -> list[Problem]:
-    import difflib
-    known = ["appName", "namespace", *SECTIONS, "secrets", "requireImageDigests"]
-    problems = []
-    for key in merged:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            # Never echo the value: a secret put at the top level by mistake stays unseen.
-            problems.append(Problem(where=_source_of(origin, str(key)), field=str(key), value="<not shown>",
-                                    rule="is not a known key",
-                                    fix=f"did you mean {close[0]!r}?" if close else
-                                    f"remove it; known keys here: {', '.join(known)}"))
-    return problems
-
-
 def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretValues) -> TaskoraProps:
     """Typed props from the merged values; the props' own rules report under the values' key paths."""
-    problems = _unknown_top_level(merged, origin)
+    problems: list[Problem] = []
     where: Callable[[str], str] = lambda path: _source_of(origin, path)  # noqa: E731
     require_digests = merged.get("requireImageDigests", False)
     if not isinstance(require_digests, bool):
@@ -154,22 +134,32 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                 rule="may only name an existing Secret (secrets.existingSecret): secret values "
                                      "never go into a values file",
                                 fix="export TASKORA_* variables or use secrets.local.yaml (see README, Secrets)"))
-    built: dict[str, Any] = {}
-    for key, (field, preset) in SECTIONS.items():
-        section = merged.get(key, {})
-        extras = {k: section[k] for k in VALUES_ONLY.get(key, {}) if isinstance(section, Mapping) and k in section}
-        if isinstance(section, Mapping):
-            section = {k: v for k, v in section.items() if k not in extras}
-        value = props_values.build(type(preset), section, key, preset, problems, where)
-        if "imageDigest" in VALUES_ONLY.get(key, {}):
-            digest = extras.get("imageDigest")
-            found = _digest_problems(key, value.image, digest, require_digests is True, origin)
-            problems += found
-            if digest is not None and not found:
-                value = replace(value, image=f"{value.image}@{digest}")
-        built[field] = value
-    database_existing = (merged.get("database") or {}).get("existingSecret") \
-        if isinstance(merged.get("database"), Mapping) else None
+    # Keys only a values file has come out first; everything else is TaskoraProps.
+    props_data = {k: v for k, v in merged.items() if k not in TOP_LEVEL_ONLY}
+    extras: dict[str, dict[str, Any]] = {}
+    for section, keys in VALUES_ONLY.items():
+        part = props_data.get(section)
+        if isinstance(part, Mapping):
+            extras[section] = {k: part[k] for k in keys if k in part}
+            props_data[section] = {k: v for k, v in part.items() if k not in keys}
+    unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]
+    for key in unknown:  # never echo the value: a secret put at the top level by mistake stays unseen
+        close = difflib.get_close_matches(str(key), [props_values.key_of(f) for f in _top_fields()]
+                                          + list(TOP_LEVEL_ONLY), n=1)
+        problems.append(Problem(where=where(str(key)), field=str(key), value="<not shown>", rule="is not a known key",
+                                fix=f"did you mean {close[0]!r}?" if close else "remove it (see docs/values.schema.json)"))
+        del props_data[key]
+    props = props_values.build(TaskoraProps, props_data, "", replace(DEFAULTS, secrets=secrets), problems, where)
+    for section, found in extras.items():
+        if "imageDigest" not in VALUES_ONLY[section]:
+            continue
+        part = getattr(props, section)
+        digest = found.get("imageDigest")
+        found_problems = _digest_problems(section, part.image, digest, require_digests is True, origin)
+        problems += found_problems
+        if digest is not None and not found_problems:
+            props = replace(props, **{section: replace(part, image=f"{part.image}@{digest}")})
+    database_existing = extras.get("database", {}).get("existingSecret")
     if database_existing and not secrets.existing_secret:
         problems.append(Problem(where=where("database.existingSecret"), field="database.existingSecret",
                                 value=database_existing,
@@ -178,16 +168,14 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                 fix="set secrets.existingSecret to a Secret holding DATABASE_URL and the API keys"))
     if problems:
         raise TaskoraConfigError(problems)
-    app_name = merged.get("appName", DEFAULT_APP_NAME)
-    namespace = merged.get("namespace")
     try:
         from taskora_constructs import TaskoraNames
-        TaskoraNames(app=app_name, namespace_override=namespace)
+        TaskoraNames(app=props.app_name, namespace_override=props.namespace)
     except TaskoraConfigError as error:
         raise TaskoraConfigError([replace(p, where=where("appName" if p.field == "app" else p.field),
                                           field="appName" if p.field == "app" else p.field)
                                   for p in error.problems]) from None
-    return TaskoraProps(app_name=app_name, namespace=namespace, secrets=secrets, **built)
+    return props
 
 
 def _digest_problems(component: str, image: str, digest: Any, required: bool,

@@ -94,7 +94,7 @@ class TaskoraProps:
     backend: BackendProps = field(default_factory=BackendProps)
     database: PostgresProps = field(default_factory=lambda: PostgresProps(
         storage_class_name=RETAINED_STORAGE_CLASS, retained_storage_class=RetainedStorageClass()))
-    settings: AppSettings = field(default_factory=AppSettings)
+    settings: AppSettings = field(default_factory=AppSettings, metadata={"values_key": "config"})
     ingress: IngressProps = field(default_factory=IngressProps)
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
     deletion_protection: bool = True

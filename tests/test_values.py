@@ -165,7 +165,8 @@ def test_the_published_schema_is_current_and_its_defaults_are_the_models():
     assert default("backend", "replicas") == BackendProps().replicas == 3
     assert default("frontend", "image") == "taskora/frontend:latest"
     assert default("database", "storage") == "10Gi"
-    assert default("database", "storageClassName") == "standard"
+    # the instance's default class retains its volumes (deviation D9): TaskoraProps' default
+    assert default("database", "storageClassName") == "taskora-retain"
     assert default("ingress", "host") == "taskora.local"
     assert default("config", "CHAT_RATE_LIMIT") == 30
 
@@ -178,6 +179,13 @@ def test_every_props_field_is_a_documented_values_key():
         for f in dataclasses.fields(cls):
             key = f.metadata.get("values_key") or props_values.camel(f.name)
             assert key in keys and keys[key].get("description"), (section, key)
+
+
+def test_top_level_props_are_values_keys_too(tmp_path):
+    # GIVEN TaskoraProps' own fields (not a section) WHEN set in a values file THEN they reach the props
+    _, props = load_env(TASKORA_VALUES=write(tmp_path, "deletionProtection: false\npodSecurity: baseline\n"))
+    assert (props.deletion_protection, props.pod_security) == (False, "baseline")
+    assert "deletionProtection" in values_json_schema()["properties"]
 
 
 def test_a_field_added_to_the_props_is_a_values_key_at_once(tmp_path):
