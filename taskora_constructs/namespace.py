@@ -43,6 +43,19 @@ CEL_PROTECTED = ("variables.namespace.metadata.name == '{namespace}' && has(vari
 CEL_ALLOWED = "!variables.protected"
 
 
+def namespace_option_problems(where: str, deletion_protection: object, pod_security: object) -> list[Problem]:
+    """The rules of the Namespace's options (here, and for ``TaskoraProps`` when it is built)."""
+    problems = []
+    if not isinstance(deletion_protection, bool):
+        problems.append(Problem(where=where, field="deletionProtection", value=deletion_protection,
+                                rule="must be a boolean", fix="write true or false"))
+    if pod_security is not None and pod_security not in POD_SECURITY_LEVELS:
+        problems.append(Problem(where=where, field="podSecurity", value=pod_security,
+                                rule=f"must be one of {', '.join(POD_SECURITY_LEVELS)} (or None)",
+                                fix="use 'restricted' unless a container needs more (then 'baseline')"))
+    return problems
+
+
 def pod_security_labels(level: str, version: str = POD_SECURITY_VERSION) -> dict[str, str]:
     """The Pod Security Admission labels: enforce ``level``; audit and warn ``restricted``
     (so a ``baseline`` namespace still reports what keeps it from ``restricted``); every
@@ -86,13 +99,7 @@ class TaskoraNamespace(Construct):
         super().__init__(scope, construct_id)
         where = self.node.path
         problems = rules.check_dns_label(where, "namespace", name)
-        if not isinstance(deletion_protection, bool):
-            problems.append(Problem(where=where, field="deletionProtection", value=deletion_protection,
-                                    rule="must be a boolean", fix="write true or false"))
-        if pod_security is not None and pod_security not in POD_SECURITY_LEVELS:
-            problems.append(Problem(where=where, field="podSecurity", value=pod_security,
-                                    rule=f"must be one of {', '.join(POD_SECURITY_LEVELS)} (or None)",
-                                    fix="use 'restricted' unless a container needs more (then 'baseline')"))
+        problems += namespace_option_problems(where, deletion_protection, pod_security)
         raise_if_any(problems)
         policy_name = f"{name}-deletion-protection"
         owned: list[tuple[str, str | None, str]] = [("Namespace", None, name)]

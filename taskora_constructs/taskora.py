@@ -15,7 +15,7 @@ from .errors import Problem, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
-from .namespace import TaskoraNamespace
+from .namespace import TaskoraNamespace, namespace_option_problems
 from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from .postgres import PostgresDatabase
 from .backend import BackendProps
@@ -99,6 +99,9 @@ class TaskoraProps:
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
     deletion_protection: bool = True
     pod_security: str | None = "restricted"
+
+    def __post_init__(self) -> None:
+        raise_if_any(namespace_option_problems("TaskoraProps", self.deletion_protection, self.pod_security))
 
 
 class Taskora(Construct):

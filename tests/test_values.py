@@ -214,3 +214,9 @@ def test_a_refused_key_does_not_hide_the_problems_behind_other_keys(tmp_path):
     assert messages == [
         f"{extra}: backend.replcas=5: is not a known key. Fix: did you mean 'backend.replicas'?",
         f"{extra}: database.storage='512Mi': must be >= 1Gi. Fix: request at least 1Gi"]
+
+
+def test_a_top_level_rule_names_the_file_and_the_key(tmp_path):
+    extra = write(tmp_path, "podSecurity: bogus\ndeletionProtection: 'yes'\n")
+    assert [m.split(": ")[1].split("=")[0] for m in problems_of(TASKORA_VALUES=extra)] == [
+        "deletionProtection", "podSecurity"]
