@@ -14,7 +14,9 @@ import pytest
 
 from conftest import synth_taskora
 
-VERSIONS = ["1.28.0", kubernetes_validate.latest_version()]
+#: 1.28 (cdk8s-plus-28, the model's baseline), 1.30 (the minimum the README states: the
+#: deletion protection's API) and the newest schema kubernetes-validate ships.
+VERSIONS = ["1.28.0", "1.30.0", kubernetes_validate.latest_version()]
 #: Kinds newer than a schema version: validated at their own first version instead.
 FIRST_VERSION = {("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): "1.30.0",
                  ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): "1.30.0"}
