@@ -264,6 +264,17 @@ def test_a_gateway_in_the_apps_own_namespace_is_refused_while_policies_are_on(tm
            "namespace" in message
 
 
+def test_the_ingress_construct_exposes_the_route_as_its_object_and_the_public_url():
+    app = cdk8s.Testing.app()
+    _, props = load({"TASKORA_VALUES": str(GATEWAY_LAYER)}, secrets_file=NO_SECRETS_FILE)
+    ingress = Taskora(app, "taskora", props).ingress
+    assert ingress.route is not None and ingress.ingress is None and ingress.api_ingress is None
+    assert ingress.api_object is ingress.route.route and cdk8s.ApiObject.of(ingress) is ingress.route.route
+    # the Gateway's listener serves HTTPS (gateway.https): the browser's URL says so
+    assert ingress.public_api_url == "https://taskora.local/api" and ingress.tls_secret_name is None
+    assert ingress.gateway_namespaces == ("gateway-system",)
+
+
 def test_proxy_namespaces_override_the_parent_refs_namespaces(tmp_path):
     layer = tmp_path / "layer.yaml"
     layer.write_text("ingress: {routing: gateway, gateway: {parentRefs: [{name: eg, namespace: web}], "
