@@ -58,7 +58,8 @@ class GatewayParentRef:
     name: str
     #: The Gateway's namespace; default None: the route's own namespace.
     namespace: str | None = None
-    #: One listener of the Gateway by name (e.g. ``https``); default None: every listener that admits the route.
+    #: One listener of the Gateway by name (e.g. ``https``); default None: every listener that admits the
+    #: route.
     section_name: str | None = None
 
     def __post_init__(self) -> None:
@@ -93,9 +94,11 @@ class HttpRouteRule:
     service_name: str
     #: The Service's port (required).
     port: int
-    #: Requests whose path starts with this prefix, segment by segment (``/api`` matches ``/api`` and ``/api/x``, not ``/apix``); default ``/``: every path.
+    #: Requests whose path starts with this prefix, segment by segment (``/api`` matches ``/api`` and
+    #: ``/api/x``, not ``/apix``); default ``/``: every path.
     path_prefix: str = "/"
-    #: Replace the matched prefix before forwarding (a ``URLRewrite`` filter, ``ReplacePrefixMatch``; ``/`` strips it); default None: the path is forwarded unchanged.
+    #: Replace the matched prefix before forwarding (a ``URLRewrite`` filter, ``ReplacePrefixMatch``; ``/``
+    #: strips it); default None: the path is forwarded unchanged.
     rewrite_prefix: str | None = None
 
     def __post_init__(self) -> None:

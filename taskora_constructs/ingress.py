@@ -35,7 +35,8 @@ class IngressTLS:
 
     #: The TLS Secret; default None: required without an issuer, ``<ingress name>-tls`` with one.
     secret_name: str | None = None
-    #: A cert-manager ClusterIssuer that issues the certificate (annotation ``cert-manager.io/cluster-issuer``); default None.
+    #: A cert-manager ClusterIssuer that issues the certificate
+    #: (annotation ``cert-manager.io/cluster-issuer``); default None.
     cluster_issuer: str | None = None
     #: A cert-manager Issuer in the app's namespace (annotation ``cert-manager.io/issuer``); default None.
     issuer: str | None = None
@@ -58,7 +59,8 @@ class IngressTLS:
         if self.secret_name is None and self.cluster_issuer is None and self.issuer is None:
             problems.append(Problem(where=where, field="secretName", value=None,
                                     rule="is required without a cert-manager issuer: the Ingress needs a certificate",
-                                    fix="name an existing TLS Secret, or set clusterIssuer (or issuer) for cert-manager"))
+                                    fix="name an existing TLS Secret, or set clusterIssuer (or issuer) for "
+                                        "cert-manager"))
         if not isinstance(self.hosts, tuple):
             problems.append(Problem(where=where, field="hosts", value=self.hosts, rule="must be a list of hosts",
                                     fix="write it like [taskora.example.com], or leave it out"))
@@ -80,11 +82,15 @@ class GatewayRouting:
     """The Gateway the HTTPRoute attaches to, with ``routing: gateway``. TLS and the
     HTTP-to-HTTPS redirect are the Gateway's listeners' business, not the route's."""
 
-    #: The Gateways (or listeners: ``sectionName``) to attach to; default none (at least one is required with routing gateway).
+    #: The Gateways (or listeners: ``sectionName``) to attach to; default none (at least one is required with
+    #: routing gateway).
     parent_refs: tuple[GatewayParentRef, ...] = ()
-    #: Namespaces of the Gateway's proxy pods, which the NetworkPolicies admit to the frontend and backend; default none: the parentRefs' namespaces (Istio, NGINX Gateway Fabric; Envoy Gateway runs its proxies in envoy-gateway-system).
+    #: Namespaces of the Gateway's proxy pods, which the NetworkPolicies admit to the frontend and backend;
+    #: default none: the parentRefs' namespaces (Istio, NGINX Gateway Fabric; Envoy Gateway runs its proxies
+    #: in envoy-gateway-system).
     proxy_namespaces: tuple[str, ...] = ()
-    #: Whether the listeners serve HTTPS: the scheme of the public URL (the route does not configure it); default true.
+    #: Whether the listeners serve HTTPS: the scheme of the public URL (the route does not configure it);
+    #: default true.
     https: bool = True
 
     def __post_init__(self) -> None:
@@ -134,9 +140,11 @@ class IngressProps:
     api_path_prefix: str = "/api"
     proxy_body_size: str = "10m"
     proxy_read_timeout_seconds: int = 60
-    #: HTTPS on the Ingresses (an existing Secret or a cert-manager issuer), HTTP redirected; default None: plain HTTP, as the model.
+    #: HTTPS on the Ingresses (an existing Secret or a cert-manager issuer), HTTP redirected; default None:
+    #: plain HTTP, as the model.
     tls: IngressTLS | None = None
-    #: ``ingress`` (two Ingresses for ingress-nginx, the model) or ``gateway`` (one Gateway API HTTPRoute attached to ``gateway.parentRefs``, no Ingress); default ingress.
+    #: ``ingress`` (two Ingresses for ingress-nginx, the model) or ``gateway`` (one Gateway API HTTPRoute
+    #: attached to ``gateway.parentRefs``, no Ingress); default ingress.
     routing: str = "ingress"
     #: With routing gateway: the Gateway to attach to; default: no parentRefs.
     gateway: GatewayRouting = field(default_factory=GatewayRouting)
@@ -160,7 +168,8 @@ class IngressProps:
     def _routing_problems(self, where: str) -> list[Problem]:
         """TLS hosts are the route's host; gateway routing needs a Gateway and leaves TLS to it."""
         if self.routing not in ROUTINGS:
-            return [Problem(where=where, field="routing", value=self.routing, rule=f"must be one of {', '.join(ROUTINGS)}",
+            return [Problem(where=where, field="routing", value=self.routing,
+                            rule=f"must be one of {', '.join(ROUTINGS)}",
                             fix="write ingress (ingress-nginx, the model) or gateway (Gateway API)")]
         problems: list[Problem] = []
         if self.tls is not None and isinstance(self.tls.hosts, tuple):
