@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write taskora_constructs/k8s_types.py: TypedDicts for the Kubernetes objects the library
 emits, from the Kubernetes 1.28 JSON schema that the pinned kubernetes-validate ships (the
-schema the test suite validates every emitted object against). With --check, exit 1 if the
-committed file is stale.
+schema the test suite validates every emitted object against), and for the Gateway API
+``HTTPRoute`` from the ``openAPIV3Schema`` of the vendored v1 CRD (``crds/``, the schema the
+tests validate HTTPRoutes against). With --check, exit 1 if the committed file is stale.
 
 What is generated: one ``TypedDict`` (``total=False``; the schema's required fields are
 ``Required[...]``) per definition reachable from the kinds in ``KINDS``, named after the
@@ -11,6 +12,12 @@ definitions share a last segment, both get their API group and version as a pref
 ``status`` of each kind is left out: the API server writes it, the library never does, and it
 would add 26 definitions. ``apiVersion`` and ``kind`` are ``Literal`` types; ``null`` (which
 the schema allows for most optional fields) is not: the library omits a field instead.
+
+A CRD's schema has no named definitions: each nested object is inline. Each becomes a
+definition named after its path below ``spec`` (``spec.rules[].matches[].path`` ->
+``HTTPRouteRuleMatchPath``: list items singular, the kind as prefix); an object that is
+structurally the same as one nearer the root (``spec.rules[].backendRefs[].filters[]`` and
+``spec.rules[].filters[]``) reuses its class. ``metadata`` is the Kubernetes ``ObjectMeta``.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
 
@@ -48,6 +57,7 @@ KINDS = (
     "io.k8s.api.storage.v1.StorageClass",
     "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy",
     "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding",
+    "io.k8s.networking.gateway.v1.HTTPRoute",  # from CRDS
 )
 
 #: Kinds the 1.28 schema does not have, with the first schema that does: their definitions
@@ -57,6 +67,12 @@ LATER_SCHEMAS = {
     "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy": "v1.30.0-local-strict",
     "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding": "v1.30.0-local-strict",
 }
+
+#: Custom resources the library emits: (CRD file, served version), from the vendored CRDs.
+CRDS = (
+    (ROOT / "crds" / "gateway-api-v1.6.1" / "gateway.networking.k8s.io_httproutes.yaml", "v1"),
+)
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 #: Definitions that are not objects: a type alias each (the schema's oneOf / format).
 ALIASES = {
@@ -79,6 +95,63 @@ def load_definitions() -> dict[str, Any]:
         later = importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema" / schema_dir
         for name, definition in json.loads((later / "_definitions.json").read_text())["$defs"].items():
             definitions.setdefault(name, definition)
+    for path, version in CRDS:
+        definitions.update(crd_definitions(path, version))
+    return definitions
+
+
+def _singular(name: str) -> str:
+    return name[:-2] if name.endswith("ches") else name[:-1] if name.endswith("s") else name
+
+
+def _shape(schema: Any) -> Any:
+    """``schema`` without its prose, to find structurally equal inline objects."""
+    if isinstance(schema, dict):
+        return {k: _shape(v) for k, v in sorted(schema.items()) if k != "description"}
+    if isinstance(schema, list):
+        return [_shape(item) for item in schema]
+    return schema
+
+
+def crd_definitions(path: Path, version: str) -> dict[str, Any]:
+    """The kind of the CRD in ``path`` at ``version`` and its inline objects as definitions, keyed
+    ``<reversed group>.<version>.<Class>`` (e.g. ``io.k8s.networking.gateway.v1.HTTPRoute``)."""
+    crd = yaml.safe_load(path.read_text())
+    spec = crd["spec"]
+    kind = spec["names"]["kind"]
+    prefix = ".".join(reversed(spec["group"].split("."))) + f".{version}."
+    [served] = [v for v in spec["versions"] if v["name"] == version]
+    root = json.loads(json.dumps(served["schema"]["openAPIV3Schema"]))
+    root["properties"].pop("status", None)
+    root["properties"]["apiVersion"] = {"type": "string", "enum": [f"{spec['group']}/{version}"]}
+    root["properties"]["kind"] = {"type": "string", "enum": [kind]}
+    root["properties"]["metadata"] = {"$ref": f"#/$defs/{OBJECT_META}"}
+    root["required"] = sorted({*root.get("required", []), "apiVersion", "kind"})
+    definitions: dict[str, Any] = {}
+    names_by_shape: dict[str, str] = {}
+    # Breadth first: an object nearer the root names the class that its equals elsewhere reuse.
+    queue: list[tuple[dict[str, Any], str]] = [(root, kind)]
+    while queue:
+        schema, name = queue.pop(0)
+        for key, child in schema.get("properties", {}).items():
+            item_holder, item_key, class_name = schema["properties"], key, name + key[:1].upper() + key[1:]
+            if child.get("type") == "array":
+                item_holder, item_key, class_name = child, "items", name + _singular(key[:1].upper() + key[1:])
+            target = item_holder[item_key]
+            if target.get("type") != "object" or "properties" not in target:
+                continue
+            if name == kind and key == "spec":
+                class_name = f"{kind}Spec"
+            elif name == f"{kind}Spec":
+                class_name = kind + class_name[len(name):]
+            shape = json.dumps(_shape(target), sort_keys=True)
+            known = names_by_shape.get(shape)
+            if known is None:
+                names_by_shape[shape] = known = class_name
+                definitions[prefix + known] = target
+                queue.append((target, known))
+            item_holder[item_key] = {"$ref": f"#/$defs/{prefix}{known}"}
+    definitions[prefix + kind] = root
     return definitions
 
 
@@ -127,6 +200,8 @@ def closure(definitions: dict[str, Any]) -> list[str]:
 def group_version(name: str) -> str:
     """``io.k8s.api.autoscaling.v2.X`` -> ``AutoscalingV2``; ``...apis.meta.v1.X`` -> ``MetaV1``."""
     *path, version, _ = name.split(".")
+    if name.startswith("io.k8s.networking.gateway."):  # a CRD's: the group's first label
+        path = ["gateway"]
     return "".join(part[:1].upper() + part[1:] for part in (path[-1], version))
 
 
@@ -195,6 +270,8 @@ def render(definitions: dict[str, Any], version: str) -> str:
         f"Generated by scripts/k8s_typeddicts.py from the JSON schema in {DISTRIBUTION} {version}\n"
         f"({SCHEMA_DIR}; {', '.join(sorted(set(LATER_SCHEMAS.values())))} for the kinds 1.28 lacks:\n"
         f"{', '.join(sorted(n.rsplit('.', 1)[1] for n in LATER_SCHEMAS))}).\n"
+        f"({SCHEMA_DIR}) and, for custom resources, from the vendored CRDs\n"
+        f"({', '.join(f'{p.parent.name}/{p.name} {v}' for p, v in CRDS)}).\n"
         f"Do not edit by hand: run ``.venv/bin/python scripts/k8s_typeddicts.py``.\n"
         f'"""\n\n'
         f"from typing import Any, Literal, Required, TypeAlias, TypedDict\n"

@@ -2,10 +2,11 @@
 
 Use :class:`Taskora` for the whole documented deployment, or any construct on its own inside
 your own charts: :class:`WebWorkload` for any HTTP service, :class:`PostgresDatabase` for any
-service's database. Every construct is ``Construct(scope, id, props)``, takes its namespace
-from the enclosing Chart and its name from its id unless told otherwise, checks itself when
-it is built, and exposes the ``cdk8s.ApiObject`` of each object it creates. The whole-app
-reference lint (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop lives in
+service's database, :class:`HttpRoute` for any Service behind a Gateway API Gateway. Every
+construct is ``Construct(scope, id, props)``, takes its namespace from the enclosing Chart and
+its name from its id unless told otherwise, checks itself when it is built, and exposes the
+``cdk8s.ApiObject`` of each object it creates. The whole-app reference lint
+(:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop lives in
 ``taskora_constructs.plus`` (imported only when used).
 """
 
@@ -16,7 +17,8 @@ from .backup import OffSiteBackup, PostgresBackup
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
 from .frontend import Frontend, FrontendProps
-from .ingress import IngressProps, TaskoraIngress
+from .gateway import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
+from .ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace
 from .lint import (Declarations, ExternalSecret, TaskoraValidation, check_manifests, config_error_from_synth,
@@ -52,7 +54,13 @@ __all__ = [
     "ExternalSecret",
     "Frontend",
     "FrontendProps",
+    "GatewayParentRef",
+    "GatewayRouting",
+    "HttpRoute",
+    "HttpRouteProps",
+    "HttpRouteRule",
     "IngressProps",
+    "IngressTLS",
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",

@@ -11,8 +11,9 @@ recorded in ``docs/decisions.md``:
   instance in the prototype); one JSON body per object is one call.
 
 What replaces the L1 type checks: every object this module emits is validated in the test
-suite against the Kubernetes 1.28 OpenAPI schema in strict mode (kubernetes-validate), and
-the values that reach it come from typed, validated props. L2 (cdk8s-plus) is not used at
+suite against the Kubernetes 1.28 OpenAPI schema in strict mode (kubernetes-validate), a
+Gateway API HTTPRoute against its vendored CRD's schema, and the values that reach it come
+from typed, validated props. L2 (cdk8s-plus) is not used at
 all: its defaults (selector label ``cdk8s.io/metadata.addr``, ``imagePullPolicy: Always``,
 default resources, startup probes) contradict the documented model.
 """

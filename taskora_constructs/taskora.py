@@ -125,8 +125,9 @@ class Taskora(Construct):
     namespace (default: the enclosing Chart's, else ``app_name``).
 
     NetworkPolicies (``props.network_policy``): nothing accepts connections and nothing
-    connects anywhere but DNS, except: the ingress controller's namespace to the frontend and
-    the backend; the frontend to the backend (server-side calls); the backend to Postgres and
+    connects anywhere but DNS, except: the ingress controller's namespace (with
+    ``routing: gateway``, the Gateway's proxies' namespaces) to the frontend and the backend;
+    the frontend to the backend (server-side calls); the backend to Postgres and
     to public HTTPS (its LLM APIs); the backup job to Postgres, and with an off-site copy to
     the object store's port on the public HTTPS ranges. More clients of the database
     or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
@@ -225,7 +226,7 @@ class Taskora(Construct):
         """Default deny, then exactly the documented paths, each policy in its workload's chart."""
         ns, names = self.names.namespace, self.names
         database, backend, frontend = self.database, self.backend, self.frontend
-        ingress_controller = NetworkPeer.namespace(props.ingress_controller_namespace)
+        ingress_controller = self._edge_peer(props)
         db_pods = NetworkPeer.pods(database.selector_labels, description="database")
         backend_pods = NetworkPeer.pods(backend.selector_labels, description="backend")
         frontend_pods = NetworkPeer.pods(frontend.selector_labels, description="frontend")
@@ -260,3 +261,18 @@ class Taskora(Construct):
             ingress=[Allow(ingress_controller, (frontend.container_port,))],
             # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
             egress=[Allow(backend_pods, (backend.container_port,))])
+
+    def _edge_peer(self, props: NetworkPolicyProps) -> NetworkPeer:
+        """Who brings outside traffic to the frontend and the backend: the ingress controller's
+        namespace, or with gateway routing the namespaces of the Gateway's proxies."""
+        gateways = self.ingress.gateway_namespaces
+        if not gateways:
+            return NetworkPeer.namespace(props.ingress_controller_namespace)
+        if self.names.namespace in gateways:
+            raise_if_any([Problem(
+                where=self.node.path, field="ingress.gateway.parentRefs", value=list(gateways),
+                rule="must not put the Gateway's proxies in the instance's own namespace: its NetworkPolicies "
+                     "would have to admit every pod of it",
+                fix="name the Gateway's namespace in each parentRef (or gateway.proxyNamespaces)")])
+        peers = tuple(peer for namespace in gateways for peer in NetworkPeer.namespace(namespace).peers)
+        return NetworkPeer(peers, f"gateway namespace{'s' if len(gateways) > 1 else ''} {', '.join(gateways)}")
