@@ -38,7 +38,7 @@ class _Index:
                     _dict(obj.manifest.get("data")), _dict(obj.manifest.get("binaryData")))
             elif obj.kind == "Namespace" and obj.name:
                 self.created_namespaces.append(obj.name)
-            pod = _pod_spec(obj)
+            pod = _pod_spec(obj) or _operator_pods(obj)
             if pod is not None:
                 self.pods.append(pod)
         self.external_secrets = {(s.namespace, s.name): s for s in declarations.external_secrets}
@@ -80,6 +80,29 @@ class _Index:
             return namespaces
         used = [o.namespace for o in self.objects if o.namespace and o.kind in NAMESPACED_KINDS]
         return list(dict.fromkeys(namespaces + used[:1]))
+
+
+#: The pods the CloudNativePG operator runs for a Cluster (its primary stands for every
+#: instance) and a Pooler: their labels and ports, so that NetworkPolicies may select them.
+_CNPG_GROUP = "postgresql.cnpg.io/"
+_CNPG_PODS = {
+    "Cluster": (lambda name: {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": "primary"},
+                [{"name": "postgres", "ports": [{"name": "postgresql", "containerPort": 5432},
+                                                {"name": "status", "containerPort": 8000},
+                                                {"name": "metrics", "containerPort": 9187}]}]),
+    "Pooler": (lambda name: {"cnpg.io/poolerName": name, "cnpg.io/podRole": "pooler"},
+               [{"name": "pgbouncer", "ports": [{"name": "pgbouncer", "containerPort": 5432},
+                                                {"name": "metrics", "containerPort": 9127}]}]),
+}
+
+
+def _operator_pods(obj: _Obj) -> _PodSpec | None:
+    """The pods an operator creates for ``obj`` (a CloudNativePG Cluster or Pooler), else None.
+    They are not the app's to check (no pod rule applies), only to be selected."""
+    if obj.kind not in _CNPG_PODS or not _str(obj.manifest.get("apiVersion")).startswith(_CNPG_GROUP):
+        return None
+    labels, containers = _CNPG_PODS[obj.kind]
+    return _PodSpec(obj, "(pods the operator runs)", labels(obj.name), {"containers": containers})
 
 
 def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest] | tuple[str, Manifest, bool | frozenset[str]]],
