@@ -2,7 +2,7 @@
 
 Use :class:`Taskora` for the whole documented deployment, or any construct on its own inside
 your own charts: :class:`WebWorkload` for any HTTP service, :class:`PostgresDatabase` for any
-service's database. Every construct is ``Construct(scope, id, props)``, takes its namespace
+service's database (:class:`CloudNativePgDatabase` for an operator-run, replicated one). Every construct is ``Construct(scope, id, props)``, takes its namespace
 from the enclosing Chart and its name from its id unless told otherwise, checks itself when
 it is built, and exposes the ``cdk8s.ApiObject`` of each object it creates. The whole-app
 reference lint (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop lives in
@@ -13,6 +13,8 @@ from importlib import metadata as _metadata
 
 from .backend import Backend, BackendProps
 from .backup import PostgresBackup
+from .cloudnative_pg import CloudNativePgDatabase
+from .cnpg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
 from .frontend import Frontend, FrontendProps
@@ -43,6 +45,8 @@ __all__ = [
     "Autoscaling",
     "Backend",
     "BackendProps",
+    "CloudNativePgDatabase",
+    "CloudNativePgOptions",
     "ComputeResources",
     "DEFAULT_APP_NAME",
     "Declarations",
@@ -55,6 +59,8 @@ __all__ = [
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",
+    "ObjectStoreBackup",
+    "PgBouncerPooler",
     "PodOptions",
     "PostgresBackup",
     "PostgresDatabase",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import Problem
-from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, Manifest, _dict, _labels, _list, _Obj,
+from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, ExternalSecret, Manifest, _dict, _labels, _list, _Obj,
                     _pod_spec, _PodSpec, _selects, _str)
 from .pods import _check_metadata, _check_pod, _check_statefulset, _check_storage, _check_workload
 from .routing import (_check_autoscaler, _check_declarations, _check_disruption_budget, _check_http_route,
@@ -42,6 +42,11 @@ class _Index:
             if pod is not None:
                 self.pods.append(pod)
         self.external_secrets = {(s.namespace, s.name): s for s in declarations.external_secrets}
+        # The operator writes each CloudNativePG Cluster's application Secret <cluster>-app.
+        for (namespace, name), cluster in self.by_kind.get("Cluster", {}).items():
+            if _str(cluster.manifest.get("apiVersion")).startswith(_CNPG_GROUP) and namespace is not None:
+                self.external_secrets.setdefault((namespace, f"{name}-app"), ExternalSecret(
+                    name=f"{name}-app", namespace=namespace, keys=_CNPG_APP_SECRET_KEYS))
         self.external_objects = set(declarations.external_objects)
         # Claims the StatefulSets' volumeClaimTemplates create: <template>-<statefulset>-<ordinal>.
         self.template_claims: set[tuple[str | None, str]] = set()
@@ -85,6 +90,7 @@ class _Index:
 #: The pods the CloudNativePG operator runs for a Cluster (its primary stands for every
 #: instance) and a Pooler: their labels and ports, so that NetworkPolicies may select them.
 _CNPG_GROUP = "postgresql.cnpg.io/"
+_CNPG_APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 _CNPG_PODS = {
     "Cluster": (lambda name: {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": "primary"},
                 [{"name": "postgres", "ports": [{"name": "postgresql", "containerPort": 5432},
