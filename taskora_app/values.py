@@ -17,7 +17,6 @@ from typing import Any, Callable, Mapping
 
 from taskora_constructs import (AppSettings, BackendProps, FrontendProps, IngressProps, NetworkPolicyProps,
                                 PostgresProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
-from taskora_constructs.cnpg_props import CLOUDNATIVE_PG
 from taskora_constructs.names import DEFAULT_APP_NAME
 
 from . import props_values
@@ -256,7 +255,7 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
             env, environ, secrets_file=secrets_file,
             app_existing_secret=_get(existing, "secrets", "existingSecret"),
             database_existing_secret=_get(existing, "database", "existingSecret"),
-            database_from_operator=_get(existing, "database", "engine") == CLOUDNATIVE_PG)
+            database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")
     except TaskoraConfigError as error:
         problems += error.problems
         secrets = TaskoraSecretValues.development_placeholders()  # only to find the values' problems too

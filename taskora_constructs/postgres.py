@@ -94,10 +94,9 @@ class PostgresProps(WorkloadProps):
     backup: PostgresBackup | None = None
     #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
     policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
-    # --- engine (issue #15) ---
-    #: Who runs PostgreSQL: ``statefulset`` (default, the documented model: this StatefulSet,
+    #: Who runs PostgreSQL: statefulset (default, the documented model: this StatefulSet,
     #: one pod on one volume) or ``cloudnative-pg`` (a CloudNativePG Cluster of replicated
-    #: instances with failover; the operator must be installed in the cluster, see README).
+    #: instances with failover; the operator must be installed, see README). Default statefulset.
     engine: str = "statefulset"
     #: The CloudNativePG Cluster's options (engine cloudnative-pg only); the image, resources,
     #: storage, name and username above apply to it too, the StatefulSet's hardening fields
