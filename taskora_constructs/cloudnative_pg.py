@@ -41,6 +41,8 @@ POSTGRES_PORT = 5432
 #: The instance manager's status port (the operator calls it) and the metrics exporter's.
 STATUS_PORT = 8000
 METRICS_PORT = 9187
+#: Declarative hibernation: ``on`` removes the instances' pods and keeps their claims.
+HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
 #: The keys of the application Secret ``<cluster>-app`` the operator writes.
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
@@ -62,10 +64,12 @@ class CloudNativePgDatabase(Construct):
     ``<name>-pooler-rw`` (PgBouncer, Service of the same name) fronts the primary and
     :meth:`url_env` points clients at it.
 
-    Deleting the Cluster (``kubectl delete -f dist/``) makes the operator delete its
-    PersistentVolumeClaims: what survives is the object store's backups and WAL (with
-    ``backup``), and the volumes whose StorageClass reclaims with ``Retain``. See
-    docs/decisions.md, "Database engines".
+    Deleting the Cluster (``kubectl delete -f dist/``) deletes its PersistentVolumeClaims
+    (the operator owns them): what survives is the object store's backups and WAL (with
+    ``backup``), and the volumes whose StorageClass reclaims with ``Retain``. To stop it and
+    keep the claims, hibernate it (``cnpg.io/hibernation=on``, what scripts/teardown.sh
+    does); the Cluster is written with ``cnpg.io/hibernation: "off"``, so applying it again
+    wakes it. See docs/decisions.md, "Database engines".
 
     Fit for any service's database: ``CloudNativePgDatabase(chart, "orders-db",
     database_name="orders", image="ghcr.io/cloudnative-pg/postgresql:16.4")``.
@@ -215,8 +219,10 @@ class CloudNativePgDatabase(Construct):
         return {
             "apiVersion": API_VERSION,
             "kind": "Cluster",
+            # scripts/teardown.sh hibernates the Cluster instead of deleting it (deletion would
+            # delete its claims): applying the manifests again wakes it on the same data.
             "metadata": object_metadata(name=self.cluster_name, namespace=self.namespace, labels=labels,
-                                        annotations=self.props.annotations),
+                                        annotations={**self.props.annotations, HIBERNATION_ANNOTATION: "off"}),
             "spec": spec,
         }
 

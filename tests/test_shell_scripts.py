@@ -31,7 +31,7 @@ case "$(basename "$0") $*" in
   *exec\ deployment/taskora-frontend*taskora-db-rw\ 5432*) exit "${FAKE_FRONTEND_TO_DB:-2}" ;;
   *exec*) exit 0 ;;
   *get\ --filename*) printf '%s\n' namespace/taskora networkpolicy.networking.k8s.io/taskora-default-deny \
-      configmap/taskora-config statefulset.apps/taskora-db persistentvolumeclaim/stray ;;
+      configmap/taskora-config statefulset.apps/taskora-db persistentvolumeclaim/stray ${FAKE_MORE_OBJECTS:-} ;;
   *) exit 0 ;;
 esac
 """
@@ -163,6 +163,21 @@ def test_teardown_keeps_the_namespace_and_the_claims(fake_cluster, tmp_path):
                        "--timeout=180s"]
     assert "teardown: kept namespace/taskora persistentvolumeclaim/stray" in result.stdout
     assert calls[-1] == "kubectl --namespace taskora get persistentvolumeclaims"
+
+
+def test_teardown_hibernates_a_cloudnative_pg_cluster_instead_of_deleting_it(fake_cluster, tmp_path):
+    # GIVEN a CloudNativePG Cluster and its ScheduledBackup among the applied objects
+    (tmp_path / "dist").mkdir()
+    result, calls = fake_cluster("teardown.sh", FAKE_MORE_OBJECTS="cluster.postgresql.cnpg.io/taskora-db "
+                                                                 "scheduledbackup.postgresql.cnpg.io/taskora-db")
+    assert result.returncode == 0, result.stderr
+    # THEN the Cluster (whose deletion would delete its claims) is hibernated, not deleted
+    assert "kubectl --namespace taskora annotate cluster.postgresql.cnpg.io/taskora-db cnpg.io/hibernation=on " \
+           "--overwrite" in calls
+    (delete,) = [c for c in calls if " delete " in f" {c} "]
+    assert "cluster.postgresql.cnpg.io" not in delete and "scheduledbackup.postgresql.cnpg.io/taskora-db" in delete
+    assert calls.index(next(c for c in calls if " annotate " in c)) < calls.index(delete)
+    assert "cluster.postgresql.cnpg.io/taskora-db (hibernated)" in result.stdout
 
 
 def test_teardown_refuses_without_dist(fake_cluster):
