@@ -100,7 +100,8 @@ class Taskora(Construct):
     the id (files ``NNNN-<id>-<part>.k8s.yaml`` in ``dist/``, in this order): ``namespace``
     (Namespace, default-deny NetworkPolicy); ``database`` (credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
-    ServiceAccount, CronJob and NetworkPolicy); ``config`` (ConfigMap, app Secret);
+    ServiceAccount, CronJob and NetworkPolicy; with ``database.engine`` ``cloudnative-pg`` a
+    CloudNativePG Cluster, ScheduledBackup, Pooler and their NetworkPolicies instead); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
     HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
     ``kubectl apply -f dist/`` create everything in one pass. The charts are the App's
@@ -202,8 +203,8 @@ class Taskora(Construct):
     def allow_database_client(self, peer: NetworkPeer) -> None:
         """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an
         ingress rule on the database's NetworkPolicy. The client's own namespace must let it
-        out (its egress policies are its owner's)."""
-        self._allow("database", peer, self.database.port)
+        out (its egress policies are its owner's). With a CloudNativePG pooler, onto the pooler."""
+        self._allow("pooler" if "pooler" in self.network_policies else "database", peer, self.database.port)
 
     def allow_backend_client(self, peer: NetworkPeer) -> None:
         """Let ``peer`` reach the backend's port (an ingress rule on its NetworkPolicy)."""

@@ -16,9 +16,9 @@ import yaml
 
 from conftest import ROOT, synth_app
 from profiles import by_id, objects_of
-from taskora_constructs import (CloudNativePgDatabase, PostgresDatabase, PostgresProps, Taskora, TaskoraConfigError,
+from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, NetworkPeer, ObjectStoreBackup,
+                                PgBouncerPooler, PostgresDatabase, PostgresProps, Taskora, TaskoraConfigError,
                                 TaskoraProps, TaskoraSecretValues, TaskoraValidation)
-from taskora_constructs.cnpg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
 
 CRD_DIR = ROOT / "crds" / "cloudnative-pg-v1.29.2"
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.4"
@@ -207,3 +207,14 @@ def test_misconfigurations_are_refused(build, message):
     with pytest.raises(TaskoraConfigError) as error:
         build()
     assert message in str(error.value)
+
+
+def test_another_database_client_is_let_onto_the_pooler_or_the_instances():
+    for pooler, policy in ((None, "taskora-db"), (PgBouncerPooler(), "taskora-db-pooler-rw")):
+        app = cdk8s.Testing.app()
+        instance = Taskora(app, "taskora", TaskoraProps(secrets=secrets(), database=PostgresProps(
+            engine="cloudnative-pg", image=CNPG_IMAGE, cloudnative_pg=CloudNativePgOptions(pooler=pooler))))
+        instance.allow_database_client(NetworkPeer.pods({"app": "reports"}, namespace="analytics"))
+        ingress = by_id(synth_app(app))[f"NetworkPolicy/{policy}"]["spec"]["ingress"]
+        assert ingress[-1]["from"][0]["namespaceSelector"] == {
+            "matchLabels": {"kubernetes.io/metadata.name": "analytics"}}
