@@ -9,6 +9,10 @@
 # StatefulSet creates them and, with persistentVolumeClaimRetentionPolicy Retain, leaves them
 # when it is deleted. `kubectl apply -f dist/` later finds them and Postgres starts on the
 # same data. Deleting the data is a separate, deliberate step (docs/minikube.md).
+# A CloudNativePG Cluster is not deleted either: deleting it would delete its claims (the
+# operator owns them). It is hibernated instead (cnpg.io/hibernation=on: the pods go, the
+# claims stay); the Cluster in DIST says cnpg.io/hibernation: "off", so the next
+# `kubectl apply -f dist/` wakes it on the same data.
 #
 # Settings (environment): TASKORA_NAMESPACE (default taskora), TEARDOWN_TIMEOUT (seconds, 180).
 set -euo pipefail
@@ -31,13 +35,21 @@ existing="$(kubectl get --filename "$DIST" --output name --ignore-not-found)" \
 
 doomed=()
 kept=()
+hibernated=()
 while IFS= read -r object; do
   [[ -n "$object" ]] || continue
   case "$object" in
     namespace/* | persistentvolumeclaim/*) kept+=("$object") ;;
+    cluster.postgresql.cnpg.io/*) hibernated+=("$object") ;;
     *) doomed+=("$object") ;;
   esac
 done <<<"$existing"
+
+for cluster in "${hibernated[@]}"; do
+  kubectl --namespace "$NAMESPACE" annotate "$cluster" cnpg.io/hibernation=on --overwrite >/dev/null \
+    || fail "could not hibernate ${cluster}; nothing was deleted"
+  kept+=("${cluster} (hibernated)")
+done
 
 if ((${#doomed[@]} == 0)); then
   echo "teardown: nothing of ${DIST}/ to delete in namespace ${NAMESPACE}"

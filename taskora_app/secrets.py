@@ -7,7 +7,8 @@ Variables: ``TASKORA_COHERE_API_KEY``, ``TASKORA_BETTER_AUTH_SECRET``,
 environment fails, naming each missing variable, and refuses a value that is a documented
 placeholder, blank, shorter than :data:`MIN_LENGTH`, or not valid UTF-8. A Secret managed
 outside the app (``secrets.existingSecret``, ``database.existingSecret``) needs none of its
-values here. No message ever shows a secret value or a line of the secrets file.
+values here, and neither does a database whose operator generates its password
+(``database.engine: cloudnative-pg``). No message ever shows a secret value or a line of the secrets file.
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ def _weak(variable: str, value: str, placeholder: str) -> str | None:
 
 
 def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_secret: str | None,
-                       database_existing_secret: str | None, secrets_file: Path = SECRETS_FILE) -> TaskoraSecretValues:
-    """The secret values for ``env``; raises ``TaskoraConfigError`` naming each missing or weak one."""
+                       database_existing_secret: str | None, secrets_file: Path = SECRETS_FILE,
+                       database_from_operator: bool = False) -> TaskoraSecretValues:
+    """The secret values for ``env``; raises ``TaskoraConfigError`` naming each missing or weak one.
+    With ``database_from_operator`` (``database.engine: cloudnative-pg``) no database password
+    is read: the operator generates it."""
     from_file = _file_values(secrets_file)
     placeholders = TaskoraSecretValues.development_placeholders()
     needed = {} if app_existing_secret else dict(APP_VARIABLES)
-    if not database_existing_secret:
+    if not database_existing_secret and not database_from_operator:
         needed.update(DATABASE_VARIABLES)
     values: dict[str, str] = {}
     problems: list[Problem] = []
@@ -97,4 +101,5 @@ def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_sec
     if problems:
         raise TaskoraConfigError(problems)
     return TaskoraSecretValues(**values, existing_secret=app_existing_secret,
-                               database_existing_secret=database_existing_secret)
+                               database_existing_secret=database_existing_secret,
+                               database_credentials_from_operator=database_from_operator)

@@ -242,7 +242,8 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         secrets = load_secret_values(
             env, environ, secrets_file=secrets_file,
             app_existing_secret=_get(existing, "secrets", "existingSecret"),
-            database_existing_secret=_get(existing, "database", "existingSecret"))
+            database_existing_secret=_get(existing, "database", "existingSecret"),
+            database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")
     except TaskoraConfigError as error:
         problems += error.problems
         secrets = TaskoraSecretValues.development_placeholders()  # only to find the values' problems too

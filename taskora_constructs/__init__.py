@@ -2,9 +2,10 @@
 
 Use :class:`Taskora` for the whole documented deployment, or any construct on its own inside
 your own charts: :class:`WebWorkload` for any HTTP service, :class:`PostgresDatabase` for any
-service's database, :class:`HttpRoute` for any Service behind a Gateway API Gateway. Every
-construct is ``Construct(scope, id, props)``, takes its namespace from the enclosing Chart and
-its name from its id unless told otherwise, checks itself when it is built, and exposes the
+service's database (:class:`CloudNativePgDatabase` for an operator-run, replicated one),
+:class:`HttpRoute` for any Service behind a Gateway API Gateway. Every construct is
+``Construct(scope, id, props)``, takes its namespace from the enclosing Chart and its name
+from its id unless told otherwise, checks itself when it is built, and exposes the
 ``cdk8s.ApiObject`` of each object it creates. The whole-app reference lint
 (:class:`TaskoraValidation`) is opt-in. cdk8s-plus-28 interop lives in
 ``taskora_constructs.plus`` (imported only when used).
@@ -14,6 +15,8 @@ from importlib import metadata as _metadata
 
 from .backend import Backend, BackendProps
 from .backup import OffSiteBackup, PostgresBackup
+from .cloudnative_pg import CloudNativePgDatabase
+from .cnpg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
 from .config import AppConfig, AppSettings
 from .errors import Problem, TaskoraConfigError
 from .frontend import Frontend, FrontendProps
@@ -46,6 +49,8 @@ __all__ = [
     "Autoscaling",
     "Backend",
     "BackendProps",
+    "CloudNativePgDatabase",
+    "CloudNativePgOptions",
     "ComputeResources",
     "DEFAULT_APP_NAME",
     "Declarations",
@@ -64,7 +69,9 @@ __all__ = [
     "NamespaceNetworkPolicy",
     "NetworkPeer",
     "NetworkPolicyProps",
+    "ObjectStoreBackup",
     "OffSiteBackup",
+    "PgBouncerPooler",
     "PodOptions",
     "PostgresBackup",
     "PostgresDatabase",

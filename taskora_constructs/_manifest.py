@@ -21,17 +21,20 @@ default resources, startup probes) contradict the documented model.
 from __future__ import annotations
 
 import weakref
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import cdk8s
 from constructs import Construct
 
 from . import k8s_types as k8s
 
+if TYPE_CHECKING:  # CloudNativePG's TypedDicts: read by the type checker only (no import cost)
+    from . import cnpg_types
+
 _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
-def emit(scope: Construct, construct_id: str, manifest: k8s.Manifest,
+def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_types.Manifest",
          library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 

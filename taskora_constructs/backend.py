@@ -11,6 +11,7 @@ from . import policy
 from ._scope import name_from_id, resolve_namespace
 from ._workload import env_from
 from .config import AppConfig
+from .cloudnative_pg import CloudNativePgDatabase
 from .postgres import PostgresDatabase
 from .props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import AppSecrets
@@ -55,14 +56,16 @@ class Backend(WebWorkload):
 
     Args:
         config: the application ConfigMap.
-        secrets: the application Secret (its ``DATABASE_URL`` points at ``database``).
+        secrets: the application Secret (its ``DATABASE_URL`` points at ``database``; for a
+            CloudNativePG database it comes from the operator's Secret instead).
         database: the database the backend uses.
         props: :class:`BackendProps` (or its fields as keyword arguments); defaults are the model's.
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: BackendProps | None = None, *,
-                 config: AppConfig, secrets: AppSecrets, database: PostgresDatabase, name: str | None = None,
+                 config: AppConfig, secrets: AppSecrets, database: PostgresDatabase | CloudNativePgDatabase,
+                 name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
         Construct.__init__(self, scope, construct_id)
         props = props_from(BackendProps, props, props_fields)
@@ -73,9 +76,9 @@ class Backend(WebWorkload):
         unconsumed_in_model_secret = (AppSecrets.GEMINI_API_KEY,)
         unconsumed_in_model_config = (AppConfig.LOG_LEVEL, AppConfig.ENABLE_METRICS,
                                       AppConfig.MAX_CONVERSATION_HISTORY, AppConfig.CHAT_RATE_LIMIT)
-        env = ([env_from(key, secrets.key_ref(key)) for key in secret_keys]
+        env = ([var for key in secret_keys for var in secrets.env(key)]
                + [env_from(key, config.key_ref(key)) for key in config_keys]
-               + [env_from(key, secrets.key_ref(key)) for key in unconsumed_in_model_secret]
+               + [var for key in unconsumed_in_model_secret for var in secrets.env(key)]
                + [env_from(key, config.key_ref(key)) for key in unconsumed_in_model_config])
         # Roll the pods when exactly the entries they read change.
         annotations = {

@@ -17,6 +17,7 @@ from ._manifest import emit, object_metadata
 from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
+from .cnpg_props import CLOUDNATIVE_PG, ENGINES, CloudNativePgOptions
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, MIN_STORAGE, PostgresBackup,
                      add_backup)
 from .errors import Problem, raise_if_any
@@ -100,6 +101,14 @@ class PostgresProps(WorkloadProps):
     #: cluster's. The Taskora app turns it on with ``storage_class_name`` taskora-retain
     #: (deviation D9; README, Teardown).
     retained_storage_class: RetainedStorageClass | None = None
+    #: Who runs PostgreSQL: statefulset (default, the documented model: this StatefulSet,
+    #: one pod on one volume) or ``cloudnative-pg`` (a CloudNativePG Cluster of replicated
+    #: instances with failover; the operator must be installed, see README). Default statefulset.
+    engine: str = "statefulset"
+    #: The CloudNativePG Cluster's options (engine cloudnative-pg only); the image, resources,
+    #: storage, name and username above apply to it too, the StatefulSet's hardening fields
+    #: and ``backup`` do not (the operator runs its pods; backups go to an object store).
+    cloudnative_pg: CloudNativePgOptions = field(default_factory=CloudNativePgOptions)
 
     #: Model rule (section 11): a database volume below this is refused.
     MIN_STORAGE = MIN_STORAGE
@@ -107,6 +116,7 @@ class PostgresProps(WorkloadProps):
     def problems(self, where: str) -> list[Problem]:
         found = super().problems(where)
         found += rules.check_port(where, "port", self.port)
+        found += self._engine_problems(where)
         found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
         found += rules.check_positive_int(where, "fsGroup", self.fs_group)
         found += _hardening_problems(self, where)
@@ -141,7 +151,25 @@ class PostgresProps(WorkloadProps):
                                  fix="use a name like 'taskora'"))
         return found
 
-
+    def _engine_problems(self, where: str) -> list[Problem]:
+        if self.engine not in ENGINES:
+            return [Problem(where=where, field="engine", value=self.engine, rule=f"must be one of {', '.join(ENGINES)}",
+                            fix="use statefulset (one pod, the model) or cloudnative-pg (an operator-run cluster)")]
+        if self.engine != CLOUDNATIVE_PG:
+            return []
+        found: list[Problem] = []
+        repository = self.image.split("@")[0].rsplit(":", 1)[0] if isinstance(self.image, str) else ""
+        if repository.rsplit("/", 1)[-1] == "postgres":
+            found.append(Problem(where=where, field="image", value=self.image,
+                                 rule="must be a CloudNativePG operand image with engine cloudnative-pg (the "
+                                      "Docker library postgres image lacks its instance manager's tools)",
+                                 fix="use ghcr.io/cloudnative-pg/postgresql:<version>, e.g. :15.8"))
+        if self.backup is not None:
+            found.append(Problem(where=where, field="backup", value="enabled",
+                                 rule="is the StatefulSet's pg_dump CronJob: with engine cloudnative-pg backups "
+                                      "go to an object store",
+                                 fix="disable backup and set cloudnativePg.backup instead"))
+        return found
 
 
 class PostgresDatabase(Construct):
@@ -198,6 +226,10 @@ class PostgresDatabase(Construct):
         problems = rules.check_dns_label(where, "name", name)
         if namespace is not None:
             problems += rules.check_dns_label(where, "namespace", namespace)
+        if props.engine == CLOUDNATIVE_PG:
+            problems.append(Problem(where=where, field="engine", value=props.engine,
+                                    rule="is run by CloudNativePgDatabase, not by this StatefulSet construct",
+                                    fix="use taskora_constructs.CloudNativePgDatabase, or engine statefulset"))
         if existing_secret is not None:
             problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
             if password is not None:

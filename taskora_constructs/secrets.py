@@ -16,14 +16,19 @@ from ._scope import claim, name_from_id, resolve_namespace
 from .lint import require_secret_keys
 from .lint.app import declare_external_secret
 from .names import DEFAULT_NAMES
+from .cloudnative_pg import CloudNativePgDatabase
 from .postgres import PostgresDatabase
+from ._workload import env_from
 
 
 class AppSecrets(Construct):
     """The application Secret: ``DATABASE_URL`` derived from the database, plus API keys.
 
     ``DATABASE_URL`` is never typed: it is built from the database construct's service,
-    port, database name and credentials (deviation D3), for clients in ``namespace``.
+    port, database name and credentials (deviation D3), for clients in ``namespace``. For a
+    :class:`~taskora_constructs.CloudNativePgDatabase` the Secret does not hold it: the
+    operator generates the password, and :meth:`env` takes ``DATABASE_URL`` from the
+    operator's Secret ``<cluster>-app`` (its ``uri``, or the pooler's URL).
 
     Args:
         database: the database the backend connects to.
@@ -40,7 +45,7 @@ class AppSecrets(Construct):
     BETTER_AUTH_SECRET = "BETTER_AUTH_SECRET"
     GEMINI_API_KEY = "GEMINI_API_KEY"
 
-    def __init__(self, scope: Construct, construct_id: str, *, database: PostgresDatabase,
+    def __init__(self, scope: Construct, construct_id: str, *, database: PostgresDatabase | CloudNativePgDatabase,
                  cohere_api_key: str | None = None, better_auth_secret: str | None = None,
                  gemini_api_key: str | None = None, existing_secret: str | None = None,
                  name: str | None = None, namespace: str | None = None,
@@ -67,7 +72,10 @@ class AppSecrets(Construct):
         self.database = database
         #: True when the Secret is synthesized here, False for an existing one.
         self.manages_secret = existing_secret is None
-        self.keys = (self.DATABASE_URL, self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
+        #: False when ``DATABASE_URL`` comes from the database's own Secret (CloudNativePG).
+        self.holds_database_url = isinstance(database, PostgresDatabase)
+        self.keys = ((self.DATABASE_URL,) if self.holds_database_url else ()) + (
+            self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
         if not self.manages_secret and namespace is not None:
             # Managed outside the app: the opt-in lint lets references name it.
             declare_external_secret(self, name=self.secret_name, namespace=namespace, keys=self.keys)
@@ -79,7 +87,8 @@ class AppSecrets(Construct):
         if self.manages_secret:
             claim(self, [("Secret", namespace, name)])
             self._string_data = {
-                self.DATABASE_URL: database.connection_url(namespace),
+                **({self.DATABASE_URL: database.connection_url(namespace)}
+                   if isinstance(database, PostgresDatabase) else {}),
                 self.COHERE_API_KEY: cohere_api_key,  # type: ignore[dict-item]
                 self.BETTER_AUTH_SECRET: better_auth_secret,  # type: ignore[dict-item]
                 self.GEMINI_API_KEY: gemini_api_key,  # type: ignore[dict-item]
@@ -103,7 +112,15 @@ class AppSecrets(Construct):
             return None
         if self._digest_key is None:
             self._digest_key = secret_digest_key(self._string_data)
-        return checksum({key: self._string_data[key] for key in keys}, self._digest_key)
+        return checksum({key: self._string_data[key] for key in keys if key in self._string_data}, self._digest_key)
+
+    def env(self, key: str) -> list[k8s.EnvVar]:
+        """The environment variable ``key`` from this Secret; ``DATABASE_URL`` of a
+        CloudNativePG database from the operator's Secret (see
+        :meth:`CloudNativePgDatabase.url_env <taskora_constructs.CloudNativePgDatabase.url_env>`)."""
+        if key == self.DATABASE_URL and isinstance(self.database, CloudNativePgDatabase):
+            return self.database.url_env(key, self.namespace)
+        return [env_from(key, self.key_ref(key))]
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""

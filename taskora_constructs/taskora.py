@@ -17,6 +17,8 @@ from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
 from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from .cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
+from .cnpg_props import CLOUDNATIVE_PG
 from .postgres import PostgresDatabase
 from .backend import BackendProps
 from .frontend import FrontendProps
@@ -36,7 +38,9 @@ class TaskoraSecretValues:
     Each value is required unless the Secret that holds it is managed outside the app:
     ``existing_secret`` (the application Secret: ``DATABASE_URL``, ``COHERE_API_KEY``,
     ``BETTER_AUTH_SECRET``, ``GEMINI_API_KEY``) or ``database_existing_secret`` (the database
-    credentials: ``username``, ``password``). No Secret object is synthesized for either.
+    credentials: ``username``, ``password``). No Secret object is synthesized for either. With
+    ``database_credentials_from_operator`` (CloudNativePG) the operator writes the database
+    credentials and ``DATABASE_URL`` comes from its Secret.
     """
 
     #: COHERE_API_KEY; default None: required unless ``existing_secret``.
@@ -49,11 +53,14 @@ class TaskoraSecretValues:
     database_password: str | None = None
     existing_secret: str | None = None
     database_existing_secret: str | None = None
+    #: True when an operator generates the database credentials (``database.engine:
+    #: cloudnative-pg``): then there is no ``database_password``. Default false.
+    database_credentials_from_operator: bool = False
 
     def __post_init__(self) -> None:
         where = "TaskoraSecretValues"
         required = [] if self.existing_secret else ["cohere_api_key", "better_auth_secret", "gemini_api_key"]
-        if not self.database_existing_secret:
+        if not self.database_existing_secret and not self.database_credentials_from_operator:
             required.append("database_password")
         raise_if_any([problem for key in required
                       for problem in check_non_empty(where, key, getattr(self, key))])
@@ -113,7 +120,8 @@ class Taskora(Construct):
     (Namespace, its deletion protection policy and binding, default-deny NetworkPolicy);
     ``database`` (the claims' StorageClass, credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
-    ServiceAccount, CronJob and NetworkPolicy); ``config`` (ConfigMap, app Secret);
+    ServiceAccount, CronJob and NetworkPolicy; with ``database.engine`` ``cloudnative-pg`` a
+    CloudNativePG Cluster, ScheduledBackup, Pooler and their NetworkPolicies instead); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
     HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
     ``kubectl apply -f dist/`` create everything in one pass. The charts are the App's
@@ -180,9 +188,7 @@ class Taskora(Construct):
                                           deletion_protection=props.deletion_protection,
                                           pod_security=props.pod_security)
         secrets = props.secrets
-        self.database = PostgresDatabase(database_chart, "postgres", props.database, name=names.database,
-                                         namespace=ns, password=secrets.database_password,
-                                         existing_secret=secrets.database_existing_secret)
+        self.database = self._database(database_chart, props, names.database, ns)
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
                                 settings=props.settings,
                                 api_base_url=Backend.url_for(names.backend, props.backend))
@@ -203,11 +209,26 @@ class Taskora(Construct):
         if props.network_policy.enabled:
             self._network_policies(props.network_policy)
 
+    def _database(self, chart: Construct, props: TaskoraProps, name: str,
+                  ns: str) -> PostgresDatabase | CloudNativePgDatabase:
+        """The database of ``props.database.engine``: the StatefulSet, or a CloudNativePG Cluster."""
+        secrets = props.secrets
+        if props.database.engine != CLOUDNATIVE_PG:
+            return PostgresDatabase(chart, "postgres", props.database, name=name, namespace=ns,
+                                    password=secrets.database_password,
+                                    existing_secret=secrets.database_existing_secret)
+        given = {"databasePassword": secrets.database_password, "database.existingSecret": secrets.database_existing_secret}
+        raise_if_any([Problem(where=self.node.path, field=key, value="<redacted>",
+                              rule="must not be given with database.engine cloudnative-pg: the operator generates "
+                                   "the credentials (Secret <cluster>-app)", fix="drop it")
+                      for key, value in given.items() if value is not None])
+        return CloudNativePgDatabase(chart, "postgres", props.database, name=name, namespace=ns)
+
     def allow_database_client(self, peer: NetworkPeer) -> None:
         """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an
         ingress rule on the database's NetworkPolicy. The client's own namespace must let it
-        out (its egress policies are its owner's)."""
-        self._allow("database", peer, self.database.port)
+        out (its egress policies are its owner's). With a CloudNativePG pooler, onto the pooler."""
+        self._allow("pooler" if "pooler" in self.network_policies else "database", peer, self.database.port)
 
     def allow_backend_client(self, peer: NetworkPeer) -> None:
         """Let ``peer`` reach the backend's port (an ingress rule on its NetworkPolicy)."""
@@ -225,15 +246,36 @@ class Taskora(Construct):
     def _network_policies(self, props: NetworkPolicyProps) -> None:
         """Default deny, then exactly the documented paths, each policy in its workload's chart."""
         ns, names = self.names.namespace, self.names
-        database, backend, frontend = self.database, self.backend, self.frontend
+        backend, frontend = self.backend, self.frontend
         ingress_controller = self._edge_peer(props)
-        db_pods = NetworkPeer.pods(database.selector_labels, description="database")
         backend_pods = NetworkPeer.pods(backend.selector_labels, description="backend")
         frontend_pods = NetworkPeer.pods(frontend.selector_labels, description="frontend")
         policies = self.network_policies
         policies["default"] = NamespaceNetworkPolicy(
             self.charts["namespace"], "default-deny", name=f"{names.app}-default-deny", namespace=ns,
             app_name=names.app, props=props)
+        database_egress = self._database_policies(props, backend_pods)
+        policies["backend"] = WorkloadNetworkPolicy(
+            self.charts["backend"], "network-policy", name=backend.service_name, namespace=ns,
+            selector_labels=backend.selector_labels,
+            ingress=[Allow(ingress_controller, (backend.container_port,)),
+                     Allow(frontend_pods, (backend.container_port,))],
+            egress=[database_egress,
+                    Allow(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), (443,))])
+        policies["frontend"] = WorkloadNetworkPolicy(
+            self.charts["frontend"], "network-policy", name=frontend.service_name, namespace=ns,
+            selector_labels=frontend.selector_labels,
+            ingress=[Allow(ingress_controller, (frontend.container_port,))],
+            # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
+            egress=[Allow(backend_pods, (backend.container_port,))])
+
+    def _database_policies(self, props: NetworkPolicyProps, backend_pods: NetworkPeer) -> Allow:
+        """The database's NetworkPolicies (and its backup's); returns the backend's egress to it."""
+        ns, policies, database = self.names.namespace, self.network_policies, self.database
+        if isinstance(database, CloudNativePgDatabase):
+            policies.update(cloudnative_pg_policies(self.charts["database"], database, clients=backend_pods))
+            return Allow(NetworkPeer.pods(database.client_pod_labels, description="database"), (database.port,))
+        db_pods = NetworkPeer.pods(database.selector_labels, description="database")
         db_clients = [Allow(backend_pods, (database.port,))]
         if database.backup_name is not None:
             backup_pods = NetworkPeer.pods({"app": database.backup_name}, description="backup")
@@ -248,19 +290,7 @@ class Taskora(Construct):
         policies["database"] = WorkloadNetworkPolicy(
             self.charts["database"], "network-policy", name=database.service_name, namespace=ns,
             selector_labels=database.selector_labels, ingress=db_clients)
-        policies["backend"] = WorkloadNetworkPolicy(
-            self.charts["backend"], "network-policy", name=backend.service_name, namespace=ns,
-            selector_labels=backend.selector_labels,
-            ingress=[Allow(ingress_controller, (backend.container_port,)),
-                     Allow(frontend_pods, (backend.container_port,))],
-            egress=[Allow(db_pods, (database.port,)),
-                    Allow(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), (443,))])
-        policies["frontend"] = WorkloadNetworkPolicy(
-            self.charts["frontend"], "network-policy", name=frontend.service_name, namespace=ns,
-            selector_labels=frontend.selector_labels,
-            ingress=[Allow(ingress_controller, (frontend.container_port,))],
-            # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
-            egress=[Allow(backend_pods, (backend.container_port,))])
+        return Allow(db_pods, (database.port,))
 
     def _edge_peer(self, props: NetworkPolicyProps) -> NetworkPeer:
         """Who brings outside traffic to the frontend and the backend: the ingress controller's

@@ -30,6 +30,21 @@ DIGESTS = {part: f"sha256:{str(n) * 64}" for n, part in enumerate(("frontend", "
 DIGESTS_LAYER = "".join(f"{part}:\n  imageDigest: {digest}\n" for part, digest in DIGESTS.items())
 
 
+#: production with the documented StatefulSet instead of CloudNativePG (``database.engine:
+#: statefulset``): the hardened StatefulSet and its pg_dump backup, as production had them
+#: before issue #15 and as a production without the operator still runs them.
+STATEFULSET_PROFILE = "production-statefulset"
+STATEFULSET_LAYER = """database:
+  engine: statefulset
+  image: postgres:15.8-alpine
+  runAsUser: 10070
+  runAsGroup: 70
+  fsGroup: 70
+  backup: {enabled: true, schedule: "0 3 * * *", timeZone: Etc/UTC, retention: 14, storage: 50Gi}
+  policyExceptions: {}
+"""
+
+
 def release_layer(directory: Path) -> Path:
     """A TASKORA_VALUES file with :data:`DIGESTS`, in ``directory``."""
     path = directory / "release.yaml"
@@ -45,7 +60,12 @@ atexit.register(shutil.rmtree, _LAYER_DIR, True)
 def props_of(profile: str) -> TaskoraProps:
     """The typed props of ``config/<profile>.yaml`` (production: with secrets and digests)."""
     environ = {"TASKORA_ENV": profile}
-    if profile != "local":
+    if profile == STATEFULSET_PROFILE:
+        layer = _LAYER_DIR / "production-statefulset.yaml"
+        layer.write_text(STATEFULSET_LAYER.replace("database:\n", f"database:\n  imageDigest: {DIGESTS['database']}\n")
+                         + "".join(f"{part}:\n  imageDigest: {DIGESTS[part]}\n" for part in ("frontend", "backend")))
+        environ = {"TASKORA_ENV": "production", **SECRETS, "TASKORA_VALUES": str(layer)}
+    elif profile != "local":
         environ |= {**SECRETS, "TASKORA_VALUES": str(release_layer(_LAYER_DIR))}
     return load(environ, secrets_file=NO_SECRETS_FILE)[1]
 

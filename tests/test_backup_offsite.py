@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import synth_app
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, objects_of
+from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_LAYER, STATEFULSET_PROFILE, objects_of
 from taskora_app.values import load
 from taskora_constructs import OffSiteBackup, Taskora, TaskoraConfigError
 from test_pod_security import restricted_violations
@@ -25,9 +25,11 @@ OFF_SITE = {"enabled": True, "endpoint": "https://s3.eu-central-1.amazonaws.com"
 
 
 def production(tmp_path, off_site: dict | None) -> list[dict]:
+    # the StatefulSet engine's pg_dump (production runs CloudNativePG, which backs up by itself)
     layer = yaml.safe_load(DIGESTS_LAYER)
+    layer["database"].update(yaml.safe_load(STATEFULSET_LAYER)["database"])
     if off_site is not None:
-        layer["database"]["backup"] = {"offSite": off_site}
+        layer["database"]["backup"] = {**layer["database"]["backup"], "offSite": off_site}
     path = tmp_path / "release.yaml"
     path.write_text(yaml.safe_dump(layer))
     props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": str(path), **SECRETS},
@@ -46,7 +48,7 @@ def job_pod(objects: list[dict]) -> dict:
 
 
 def test_without_configuration_the_dumps_stay_in_the_cluster_and_nothing_is_invented():
-    objects = objects_of("production")
+    objects = objects_of(STATEFULSET_PROFILE)
     pod = job_pod(objects)
     assert [c["name"] for c in pod["containers"]] == ["backup"] and "initContainers" not in pod
     text = json.dumps(objects)
@@ -56,7 +58,7 @@ def test_without_configuration_the_dumps_stay_in_the_cluster_and_nothing_is_inve
 def test_an_off_site_copy_follows_each_complete_dump(tmp_path):
     objects = production(tmp_path, OFF_SITE)
     pod = job_pod(objects)
-    default_pod = job_pod(objects_of("production"))
+    default_pod = job_pod(objects_of(STATEFULSET_PROFILE))
     # the dump is unchanged, now an init container: the copy starts only after it succeeded
     assert pod["initContainers"] == default_pod["containers"]
     [upload] = pod["containers"]
@@ -87,7 +89,7 @@ def test_an_off_site_copy_follows_each_complete_dump(tmp_path):
 def test_the_job_may_reach_the_endpoints_port_on_public_addresses_and_nothing_else(tmp_path, endpoint, port):
     objects = production(tmp_path, {**OFF_SITE, "endpoint": endpoint})
     egress = by_id(objects)["NetworkPolicy/taskora-db-backup"]["spec"]["egress"]
-    default = by_id(objects_of("production"))["NetworkPolicy/taskora-db-backup"]["spec"]["egress"]
+    default = by_id(objects_of(STATEFULSET_PROFILE))["NetworkPolicy/taskora-db-backup"]["spec"]["egress"]
     assert egress[:len(default)] == default
     [store] = egress[len(default):]
     assert store["ports"] == [{"protocol": "TCP", "port": port}]

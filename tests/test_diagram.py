@@ -13,7 +13,7 @@ import sys
 import cdk8s
 
 from conftest import ROOT
-from profiles import NO_SECRETS_FILE, written_profile
+from profiles import NO_SECRETS_FILE, STATEFULSET_PROFILE, written_profile
 from taskora_app.values import load as load_values
 from taskora_constructs import Taskora
 
@@ -94,7 +94,7 @@ def test_a_values_file_gets_its_own_picture(tmp_path):
 
 
 def test_production_pictures_the_backup_and_the_autoscalers():
-    page = page_of(diagram.load(written_profile("production")))
+    page = page_of(diagram.load(written_profile(STATEFULSET_PROFILE)))
     assert 'cronjob_taskora_taskora_db_backup -->|"volume"| pvc_taskora_backup_taskora_db_0' in page
     assert 'horizontalpodautoscaler_taskora_taskora_backend -.->|"scales"| deployment_taskora_taskora_backend' in page
     assert "| CronJob taskora-db-backup | StatefulSet taskora-db | TCP 5432 |" in page

@@ -122,7 +122,9 @@ def test_a_secret_put_into_a_values_file_is_not_echoed(tmp_path):
 ])
 def test_production_refuses_weak_secrets_without_showing_them(tmp_path, variable, value, rule):
     environ = {**SECRETS, variable: value, "TASKORA_ENV": "production"}
-    (message,) = problems(tmp_path, DIGESTS_LAYER, **environ)
+    # The StatefulSet engine, whose password is ours (CloudNativePG's is the operator's).
+    statefulset = "database:\n  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n"
+    (message,) = problems(tmp_path, DIGESTS_LAYER.replace("database:\n", statefulset), **environ)
     assert message.startswith(f"environment 'production': {variable}='<not shown>': ") and rule in message
     assert SENTINEL[:30] not in message and "your-secure" not in message
 

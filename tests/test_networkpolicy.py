@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from profiles import PROFILES, objects_of, props_of
+from profiles import STATEFULSET_PROFILE, objects_of, props_of
+
+#: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
+#: tests/test_cloudnative_pg.py).
+PROFILES = ("local", STATEFULSET_PROFILE)
 
 NAMESPACE = "taskora"
 
@@ -156,7 +160,7 @@ def test_every_pod_of_the_namespace_is_isolated_both_ways(policies):
 
 
 def test_the_backup_job_reaches_postgres_in_production():
-    policies = Policies([o for o in objects_of("production") if o["kind"] == "NetworkPolicy"])
+    policies = Policies([o for o in objects_of(STATEFULSET_PROFILE) if o["kind"] == "NetworkPolicy"])
     assert policies.allows(BACKUP, DATABASE, 5432)
     local = Policies([o for o in objects_of("local") if o["kind"] == "NetworkPolicy"])
     assert not local.allows(BACKUP, DATABASE, 5432)  # no backup job there, so no path for one

@@ -9,7 +9,7 @@ import cdk8s
 import pytest
 
 from conftest import synth_app
-from profiles import PROFILES, by_id, objects_of, props_of
+from profiles import STATEFULSET_PROFILE, PROFILES, by_id, objects_of, props_of
 from taskora_constructs import (Declarations, Taskora, TaskoraConfigError, TaskoraValidation, check_manifests,
                                 config_error_from_synth)
 
@@ -84,7 +84,7 @@ def test_under_an_autoscaler_the_budget_counts_its_floor():
         spec = found["PodDisruptionBudget/taskora-backend"]["spec"]
         del spec["maxUnavailable"]
         spec["minAvailable"] = 4
-    (message,) = problems_after(change, "production")
+    (message,) = problems_after(change, STATEFULSET_PROFILE)
     assert "spec.minAvailable=4: must be below the selected pods' replica count (4)" in message
 
 
@@ -113,7 +113,7 @@ def test_a_claim_must_be_one_the_app_creates():
     def change(found):
         volumes = found["CronJob/taskora-db-backup"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"]
         next(v for v in volumes if v["name"] == "backup")["persistentVolumeClaim"]["claimName"] = "backup-taskora-db-1"
-    (message,) = problems_after(change, "production")
+    (message,) = problems_after(change, STATEFULSET_PROFILE)
     assert "persistentVolumeClaim.claimName='backup-taskora-db-1': must name a claim of the app" in message
     assert "(backup-taskora-db-0, data-taskora-db-0)" in message
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 
 from conformance import diff_objects
-from profiles import PROFILES, by_id, objects_of
+from profiles import STATEFULSET_PROFILE, by_id, objects_of
+
+#: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
+#: tests/test_cloudnative_pg.py).
+PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import BackendProps, FrontendProps, PostgresProps, policy
 from taskora_constructs.errors import TaskoraConfigError
 
@@ -77,7 +81,7 @@ def test_the_documented_pod_security_context_is_kept_and_postgres_runs_as_uid_70
 
 
 def test_production_runs_postgres_as_a_high_uid_in_the_images_group():
-    context = pod_specs(objects_of("production"))["StatefulSet/taskora-db"]["securityContext"]
+    context = pod_specs(objects_of(STATEFULSET_PROFILE))["StatefulSet/taskora-db"]["securityContext"]
     assert context["runAsUser"] >= policy.HIGH_UID_MIN and (context["runAsGroup"], context["fsGroup"]) == (70, 70)
 
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from profiles import PROFILES, by_id, objects_of
+from profiles import STATEFULSET_PROFILE, by_id, objects_of
+
+#: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
+#: tests/test_cloudnative_pg.py).
+PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import (Autoscaling, BackendProps, DisruptionBudget, FrontendProps, TaskoraConfigError)
 
 #: The model's replica counts (sections 2.1, 2.2).
@@ -87,7 +91,7 @@ def test_postgres_gets_a_fast_clean_shutdown_within_its_grace_period(profile):
 
 
 def test_production_autoscales_frontend_and_backend_from_at_least_the_documented_replicas():
-    found = by_id(objects_of("production"))
+    found = by_id(objects_of(STATEFULSET_PROFILE))
     autoscalers = {oid: o for oid, o in found.items() if o["kind"] == "HorizontalPodAutoscaler"}
     assert set(autoscalers) == {"HorizontalPodAutoscaler/taskora-frontend", "HorizontalPodAutoscaler/taskora-backend"}
     for hpa in autoscalers.values():

@@ -8,7 +8,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from profiles import PROFILES, by_id, objects_of, props_of, written_files
+from profiles import STATEFULSET_PROFILE, by_id, objects_of, props_of, written_files
+
+#: The StatefulSet's data guarantees (production's CloudNativePG: tests/test_cloudnative_pg.py).
+PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import PostgresBackup, PostgresProps, TaskoraConfigError
 
 
@@ -35,8 +38,8 @@ def test_local_has_no_backup_and_the_models_single_claim():
 
 
 def test_production_dumps_the_database_on_a_schedule_into_its_own_claim():
-    found = by_id(objects_of("production"))
-    backup = props_of("production").database.backup
+    found = by_id(objects_of(STATEFULSET_PROFILE))
+    backup = props_of(STATEFULSET_PROFILE).database.backup
     cronjob = found["CronJob/taskora-db-backup"]
     spec = cronjob["spec"]
     assert (spec["schedule"], spec["timeZone"], spec["concurrencyPolicy"]) == ("0 3 * * *", "Etc/UTC", "Forbid")

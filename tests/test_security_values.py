@@ -51,7 +51,7 @@ def test_production_requires_every_image_digest(tmp_path):
 def test_a_digest_is_appended_to_the_image(tmp_path):
     props, _ = load_with(tmp_path, DIGESTS_LAYER, TASKORA_ENV="production", **SECRETS)
     assert props.frontend.image == f"taskora/frontend:1.0.0@{DIGESTS['frontend']}"
-    assert props.database.image == f"postgres:15.8-alpine@{DIGESTS['database']}"
+    assert props.database.image == f"ghcr.io/cloudnative-pg/postgresql:15.8@{DIGESTS['database']}"
 
 
 @pytest.mark.parametrize("text, rule", [

@@ -25,10 +25,13 @@ case "$(basename "$0") $*" in
   minikube\ ip) echo 192.168.49.2 ;;
   curl\ *) echo "${FAKE_HTTP_CODE:-200}" ;;
   *rollout\ status*) [[ "$*" != *"${FAKE_STUCK:-none}"* ]] ;;
+  *wait\ *--for=condition=Ready*) [[ "$*" != *"${FAKE_STUCK:-none}"* ]] ;;
+  *get\ customresourcedefinition*) [[ "$*" != *"${FAKE_MISSING_CRD:-none}"* ]] ;;
   *exec\ deployment/taskora-frontend*taskora-db\ 5432*) exit "${FAKE_FRONTEND_TO_DB:-2}" ;;
+  *exec\ deployment/taskora-frontend*taskora-db-rw\ 5432*) exit "${FAKE_FRONTEND_TO_DB:-2}" ;;
   *exec*) exit 0 ;;
   *get\ --filename*) printf '%s\n' namespace/taskora networkpolicy.networking.k8s.io/taskora-default-deny \
-      configmap/taskora-config statefulset.apps/taskora-db persistentvolumeclaim/stray ;;
+      configmap/taskora-config statefulset.apps/taskora-db persistentvolumeclaim/stray ${FAKE_MORE_OBJECTS:-} ;;
   *) exit 0 ;;
 esac
 """
@@ -111,6 +114,45 @@ def test_smoke_gives_up_on_the_ingress_after_its_attempts(fake_cluster):
     assert [c for c in calls if c.startswith("curl")] and not [c for c in calls if c.startswith("minikube")]
 
 
+CNPG_DIST = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: taskora-db\n"
+
+
+def test_smoke_checks_a_cloudnative_pg_cluster_and_its_crds(fake_cluster, tmp_path):
+    # GIVEN a dist/ with a CloudNativePG Cluster
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "0002-taskora-database.k8s.yaml").write_text(CNPG_DIST)
+    result, calls = fake_cluster("smoke.sh")
+    # THEN the CRDs are checked first, the Cluster waited for, and the policies probed on <db>-rw
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("smoke: ok: the CloudNativePG CRDs exist (clusters.postgresql.cnpg.io")
+    assert lines[1] == "smoke: ok: cluster.postgresql.cnpg.io/taskora-db rolled out"
+    assert "smoke: ok: the backend reaches taskora-db-rw:5432 (allowed)" in lines
+    assert "smoke: ok: the frontend cannot reach taskora-db-rw:5432 (denied by the NetworkPolicies)" in lines
+    assert [c for c in calls if "customresourcedefinition" in c] == [
+        f"kubectl get customresourcedefinition {crd}.postgresql.cnpg.io"
+        for crd in ("clusters", "scheduledbackups", "poolers")]
+    assert any("wait cluster.postgresql.cnpg.io/taskora-db --for=condition=Ready --timeout=300s" in c for c in calls)
+    assert not [c for c in calls if "statefulset" in c]
+
+
+def test_smoke_prerequisites_fail_before_anything_when_the_operator_is_missing(fake_cluster, tmp_path):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "0002-taskora-database.k8s.yaml").write_text(CNPG_DIST)
+    result, calls = fake_cluster("smoke.sh", "--prerequisites", FAKE_MISSING_CRD="poolers")
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("smoke: FAIL: CRD poolers.postgresql.cnpg.io does not exist: install the "
+                                     "CloudNativePG operator before applying (README, Database engines)")
+    assert all("customresourcedefinition" in c for c in calls)
+
+
+def test_smoke_prerequisites_alone_check_only_the_crds(fake_cluster):
+    result, calls = fake_cluster("smoke.sh", "--prerequisites", TASKORA_DATABASE_ENGINE="cloudnative-pg")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "smoke: prerequisites met (database engine cloudnative-pg)"
+    assert calls and all("customresourcedefinition" in c for c in calls)
+
+
 def test_teardown_keeps_the_namespace_and_the_claims(fake_cluster, tmp_path):
     (tmp_path / "dist").mkdir()
     result, calls = fake_cluster("teardown.sh")
@@ -121,6 +163,21 @@ def test_teardown_keeps_the_namespace_and_the_claims(fake_cluster, tmp_path):
                        "--timeout=180s"]
     assert "teardown: kept namespace/taskora persistentvolumeclaim/stray" in result.stdout
     assert calls[-1] == "kubectl --namespace taskora get persistentvolumeclaims"
+
+
+def test_teardown_hibernates_a_cloudnative_pg_cluster_instead_of_deleting_it(fake_cluster, tmp_path):
+    # GIVEN a CloudNativePG Cluster and its ScheduledBackup among the applied objects
+    (tmp_path / "dist").mkdir()
+    result, calls = fake_cluster("teardown.sh", FAKE_MORE_OBJECTS="cluster.postgresql.cnpg.io/taskora-db "
+                                                                 "scheduledbackup.postgresql.cnpg.io/taskora-db")
+    assert result.returncode == 0, result.stderr
+    # THEN the Cluster (whose deletion would delete its claims) is hibernated, not deleted
+    assert "kubectl --namespace taskora annotate cluster.postgresql.cnpg.io/taskora-db cnpg.io/hibernation=on " \
+           "--overwrite" in calls
+    (delete,) = [c for c in calls if " delete " in f" {c} "]
+    assert "cluster.postgresql.cnpg.io" not in delete and "scheduledbackup.postgresql.cnpg.io/taskora-db" in delete
+    assert calls.index(next(c for c in calls if " annotate " in c)) < calls.index(delete)
+    assert "cluster.postgresql.cnpg.io/taskora-db (hibernated)" in result.stdout
 
 
 def test_teardown_refuses_without_dist(fake_cluster):

@@ -38,7 +38,7 @@ import cdk8s
 import pytest
 import yaml
 
-from profiles import props_of, written_files
+from profiles import STATEFULSET_PROFILE, props_of, written_files
 from taskora_constructs import RetainedStorageClass, Taskora, TaskoraProps, TaskoraSecretValues
 
 PROTECTION_LABEL = "taskora.io/deletion-protection"
@@ -346,7 +346,7 @@ def test_the_simulator_sees_the_data_loss_of_the_unprotected_model(tmp_path):
 
 @pytest.mark.parametrize("deferred_cascade", [False, True], ids=["cascade-at-once", "cascade-later"])
 def test_production_survives_one_delete(deferred_cascade):
-    files = written_files("production")
+    files = written_files(STATEFULSET_PROFILE)
     cluster = running(files, deferred_cascade=deferred_cascade)
     cluster.delete_files(files)
     assert sorted(cluster.data_volumes("taskora")) == PRODUCTION
@@ -356,14 +356,14 @@ def test_production_survives_one_delete(deferred_cascade):
 def test_production_survives_two_deletes_only_with_a_retaining_class(tmp_path):
     # GIVEN production on the cluster's default class: the second delete keeps the data only
     # if that class retains (documented: README, Teardown) ...
-    files = written_files("production")
+    files = written_files(STATEFULSET_PROFILE)
     for reclaim, kept in (("Retain", PRODUCTION), ("Delete", [])):
         cluster = running(files, default_class_reclaim=reclaim)
         cluster.delete_files(files)
         cluster.delete_files(files)
         assert sorted(cluster.data_volumes("taskora")) == kept
     # ... or with retainedStorageClass switched on for its CSI driver
-    props = props_of("production")
+    props = props_of(STATEFULSET_PROFILE)
     database = replace(props.database, storage_class_name="taskora-retain",
                        retained_storage_class=RetainedStorageClass(provisioner="ebs.csi.aws.com",
                                                                    volume_binding_mode="WaitForFirstConsumer"))

@@ -55,7 +55,7 @@ def test_the_synth_of_each_profile_passes(profile, capsys, monkeypatch):
     count = len(objects_of(profile))
     assert out == (f"Validated {count} objects in dist/ against Kubernetes {validate.MIN_KUBERNETES} and "
                    f"{validate.NEWEST_KUBERNETES} (strict: no unknown fields) and the vendored CRDs "
-                   "(gateway-api-v1.6.1): no problems\n")
+                   "(cloudnative-pg-v1.29.2, gateway-api-v1.6.1): no problems\n")
     if profile == "local":  # the README's example
         assert out in README
 

@@ -112,8 +112,9 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path):
 
 def test_production_without_secrets_names_each_missing_one(tmp_path):
     messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS))
+    # (no TASKORA_DB_PASSWORD: production's CloudNativePG operator generates the database's)
     assert [m.split(": ")[1].split("=")[0] for m in messages] == [
-        "TASKORA_COHERE_API_KEY", "TASKORA_BETTER_AUTH_SECRET", "TASKORA_GEMINI_API_KEY", "TASKORA_DB_PASSWORD"]
+        "TASKORA_COHERE_API_KEY", "TASKORA_BETTER_AUTH_SECRET", "TASKORA_GEMINI_API_KEY"]
 
 
 def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(tmp_path):
@@ -123,11 +124,13 @@ def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(t
               for c in o["spec"]["template"]["spec"]["containers"]}
     assert not any(image.endswith(":latest") for image in images)
     text = json.dumps(objects)
-    assert "your-" not in text and "sentinel-db-7f3a-000000000" in text
+    # the database password is the CloudNativePG operator's: a given one is not used
+    assert "your-" not in text and "sentinel-db-7f3a-000000000" not in text
 
 
 def test_existing_secrets_need_no_values_in_production(tmp_path):
-    extra = write(tmp_path, DIGESTS.replace("database:\n", "database:\n  existingSecret: taskora-pg\n")
+    extra = write(tmp_path, DIGESTS.replace("database:\n", "database:\n  existingSecret: taskora-pg\n"
+                                            "  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n")
                   + "secrets:\n  existingSecret: taskora-app\n")
     _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=extra)
     assert [o for o in synth(props) if o["kind"] == "Secret"] == []
@@ -148,7 +151,7 @@ def test_secret_values_never_appear_in_problems(tmp_path):
 def test_values_and_secret_problems_are_reported_together(tmp_path):
     extra = write(tmp_path, DIGESTS.replace("backend:\n", "backend:\n  replicas: 0\n"))
     messages = problems_of(TASKORA_ENV="production", TASKORA_VALUES=extra)
-    assert len(messages) == 5
+    assert len(messages) == 4  # three secrets (not the database's: the operator's) and the replicas
 
 
 def test_the_published_schema_is_current_and_its_defaults_are_the_models():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import Problem
-from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, Manifest, _dict, _labels, _list, _Obj,
+from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, ExternalSecret, Manifest, _dict, _labels, _list, _Obj,
                     _pod_spec, _PodSpec, _selects, _str)
 from .pods import _check_metadata, _check_pod, _check_statefulset, _check_storage, _check_workload
 from .routing import (_check_autoscaler, _check_declarations, _check_disruption_budget, _check_http_route,
@@ -38,10 +38,15 @@ class _Index:
                     _dict(obj.manifest.get("data")), _dict(obj.manifest.get("binaryData")))
             elif obj.kind == "Namespace" and obj.name:
                 self.created_namespaces.append(obj.name)
-            pod = _pod_spec(obj)
+            pod = _pod_spec(obj) or _operator_pods(obj)
             if pod is not None:
                 self.pods.append(pod)
         self.external_secrets = {(s.namespace, s.name): s for s in declarations.external_secrets}
+        # The operator writes each CloudNativePG Cluster's application Secret <cluster>-app.
+        for (namespace, name), cluster in self.by_kind.get("Cluster", {}).items():
+            if _str(cluster.manifest.get("apiVersion")).startswith(_CNPG_GROUP) and namespace is not None:
+                self.external_secrets.setdefault((namespace, f"{name}-app"), ExternalSecret(
+                    name=f"{name}-app", namespace=namespace, keys=_CNPG_APP_SECRET_KEYS))
         self.external_objects = set(declarations.external_objects)
         # Claims the StatefulSets' volumeClaimTemplates create: <template>-<statefulset>-<ordinal>.
         self.template_claims: set[tuple[str | None, str]] = set()
@@ -89,6 +94,30 @@ _BY_KIND: dict[str, Callable[[_Obj, "_Index"], list[Problem]]] = {
     "PodDisruptionBudget": _check_disruption_budget, "HorizontalPodAutoscaler": _check_autoscaler,
     "Secret": _check_secret,
 }
+
+
+#: The pods the CloudNativePG operator runs for a Cluster (its primary stands for every
+#: instance) and a Pooler: their labels and ports, so that NetworkPolicies may select them.
+_CNPG_GROUP = "postgresql.cnpg.io/"
+_CNPG_APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
+_CNPG_PODS = {
+    "Cluster": (lambda name: {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": "primary"},
+                [{"name": "postgres", "ports": [{"name": "postgresql", "containerPort": 5432},
+                                                {"name": "status", "containerPort": 8000},
+                                                {"name": "metrics", "containerPort": 9187}]}]),
+    "Pooler": (lambda name: {"cnpg.io/poolerName": name, "cnpg.io/podRole": "pooler"},
+               [{"name": "pgbouncer", "ports": [{"name": "pgbouncer", "containerPort": 5432},
+                                                {"name": "metrics", "containerPort": 9127}]}]),
+}
+
+
+def _operator_pods(obj: _Obj) -> _PodSpec | None:
+    """The pods an operator creates for ``obj`` (a CloudNativePG Cluster or Pooler), else None.
+    They are not the app's to check (no pod rule applies), only to be selected."""
+    if obj.kind not in _CNPG_PODS or not _str(obj.manifest.get("apiVersion")).startswith(_CNPG_GROUP):
+        return None
+    labels, containers = _CNPG_PODS[obj.kind]
+    return _PodSpec(obj, "(pods the operator runs)", labels(obj.name), {"containers": containers})
 
 
 def check_manifests(objects: Iterable[Manifest | tuple[str, Manifest] | tuple[str, Manifest, bool | frozenset[str]]],

@@ -18,7 +18,7 @@ NAMESPACED_KINDS = frozenset({
     "Event", "HorizontalPodAutoscaler", "Ingress", "Job", "Lease", "LimitRange", "NetworkPolicy",
     "PersistentVolumeClaim", "Pod", "PodDisruptionBudget", "PodTemplate", "ReplicaSet",
     "ReplicationController", "ResourceQuota", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount",
-    "StatefulSet", "HTTPRoute", "GRPCRoute", "Gateway", "ReferenceGrant",
+    "StatefulSet", "HTTPRoute", "GRPCRoute", "Gateway", "ReferenceGrant", "Cluster", "ScheduledBackup", "Pooler",
 })
 #: Kinds without a namespace: a ``metadata.namespace`` on them means nothing.
 CLUSTER_SCOPED_KINDS = frozenset({

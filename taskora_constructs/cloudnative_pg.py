@@ -1,0 +1,302 @@
+"""PostgreSQL run by the CloudNativePG operator: a ``Cluster``, its ``ScheduledBackup`` and an
+optional PgBouncer ``Pooler`` (``PostgresProps.engine = "cloudnative-pg"``).
+
+The custom resources are typed by ``cnpg_types`` (TypedDicts generated from the vendored
+CRDs), which only the type checker imports: building these objects costs no import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+import cdk8s
+from constructs import Construct
+
+from . import rules
+from . import k8s_types as k8s
+from ._manifest import emit, object_metadata
+from ._scope import claim, name_from_id, resolve_namespace
+from ._workload import env_from, env_value
+from .cnpg_props import CLOUDNATIVE_PG, CloudNativePgOptions
+from .errors import Problem, raise_if_any
+from .lint.app import declare_external_secret
+from .network import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from .pod import merged
+from .postgres import PostgresProps
+
+if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
+    from . import cnpg_types as cnpg
+
+#: The API group and version of the CloudNativePG resources.
+API_VERSION: Final = "postgresql.cnpg.io/v1"
+#: The labels the operator puts on every pod of a Cluster (``cnpg.io/cluster: <name>``), on
+#: its instances (``cnpg.io/podRole: instance``), on the primary (``cnpg.io/instanceRole:
+#: primary``, what the ``-rw`` Service selects) and on a Pooler's pods (``cnpg.io/poolerName``).
+CLUSTER_LABEL = "cnpg.io/cluster"
+POD_ROLE_LABEL = "cnpg.io/podRole"
+INSTANCE_ROLE_LABEL = "cnpg.io/instanceRole"
+POOLER_LABEL = "cnpg.io/poolerName"
+#: PostgreSQL's port on the instances and PgBouncer's on the pooler pods.
+POSTGRES_PORT = 5432
+#: The instance manager's status port (the operator calls it) and the metrics exporter's.
+STATUS_PORT = 8000
+METRICS_PORT = 9187
+#: Declarative hibernation: ``on`` removes the instances' pods and keeps their claims.
+HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
+#: The keys of the application Secret ``<cluster>-app`` the operator writes.
+APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
+
+
+class CloudNativePgDatabase(Construct):
+    """A CloudNativePG ``Cluster`` ``<name>``: replicated PostgreSQL with automated failover.
+
+    The operator (a cluster prerequisite, not created here) runs ``props.cloudnative_pg.instances``
+    instances spread across nodes, each on a volume of ``props.storage`` (class
+    ``props.storage_class_name``), with the image ``props.image`` (its PostgreSQL version) and
+    ``props.resources``; it initializes the database ``props.database_name`` owned by
+    ``props.username`` and writes that user's credentials to the Secret ``<name>-app``, whose
+    key ``uri`` is a complete ``DATABASE_URL`` for ``<name>-rw``, the Service of the primary.
+    No password is chosen here: the operator generates it.
+
+    With ``cloudnative_pg.backup`` the Cluster archives WAL and base backups to your object
+    store and a ``ScheduledBackup`` ``<name>`` takes a base backup on its schedule; without
+    it there is no backup at all. With ``cloudnative_pg.pooler`` a ``Pooler``
+    ``<name>-pooler-rw`` (PgBouncer, Service of the same name) fronts the primary and
+    :meth:`url_env` points clients at it.
+
+    Deleting the Cluster (``kubectl delete -f dist/``) deletes its PersistentVolumeClaims
+    (the operator owns them): what survives is the object store's backups and WAL (with
+    ``backup``), and the volumes whose StorageClass reclaims with ``Retain``. To stop it and
+    keep the claims, hibernate it (``cnpg.io/hibernation=on``, what scripts/teardown.sh
+    does); the Cluster is written with ``cnpg.io/hibernation: "off"``, so applying it again
+    wakes it. See docs/decisions.md, "Database engines".
+
+    Fit for any service's database: ``CloudNativePgDatabase(chart, "orders-db",
+    database_name="orders", image="ghcr.io/cloudnative-pg/postgresql:16.4")``.
+
+    Args:
+        props: :class:`PostgresProps` with ``engine="cloudnative-pg"`` (set here when omitted),
+            or its fields as keyword arguments.
+        name: the Cluster's name; default: the construct id as a DNS label.
+        namespace: default: the enclosing Chart's namespace.
+
+    Attributes:
+        cluster / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each (``None`` when not
+            created); ``api_object`` is the Cluster.
+        cluster_name, namespace, port, database_name, username, app_secret_name,
+            service_name (what clients connect to: ``<name>-rw`` or the pooler's Service),
+            selector_labels (every instance), client_pod_labels (the pods clients reach),
+            pooler_name: for wiring.
+    """
+
+    #: The key of ``<name>-app`` that holds the full connection URI.
+    URI_KEY = "uri"
+    USERNAME_KEY = "username"
+    PASSWORD_KEY = "password"
+
+    def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
+                 name: str | None = None, namespace: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id)
+        from .web import props_from  # the web module imports the postgres one
+
+        if props is None and "engine" not in props_fields:
+            props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}
+        props = props_from(PostgresProps, props, props_fields)
+        name = name or name_from_id(construct_id)
+        namespace = resolve_namespace(self, namespace)
+        where = self.node.path
+        # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
+        problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
+        if namespace is not None:
+            problems += rules.check_dns_label(where, "namespace", namespace)
+        if props.engine != CLOUDNATIVE_PG:
+            problems.append(Problem(where=where, field="engine", value=props.engine,
+                                    rule="must be cloudnative-pg for a CloudNativePG Cluster",
+                                    fix="set engine='cloudnative-pg', or use PostgresDatabase for a StatefulSet"))
+        raise_if_any(problems)
+        options: CloudNativePgOptions = props.cloudnative_pg
+        self.props = props
+        self.options = options
+        self.cluster_name = name
+        self.namespace = namespace
+        self.port = POSTGRES_PORT
+        self.database_name = props.database_name
+        self.username = props.username
+        self.app_secret_name = f"{name}-app"
+        #: Every instance of the Cluster (primary and replicas).
+        self.selector_labels = {CLUSTER_LABEL: name, POD_ROLE_LABEL: "instance"}
+        #: The primary, which the ``-rw`` Service selects.
+        self.primary_labels = {CLUSTER_LABEL: name, INSTANCE_ROLE_LABEL: "primary"}
+        self.pooler_name: str | None = f"{name}-pooler-rw" if options.pooler is not None else None
+        self.pooler_labels: dict[str, str] | None = (
+            {POOLER_LABEL: self.pooler_name} if self.pooler_name is not None else None)
+        #: The Service clients connect to, and the labels of the pods behind it.
+        self.service_name = self.pooler_name or f"{name}-rw"
+        self.client_pod_labels = self.pooler_labels or self.primary_labels
+        labels = merged({"app": name}, props.labels)
+        owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
+        if options.backup is not None:
+            owned.append(("ScheduledBackup", namespace, name))
+        if self.pooler_name is not None:
+            owned.append(("Pooler", namespace, self.pooler_name))
+        claim(self, owned)
+        if namespace is not None:
+            # The operator writes <name>-app: the opt-in lint lets references name it.
+            declare_external_secret(self, name=self.app_secret_name, namespace=namespace, keys=APP_SECRET_KEYS)
+            if options.backup is not None:
+                declare_external_secret(self, name=options.backup.credentials_secret, namespace=namespace,
+                                        keys=(options.backup.access_key_id_key, options.backup.secret_access_key_key))
+
+        self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
+        self.api_object = self.cluster
+        self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
+        self.scheduled_backup: cdk8s.ApiObject | None = None
+        if options.backup is not None:
+            backup: cnpg.ScheduledBackup = {
+                "apiVersion": API_VERSION,
+                "kind": "ScheduledBackup",
+                "metadata": object_metadata(name=name, namespace=namespace, labels=labels),
+                "spec": {
+                    "schedule": options.backup.schedule,
+                    "cluster": {"name": name},
+                    "method": "barmanObjectStore",
+                    # The Backup objects belong to nobody: deleting the Cluster or this
+                    # ScheduledBackup leaves them (and the store's files) in place.
+                    "backupOwnerReference": "none",
+                    "immediate": True,
+                },
+            }
+            self.scheduled_backup = emit(self, "scheduled-backup", backup)
+        self.pooler: cdk8s.ApiObject | None = None
+        if options.pooler is not None and self.pooler_name is not None:
+            pgbouncer: cnpg.PoolerSpecPgbouncer = {"poolMode": options.pooler.pool_mode}  # type: ignore[typeddict-item]
+            if options.pooler.parameters:
+                pgbouncer["parameters"] = dict(options.pooler.parameters)
+            pooler: cnpg.Pooler = {
+                "apiVersion": API_VERSION,
+                "kind": "Pooler",
+                "metadata": object_metadata(name=self.pooler_name, namespace=namespace, labels=labels),
+                "spec": {"cluster": {"name": name}, "instances": options.pooler.instances, "type": "rw",
+                         "pgbouncer": pgbouncer},
+            }
+            self.pooler = emit(self, "pooler", pooler)
+
+    def _cluster(self, labels: dict[str, str]) -> "cnpg.Cluster":
+        props, options = self.props, self.options
+        storage: cnpg.ClusterSpecStorage = {"size": props.storage}
+        if props.storage_class_name is not None:
+            storage["storageClass"] = props.storage_class_name
+        spec: cnpg.ClusterSpec = {
+            "instances": options.instances,
+            "imageName": props.image,
+            "imagePullPolicy": props.image_pull_policy,
+            "bootstrap": {"initdb": {"database": props.database_name, "owner": props.username}},
+            "storage": storage,
+            "resources": {"requests": {"cpu": props.resources.requests.cpu, "memory": props.resources.requests.memory},
+                          "limits": {"cpu": props.resources.limits.cpu, "memory": props.resources.limits.memory}},
+            "affinity": {"enablePodAntiAffinity": True, "topologyKey": "kubernetes.io/hostname",
+                         "podAntiAffinityType": options.pod_anti_affinity_type},
+            "enableSuperuserAccess": False,
+        }
+        if options.parameters:
+            spec["postgresql"] = {"parameters": dict(options.parameters)}
+        if options.enable_pod_monitor:
+            spec["monitoring"] = {"enablePodMonitor": True}
+        if options.backup is not None:
+            store = options.backup
+            object_store: cnpg.ClusterSpecBackupBarmanObjectStore = {
+                "destinationPath": store.destination_path,
+                "s3Credentials": {
+                    "accessKeyId": {"name": store.credentials_secret, "key": store.access_key_id_key},
+                    "secretAccessKey": {"name": store.credentials_secret, "key": store.secret_access_key_key},
+                },
+                "wal": {"compression": store.compression},  # type: ignore[typeddict-item]
+                "data": {"compression": store.compression},  # type: ignore[typeddict-item]
+            }
+            if store.endpoint_url is not None:
+                object_store["endpointURL"] = store.endpoint_url
+            spec["backup"] = {"barmanObjectStore": object_store, "retentionPolicy": store.retention_policy}
+        return {
+            "apiVersion": API_VERSION,
+            "kind": "Cluster",
+            # scripts/teardown.sh hibernates the Cluster instead of deleting it (deletion would
+            # delete its claims): applying the manifests again wakes it on the same data.
+            "metadata": object_metadata(name=self.cluster_name, namespace=self.namespace, labels=labels,
+                                        annotations={**self.props.annotations, HIBERNATION_ANNOTATION: "off"}),
+            "spec": spec,
+        }
+
+    def key_ref(self, key: str) -> k8s.EnvVarSource:
+        """A ``valueFrom`` for a key of the operator's ``<name>-app`` Secret (``uri``,
+        ``username``, ``password``, ...); raises for another key."""
+        if key not in APP_SECRET_KEYS:
+            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+                                  rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
+                                  fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY")])
+        return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}
+
+    def host_for(self, client_namespace: str | None) -> str:
+        """The DNS name of :attr:`service_name` for a client in ``client_namespace``."""
+        if client_namespace == self.namespace or self.namespace is None:
+            return self.service_name
+        return f"{self.service_name}.{self.namespace}.svc"
+
+    def url_env(self, variable: str, client_namespace: str | None) -> list[k8s.EnvVar]:
+        """Environment variables that give a client in ``client_namespace`` the connection URL
+        as ``variable``, from the operator's Secret: its ``uri`` key (for ``<name>-rw``); with a
+        pooler, its user and password keys composed into the pooler's URL by ``$(VAR)``
+        expansion (the operator's generated passwords are alphanumeric: no escaping needed)."""
+        if client_namespace != self.namespace and self.namespace is not None:
+            raise_if_any([Problem(where=self.node.path, field="namespace", value=client_namespace,
+                                  rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
+                                       f"operator's Secret {self.app_secret_name} is readable only there",
+                                  fix="deploy the client beside the Cluster, or copy the Secret outside the app")])
+        if self.pooler_name is None:
+            return [env_from(variable, self.key_ref(self.URI_KEY))]
+        user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
+        return [env_from(user, self.key_ref(self.USERNAME_KEY)),
+                env_from(password, self.key_ref(self.PASSWORD_KEY)),
+                env_value(variable, f"postgresql://$({user}):$({password})@{self.host_for(client_namespace)}:"
+                                    f"{self.port}/{self.database_name}")]
+
+
+def cloudnative_pg_policies(scope: Construct, database: CloudNativePgDatabase, *,
+                            clients: NetworkPeer) -> dict[str, WorkloadNetworkPolicy]:
+    """NetworkPolicies of a CloudNativePG database under a default-deny policy, in ``scope``.
+
+    ``database`` (``<cluster>``, every pod of the Cluster: instances and the operator's
+    initdb/join jobs): accepts ``clients`` on 5432 (without a pooler), the pooler on 5432,
+    each other on 5432 and 8000 (replication, cloning), the operator's pods
+    (``operatorNamespace``/``operatorPodLabels``) on 8000 and 5432, and Prometheus
+    (``monitoringNamespace``) on 9187 when ``enablePodMonitor``; opens each other, the API
+    server (``apiServerCidrs`` on ``apiServerPorts``: the instance manager watches it) and,
+    with backups, the object store (``backup.egressCidrs`` on ``backup.egressPort``).
+    ``pooler`` (``<cluster>-pooler-rw``): accepts ``clients`` on 5432; opens the instances on
+    5432 and the API server. Nothing else.
+    """
+    options, ns, port = database.options, database.namespace, database.port
+    everything = {CLUSTER_LABEL: database.cluster_name}
+    cluster_pods = NetworkPeer.pods(everything, description="cluster")
+    operator = NetworkPeer.namespace(options.operator_namespace, dict(options.operator_pod_labels))
+    api_server = Allow(NetworkPeer.cidrs([{"ipBlock": {"cidr": cidr}} for cidr in options.api_server_cidrs],
+                                         "Kubernetes API"), tuple(options.api_server_ports))
+    pooler_pods = (NetworkPeer.pods(database.pooler_labels, description="pooler")
+                   if database.pooler_labels is not None else None)
+    ingress = [Allow(pooler_pods or clients, (port,)), Allow(cluster_pods, (port, STATUS_PORT)),
+               Allow(operator, (STATUS_PORT, port))]
+    if options.enable_pod_monitor:
+        ingress.append(Allow(NetworkPeer.namespace(options.monitoring_namespace), (METRICS_PORT,)))
+    egress = [Allow(cluster_pods, (port, STATUS_PORT)), api_server]
+    if options.backup is not None:
+        store = NetworkPolicyProps(https_egress_cidrs=options.backup.egress_cidrs,
+                                   https_egress_except=options.backup.egress_except)
+        egress.append(Allow(NetworkPeer.cidrs(store.https_blocks(), "object store"), (options.backup.egress_port,)))
+    policies = {"database": WorkloadNetworkPolicy(
+        scope, "network-policy", name=database.cluster_name, namespace=ns, selector_labels=everything,
+        ingress=ingress, egress=egress)}
+    if pooler_pods is not None and database.pooler_labels is not None:
+        policies["pooler"] = WorkloadNetworkPolicy(
+            scope, "pooler-network-policy", name=database.pooler_name, namespace=ns,
+            selector_labels=database.pooler_labels, ingress=[Allow(clients, (port,))],
+            egress=[Allow(NetworkPeer.pods(database.primary_labels, description="primary"), (port,)), api_server])
+    return policies

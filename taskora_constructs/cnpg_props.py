@@ -1,0 +1,193 @@
+"""Props of the CloudNativePG engine (``PostgresProps.engine = "cloudnative-pg"``): the Cluster's
+own options, its object-store backups and its optional PgBouncer Pooler.
+
+Plain dataclasses: importing them costs nothing, and they become values keys
+(``database.cloudnativePg.*``) like every other props field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from . import rules
+from .errors import Problem, raise_if_any
+from .network import PRIVATE_IPV4, PRIVATE_IPV6
+
+#: The engines a PostgresProps may name.
+STATEFULSET = "statefulset"
+CLOUDNATIVE_PG = "cloudnative-pg"
+ENGINES = (STATEFULSET, CLOUDNATIVE_PG)
+
+_RETENTION = re.compile(r"^[1-9][0-9]*[dwm]$")
+_DESTINATION = re.compile(r"^(s3|gs|https?)://[^\s/]+(/[^\s]*)?$")
+#: CloudNativePG's schedules have six fields: seconds first.
+_SIX_FIELD_CRON = re.compile(r"^\S+( \S+){5}$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectStoreBackup:
+    """Base backups and continuous WAL archiving of the Cluster to an S3-compatible object
+    store (barman-cloud), and the ``ScheduledBackup`` that takes the base backups.
+
+    With it the database survives the loss of every instance and volume, and of the Cluster
+    object itself: a new Cluster recovers from the store to any point in time up to the last
+    archived WAL segment (at most ``archive_timeout``, 5 minutes by default, behind).
+    Nothing here is invented: the store, its path and its credentials are yours.
+
+    Attributes:
+        destination_path: where the backups go, e.g. ``s3://taskora-backups/production`` (required).
+        credentials_secret: an existing Secret (created outside the app) holding the store's
+            access key id and secret access key (required).
+    """
+
+    destination_path: str
+    credentials_secret: str
+    #: The store's endpoint URL for a non-AWS store (MinIO, Ceph, ...); default None: AWS S3.
+    endpoint_url: str | None = None
+    #: Key of the access key id in ``credentialsSecret``: ACCESS_KEY_ID.
+    access_key_id_key: str = "ACCESS_KEY_ID"
+    #: Key of the secret access key in ``credentialsSecret``: ACCESS_SECRET_KEY.
+    secret_access_key_key: str = "ACCESS_SECRET_KEY"
+    #: How long base backups and WAL are kept (``<n>d``, ``<n>w`` or ``<n>m``): 30d.
+    retention_policy: str = "30d"
+    #: The ScheduledBackup's schedule, six fields with seconds first: 0 0 3 * * * (03:00 daily).
+    schedule: str = "0 0 3 * * *"
+    #: Compression of WAL segments and base backups: gzip.
+    compression: str = "gzip"
+    #: Where the instances may connect to reach the store (HTTPS): anywhere public by default;
+    #: name the store's addresses to narrow it, or a private range for an in-cluster store.
+    egress_cidrs: tuple[str, ...] = ("0.0.0.0/0", "::/0")
+    #: Ranges excepted from ``egressCidrs``: the private, link-local and CGNAT ones by default.
+    egress_except: tuple[str, ...] = PRIVATE_IPV4 + PRIVATE_IPV6
+    #: The store's port: 443.
+    egress_port: int = 443
+
+    def problems(self, where: str) -> list[Problem]:
+        found: list[Problem] = []
+        if not isinstance(self.destination_path, str) or not _DESTINATION.fullmatch(self.destination_path):
+            found.append(Problem(where=where, field="destinationPath", value=self.destination_path,
+                                 rule="must be an object-store URL (s3://bucket/path, gs://..., https://...)",
+                                 fix="write it like s3://taskora-backups/production"))
+        found += rules.check_dns_subdomain(where, "credentialsSecret", self.credentials_secret)
+        if self.endpoint_url is not None and (not isinstance(self.endpoint_url, str)
+                                              or not re.fullmatch(r"^https?://\S+$", self.endpoint_url)):
+            found.append(Problem(where=where, field="endpointUrl", value=self.endpoint_url,
+                                 rule="must be an http(s) URL", fix="write it like https://minio.example.com"))
+        for name, key in (("accessKeyIdKey", self.access_key_id_key),
+                          ("secretAccessKeyKey", self.secret_access_key_key)):
+            found += rules.check_config_key(where, name, key)
+        if not isinstance(self.retention_policy, str) or not _RETENTION.fullmatch(self.retention_policy):
+            found.append(Problem(where=where, field="retentionPolicy", value=self.retention_policy,
+                                 rule="must be a positive number and d, w or m", fix="write it like 30d"))
+        if not isinstance(self.schedule, str) or not _SIX_FIELD_CRON.fullmatch(self.schedule):
+            found.append(Problem(where=where, field="schedule", value=self.schedule,
+                                 rule="must be a six-field cron schedule (seconds first, CloudNativePG's format)",
+                                 fix="write it like '0 0 3 * * *' (03:00 daily)"))
+        if self.compression not in ("gzip", "bzip2", "snappy", "lz4", "xz", "zstd"):
+            found.append(Problem(where=where, field="compression", value=self.compression,
+                                 rule="must be one of gzip, bzip2, snappy, lz4, xz, zstd", fix="use gzip"))
+        for name, cidrs in (("egressCidrs", self.egress_cidrs), ("egressExcept", self.egress_except)):
+            for cidr in cidrs:
+                found += rules.check_cidr(where, name, cidr)
+        found += rules.check_port(where, "egressPort", self.egress_port)
+        return found
+
+    def __post_init__(self) -> None:
+        raise_if_any(self.problems(type(self).__name__))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PgBouncerPooler:
+    """A CloudNativePG ``Pooler``: PgBouncer in front of the primary (type ``rw``), as its own
+    Deployment and Service ``<cluster>-pooler-rw``; clients connect to it instead of ``<cluster>-rw``."""
+
+    #: PgBouncer pods: 2.
+    instances: int = 2
+    #: PgBouncer's pool mode: session (safe for every client; transaction packs more clients
+    #: per server connection but breaks session state such as prepared statements).
+    pool_mode: str = "session"
+    #: Further PgBouncer parameters (e.g. max_client_conn, default_pool_size); default none.
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+    def problems(self, where: str) -> list[Problem]:
+        found = rules.check_replicas(where, "instances", self.instances)
+        if self.pool_mode not in ("session", "transaction"):
+            found.append(Problem(where=where, field="poolMode", value=self.pool_mode,
+                                 rule="must be session or transaction", fix="use session"))
+        if not isinstance(self.parameters, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.parameters.items()):
+            found.append(Problem(where=where, field="parameters", value=self.parameters,
+                                 rule="must map parameter names to text values", fix="quote each value"))
+        return found
+
+    def __post_init__(self) -> None:
+        raise_if_any(self.problems(type(self).__name__))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudNativePgOptions:
+    """The options of a CloudNativePG ``Cluster`` (used with ``engine: cloudnative-pg`` only).
+
+    The image, pull policy, resources, storage size and class, database name and user come
+    from the enclosing :class:`~taskora_constructs.PostgresProps`; the PostgreSQL version is
+    the image's (a CloudNativePG operand image, e.g. ``ghcr.io/cloudnative-pg/postgresql:15.8``).
+    """
+
+    #: PostgreSQL instances: one primary and streaming replicas with automated failover: 3.
+    instances: int = 3
+    #: Spread the instances across nodes (``kubernetes.io/hostname``): required (an instance
+    #: stays Pending rather than share a node) or preferred. Default required.
+    pod_anti_affinity_type: str = "required"
+    #: PostgreSQL configuration parameters (``postgresql.conf``); default none: the operator's.
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    #: Let the operator create a Prometheus Operator PodMonitor for the instances (needs the
+    #: PodMonitor CRD; deprecated by CloudNativePG in favour of your own PodMonitor): false.
+    enable_pod_monitor: bool = False
+    #: The namespace of Prometheus, allowed to scrape the instances' metrics (port 9187) when
+    #: ``enablePodMonitor`` is true: monitoring.
+    monitoring_namespace: str = "monitoring"
+    #: Backups and WAL archiving to an object store; default None: none (see ObjectStoreBackup).
+    backup: ObjectStoreBackup | None = None
+    #: A PgBouncer Pooler the backend connects through; default None: straight to ``-rw``.
+    pooler: PgBouncerPooler | None = None
+    #: The operator's namespace, allowed to reach the instances (ports 8000 and 5432): cnpg-system.
+    operator_namespace: str = "cnpg-system"
+    #: The operator pods' labels in that namespace (its manifest and Helm chart use these).
+    operator_pod_labels: Mapping[str, str] = field(
+        default_factory=lambda: {"app.kubernetes.io/name": "cloudnative-pg"})
+    #: Where the instances and pooler pods reach the Kubernetes API (their instance manager
+    #: watches it): anywhere by default, on ``apiServerPorts``; narrow it to the addresses of
+    #: ``kubectl get endpoints kubernetes``.
+    api_server_cidrs: tuple[str, ...] = ("0.0.0.0/0", "::/0")
+    #: The API server's ports (the ``kubernetes`` Service's and the endpoints'): 443 and 6443.
+    api_server_ports: tuple[int, ...] = (443, 6443)
+
+    def problems(self, where: str) -> list[Problem]:
+        found = rules.check_replicas(where, "instances", self.instances)
+        if self.pod_anti_affinity_type not in ("required", "preferred"):
+            found.append(Problem(where=where, field="podAntiAffinityType", value=self.pod_anti_affinity_type,
+                                 rule="must be required or preferred", fix="use required"))
+        if not isinstance(self.parameters, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.parameters.items()):
+            found.append(Problem(where=where, field="parameters", value=self.parameters,
+                                 rule="must map parameter names to text values", fix="quote each value"))
+        if not isinstance(self.enable_pod_monitor, bool):
+            found.append(Problem(where=where, field="enablePodMonitor", value=self.enable_pod_monitor,
+                                 rule="must be a boolean", fix="write true or false"))
+        found += rules.check_dns_label(where, "monitoringNamespace", self.monitoring_namespace)
+        found += rules.check_dns_label(where, "operatorNamespace", self.operator_namespace)
+        found += rules.check_labels(where, "operatorPodLabels", dict(self.operator_pod_labels))
+        for cidr in self.api_server_cidrs:
+            found += rules.check_cidr(where, "apiServerCidrs", cidr)
+        for port in self.api_server_ports:
+            found += rules.check_port(where, "apiServerPorts", port)
+        if self.backup is not None:
+            found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
+        if self.pooler is not None:
+            found += [replace(p, field=f"pooler.{p.field}") for p in self.pooler.problems(where)]
+        return found
+
+    def __post_init__(self) -> None:
+        raise_if_any(self.problems(type(self).__name__))
