@@ -1,6 +1,6 @@
 """Values files: typed, typo-safe configuration of one Taskora deployment.
 
-``config/<TASKORA_ENV>.yaml`` (default ``local``) is the base layer; ``TASKORA_VALUES=<path>``
+``config/<TASKORA_ENV>.yaml`` (default ``local``) is the base layer; ``TASKORA_VALUES=<path>[:<path>...]``
 adds one more; the later layer wins key by key. Each section of the merged values is built
 into the constructs' props by :mod:`taskora_app.props_values`, which derives the section's
 keys, defaults, rules and docs from the props themselves (one definition). Every problem
@@ -227,8 +227,8 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         raise TaskoraConfigError([Problem(where="environment", field="TASKORA_ENV", value=env,
                                           rule=f"must name a file in config/ ({', '.join(available_envs())})",
                                           fix=f"use one of: {', '.join(available_envs())}")])
-    if environ.get("TASKORA_VALUES"):
-        layers.append(Path(environ["TASKORA_VALUES"]))
+    # TASKORA_VALUES: one file, or several separated by ":" (os.pathsep), later ones winning.
+    layers += [Path(part) for part in (environ.get("TASKORA_VALUES") or "").split(os.pathsep) if part]
     merged: dict = {}
     origin: dict[str, str] = {}
     for layer in layers:

@@ -71,7 +71,17 @@ def exported(tmp_path_factory):
     result = subprocess.run(["make", "--no-print-directory", "helm", f"HELM_DIR={chart}"], cwd=ROOT,
                             env=environment, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    return result, chart, plain_synth(base / "plain")
+    return result, chart, synth_with_existing_secrets(base / "plain")
+
+
+def synth_with_existing_secrets(outdir: Path) -> dict[str, str]:
+    """What `make synth` writes when both Secrets are existing ones: what the chart must hold."""
+    layer = outdir.parent / "existing-secrets.yaml"
+    layer.write_text("secrets: {existingSecret: taskora-secrets}\ndatabase: {existingSecret: taskora-db-credentials}\n")
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**cli_env(), "CDK8S_OUTDIR": str(outdir), "TASKORA_VALUES": str(layer)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {p.name: p.read_text() for p in sorted(outdir.iterdir())}
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -97,8 +107,7 @@ from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
 
 app = cdk8s.App()
 Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues(
-    cohere_api_key="{{ .Values.cohere }}", better_auth_secret='{{"{{"}}',
-    gemini_api_key='{{- fail "boom" -}}', database_password="p{{w}}rd")))
+    existing_secret="app-secrets", database_existing_secret="db-credentials")))
 chart = cdk8s.Chart(app, "templated", disable_resource_name_hashes=True)
 config_map = cdk8s.ApiObject(chart, "cm", api_version="v1", kind="ConfigMap",
                              metadata=cdk8s.ApiObjectMetadata(name="templated", namespace="taskora"))
@@ -125,8 +134,7 @@ def test_data_with_template_delimiters_survives_the_helm_export(tmp_path):
     objects = [o for text in plain.values() for o in yaml.safe_load_all(text) if o]
     config_map = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "templated")
     assert config_map["data"] == TEMPLATED_DATA
-    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "taskora-secrets")
-    assert secret["stringData"]["COHERE_API_KEY"] == "{{ .Values.cohere }}"
+    assert not any(o["kind"] == "Secret" for o in objects)  # a chart never embeds one (below)
 
 
 # --- the chart `make helm` writes ----------------------------------------------------------
@@ -178,3 +186,35 @@ def test_a_failed_export_leaves_the_previous_chart(exported, tmp_path):
     assert "boom: bad app" in result.stderr and "    at " not in result.stderr
     assert {name: (chart / name).read_bytes() for name in chart_files(chart)} == before
     assert sorted(p.name for p in chart.parent.iterdir()) == ["taskora"]
+
+
+# --- no secret in a chart ----------------------------------------------------------------------
+
+@pytest.mark.e2e
+def test_the_chart_takes_its_secrets_from_existing_secrets_and_says_which(exported):
+    # GIVEN the chart `make helm` wrote WHEN read THEN it holds no Secret, no secret value and no
+    # digest of one, and its README lists the Secrets to create first, with their keys
+    _, chart, _ = exported
+    text = "".join((chart / name).read_text() for name in chart_files(chart))
+    assert "kind: Secret" not in text and "checksum/secrets" not in text and "checksum/credentials" not in text
+    assert "your-secure-password" not in text and "your-cohere-api-key" not in text
+    readme = (chart / "README.md").read_text()
+    assert ("kubectl create secret generic taskora-secrets --from-literal=DATABASE_URL=... "
+            "--from-literal=COHERE_API_KEY=...") in readme
+    assert "kubectl create secret generic taskora-db-credentials --from-literal=username=..." in readme
+
+
+@pytest.mark.e2e
+def test_an_app_that_would_embed_secret_data_is_refused(tmp_path):
+    app_file = tmp_path / "secret_app.py"
+    app_file.write_text("import cdk8s\napp = cdk8s.App()\nchart = cdk8s.Chart(app, 's')\n"
+                        "s = cdk8s.ApiObject(chart, 's', api_version='v1', kind='Secret', "
+                        "metadata=cdk8s.ApiObjectMetadata(name='leak'))\n"
+                        "s.add_json_patch(cdk8s.JsonPatch.add('/stringData', {'password': 'sentinel-7c1e'}))\n"
+                        "app.synth()\n")
+    with pytest.raises(RuntimeError, match="Secret/leak holds data: a Helm chart must take its secrets from an "
+                                           "existing Secret") as raised:
+        helm_chart.export(tmp_path / "helm" / "leak", app=f"{sys.executable} {app_file}")
+    assert "sentinel-7c1e" not in str(raised.value)
+    assert not (tmp_path / "helm" / "leak").exists()
+

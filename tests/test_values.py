@@ -223,3 +223,15 @@ def test_a_top_level_rule_names_the_file_and_the_key(tmp_path):
     extra = write(tmp_path, "podSecurity: bogus\ndeletionProtection: 'yes'\n")
     assert [m.split(": ")[1].split("=")[0] for m in problems_of(TASKORA_VALUES=extra)] == [
         "deletionProtection", "podSecurity"]
+
+
+def test_several_values_layers_apply_in_order_and_each_names_its_file(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("backend:\n  replicas: 5\nfrontend:\n  replicas: 0\n")
+    second.write_text("backend:\n  replicas: 6\n")
+    with pytest.raises(TaskoraConfigError) as raised:
+        load_env(TASKORA_VALUES=f"{first}:{second}")
+    assert [str(p) for p in raised.value.problems] == [
+        f"{first}: frontend.replicas=0: must be >= 1. Fix: set at least 1 replica"]
+    first.write_text("backend:\n  replicas: 5\n")
+    assert load_env(TASKORA_VALUES=f"{first}:{second}")[1].backend.replicas == 6
