@@ -17,14 +17,16 @@ WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
 DOCS_DIR   ?= build/api
 
-# jsii's Node 20 end-of-life banner and cdk8s-cli's upgrade check are noise in every run.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The Node LTS pinned in package.json (node_modules/.bin/node, installed by `npm ci`) runs
+# cdk8s-cli and jsii in every recipe; main.py and the tests also point jsii at it themselves
+# (JSII_NODE, taskora_app/node.py). cdk8s-cli's upgrade check asks npm on every run.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK8S_CHECK_UPGRADE := false
 # Let Python cache bytecode even where the environment disables it (a large
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test deps clean import typecheck
+.PHONY: synth test check deps clean import typecheck
 .PHONY: bench
 .PHONY: helm docs
 

@@ -12,9 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-# jsii prints a Node 20 end-of-life banner on every start unless told not to; it must be
-# set before cdk8s (and so jsii's Node process) is imported.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from taskora_app.node import use_pinned_node
+
+# jsii runs on the Node LTS pinned in package.json (no end-of-life banner to hide): chosen
+# before cdk8s (and so jsii's Node process) is imported.
+use_pinned_node()
 
 import cdk8s  # noqa: E402
 

