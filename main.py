@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""The Taskora cdk8s app: ``cdk8s synth`` (or ``make synth``) runs this to write ``dist/``.
+"""The Taskora cdk8s app: ``make synth`` runs this directly (``cdk8s synth`` runs it too) to write ``dist/``.
 
-A failed synth writes nothing: manifests go to a temporary directory beside the output
-directory and replace it only when every chart synthesized. A configuration error prints
+A failed or killed synth writes nothing: manifests go to a directory of this run's own beside
+the output directory and replace it, in one atomic step, only when every chart synthesized
+(``taskora_app/atomic.py``). Run directly, the previous ``dist/`` is kept on failure;
+``cdk8s synth`` deletes it before it starts the app. A configuration error prints
 every problem found, one per line, and exits with status 2, without a traceback.
 """
 

@@ -1,5 +1,6 @@
 """End to end: the real cdk8s CLI synthesizes the app into a directory that
-`kubectl apply -f` can apply in one pass."""
+`kubectl apply -f` can apply in one pass; `make synth` (the app without the CLI) writes the
+same bytes and keeps the previous dist/ when it refuses; jsii runs on the pinned Node LTS."""
 
 from __future__ import annotations
 
@@ -86,6 +87,42 @@ def test_make_synth_prints_one_line_naming_what_it_wrote(default_objects):
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert lines == [f"Wrote {len(default_objects)} objects in 6 files to dist/ (apply: kubectl apply -f dist/)"]
+
+
+def test_make_synth_writes_the_same_bytes_as_cdk8s_synth(cli_result):
+    # `make synth` runs main.py without the CLI (tests/test_cli_synth.py::...one_line... ran it
+    # too; this runs it again so the comparison does not depend on test order).
+    outdir, _ = cli_result
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
+    result = subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    dist = ROOT / "dist"
+    assert sorted(p.name for p in dist.iterdir()) == sorted(p.name for p in outdir.iterdir())
+    for path in sorted(outdir.iterdir()):
+        assert (dist / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_make_synth_refusing_bad_values_keeps_the_previous_dist(tmp_path):
+    # GIVEN a dist/ from a good `make synth`
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
+    assert subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=environment,
+                          capture_output=True, timeout=600).returncode == 0
+    dist = ROOT / "dist"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()}
+    # WHEN a values file with an unknown key is synthesized
+    values = tmp_path / "bad.yaml"
+    values.write_text("backend:\n  replcas: 5\n")
+    result = subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT,
+                            env={**environment, "TASKORA_VALUES": str(values)}, capture_output=True, text=True,
+                            timeout=600)
+    # THEN it exits 2 with the problem and no traceback, and dist/ is exactly as it was
+    assert result.returncode == 2
+    assert result.stderr.startswith("taskora: synth failed, nothing written to dist/\n"), result.stderr
+    assert "backend.replcas=5: is not a known key" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()} == before
+    assert [p.name for p in ROOT.iterdir() if p.name.startswith(".dist-")] == []
 
 
 def pinned_node_version() -> str:
