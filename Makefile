@@ -1,6 +1,7 @@
 # The two commands of the README do all set-up on a fresh machine:
-#   make synth   - create .venv, install pinned deps and the pinned cdk8s-cli, write dist/
+#   make synth   - create .venv, install pinned deps, the pinned Node LTS and cdk8s-cli, write dist/
 #   make test    - the same set-up, then the whole test suite
+#   make check   - the fast inner loop: mypy and every test but the end-to-end (subprocess) ones
 # Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
 
 SHELL := /bin/bash
@@ -70,6 +71,12 @@ synth: deps
 test: deps $(CHECKOV_STAMP)
 	@$(PY) -m mypy taskora_constructs
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+
+# The inner loop (seconds): mypy, then every test not marked e2e (the end-to-end ones start
+# the CLI, make, pip, checkov or Helm in a subprocess). `make test` runs all of them.
+check: deps
+	@$(PY) -m mypy taskora_constructs
+	@$(PY) -m pytest -n 2 --dist loadfile -m 'not e2e' $(ARGS)
 
 # The library's types ([tool.mypy] in pyproject.toml); `make test` runs it before pytest.
 typecheck: deps
