@@ -14,8 +14,6 @@ the staging directories of processes that no longer exist.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import os
 import re
@@ -24,31 +22,46 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, cast
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
 
 
+_UNLOADED = object()
+_renameat2: object = _UNLOADED  # the C function once looked up; None where there is none
+
+
 def _load_renameat2() -> Optional[Callable[..., int]]:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        function = libc.renameat2  # glibc 2.28+
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    function.restype = ctypes.c_int
-    return function  # type: ignore[no-any-return]
+    import ctypes  # only when a swap happens: keeps the app's start-up lean
+    import ctypes.util
 
+    def libraries() -> Iterator[Optional[str]]:
+        yield None  # the symbols already loaded into this process (libc among them)
+        yield "libc.so.6"
+        yield ctypes.util.find_library("c")  # slower: may run ldconfig
 
-_renameat2 = _load_renameat2()
+    for name in libraries():
+        try:
+            function = ctypes.CDLL(name, use_errno=True).renameat2  # glibc 2.28+
+        except (OSError, AttributeError, TypeError):
+            continue
+        function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        function.restype = ctypes.c_int
+        return function
+    return None
 
 
 def exchange(left: Path, right: Path) -> bool:
     """Swap two existing paths in one atomic step; False when the system cannot (nothing changed)."""
+    global _renameat2
+    if _renameat2 is _UNLOADED:
+        _renameat2 = _load_renameat2()
     if _renameat2 is None:
         return False
-    if _renameat2(_AT_FDCWD, os.fsencode(left), _AT_FDCWD, os.fsencode(right), _RENAME_EXCHANGE) == 0:
+    import ctypes
+
+    if cast(Callable[..., int], _renameat2)(_AT_FDCWD, os.fsencode(left), _AT_FDCWD, os.fsencode(right), _RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):

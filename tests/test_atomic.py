@@ -23,7 +23,7 @@ def mode(request, monkeypatch):
     """Every behaviour holds with the atomic exchange and with the portable fallback."""
     if request.param == "two renames":
         monkeypatch.setattr(atomic, "_renameat2", None)
-    elif atomic._renameat2 is None:
+    elif atomic._load_renameat2() is None:
         pytest.skip("renameat2 is not available here")
     return request.param
 
@@ -64,7 +64,7 @@ def test_failure_leaves_the_previous_output_and_no_staging(tmp_path, mode):
 
 def test_the_exchange_is_one_atomic_step_on_linux():
     if sys.platform.startswith("linux"):
-        assert atomic._renameat2 is not None, "glibc's renameat2 should be there on Linux"
+        assert atomic._load_renameat2() is not None, "glibc's renameat2 should be there on Linux"
 
 
 def test_concurrent_runs_stage_apart_and_the_output_is_one_of_them_whole(tmp_path, mode):
