@@ -166,7 +166,7 @@ def test_python_main_killed_at_any_moment_leaves_a_whole_output(tmp_path):
     (output / "marker").write_text("previous run")
     previous = tree(output)
     # WHEN main.py is killed (-9) at moments spread over its run
-    for delay in (0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.5):
+    for delay in (0.3, 0.5, 0.65, 0.8, 1.0, 1.4):
         process = subprocess.Popen([sys.executable, str(app)], cwd=tmp_path, env=env)
         try:
             process.wait(timeout=delay)

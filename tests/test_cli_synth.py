@@ -79,43 +79,45 @@ def test_cli_output_equals_the_in_process_synth(cli_result, default_objects):
     assert from_cli == default_objects
 
 
-def test_make_synth_prints_one_line_naming_what_it_wrote(default_objects):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_"))}
-    result = subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    lines = result.stdout.splitlines()
+def hermetic_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
+
+
+@pytest.fixture(scope="module")
+def make_synth() -> subprocess.CompletedProcess:
+    """One `make synth` into the project's dist/ (the app run directly, without the CLI)."""
+    return subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=hermetic_environment(),
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_make_synth_prints_one_line_naming_what_it_wrote(make_synth, default_objects):
+    assert make_synth.returncode == 0, make_synth.stderr
+    assert make_synth.stderr == ""
+    lines = make_synth.stdout.splitlines()
     assert lines == [f"Wrote {len(default_objects)} objects in 6 files to dist/ (apply: kubectl apply -f dist/)"]
 
 
-def test_make_synth_writes_the_same_bytes_as_cdk8s_synth(cli_result):
-    # `make synth` runs main.py without the CLI (tests/test_cli_synth.py::...one_line... ran it
-    # too; this runs it again so the comparison does not depend on test order).
+def test_make_synth_writes_the_same_bytes_as_cdk8s_synth(make_synth, cli_result):
     outdir, _ = cli_result
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
-    result = subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    assert make_synth.returncode == 0, make_synth.stderr
     dist = ROOT / "dist"
     assert sorted(p.name for p in dist.iterdir()) == sorted(p.name for p in outdir.iterdir())
     for path in sorted(outdir.iterdir()):
         assert (dist / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_make_synth_refusing_bad_values_keeps_the_previous_dist(tmp_path):
+def test_make_synth_refusing_bad_values_keeps_the_previous_dist(make_synth, tmp_path):
     # GIVEN a dist/ from a good `make synth`
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
-    assert subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT, env=environment,
-                          capture_output=True, timeout=600).returncode == 0
+    assert make_synth.returncode == 0, make_synth.stderr
     dist = ROOT / "dist"
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()}
+    assert len(before) == 6
     # WHEN a values file with an unknown key is synthesized
     values = tmp_path / "bad.yaml"
     values.write_text("backend:\n  replcas: 5\n")
     result = subprocess.run(["make", "--no-print-directory", "synth"], cwd=ROOT,
-                            env={**environment, "TASKORA_VALUES": str(values)}, capture_output=True, text=True,
-                            timeout=600)
+                            env={**hermetic_environment(), "TASKORA_VALUES": str(values)}, capture_output=True,
+                            text=True, timeout=600)
     # THEN it exits 2 with the problem and no traceback, and dist/ is exactly as it was
     assert result.returncode == 2
     assert result.stderr.startswith("taskora: synth failed, nothing written to dist/\n"), result.stderr
@@ -149,16 +151,15 @@ def test_main_runs_jsii_on_the_pinned_node_without_any_banner(tmp_path):
     if not (ROOT / "node_modules" / ".bin" / "node").exists():
         pytest.skip("the pinned Node is not installed on this platform")
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if "node_modules" not in p)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_", "TASKORA_"))}
-    probe = ("import main, os, subprocess; node = os.environ['JSII_NODE']; "
-             "print(node); print(subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip())")
-    # WHEN main.py picks jsii's Node, and WHEN it synthesizes
-    chosen = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env={**environment, "PATH": path},
-                            capture_output=True, text=True, timeout=300)
-    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**environment, "PATH": path, "CDK8S_OUTDIR": str(tmp_path / "dist")})
-    # THEN it is the pinned one, and nothing is printed (no end-of-life banner to hide)
-    assert chosen.returncode == 0, chosen.stderr
-    assert chosen.stdout.splitlines() == [str(ROOT / "node_modules" / ".bin" / "node"), f"v{pinned_node_version()}"]
+    # WHEN main.py synthesizes, and says afterwards which Node jsii ran on
+    probe = ("import os, subprocess, sys, main; status = main.main(); node = os.environ['JSII_NODE']; "
+             "sys.stdout.write(node + '\\n' + subprocess.run([node, '--version'], capture_output=True, "
+             "text=True).stdout); sys.exit(status)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**hermetic_environment(), "PATH": path, "CDK8S_OUTDIR": str(tmp_path / "dist")})
+    # THEN it wrote the output and printed nothing itself (no end-of-life banner to hide),
+    # on the pinned Node
     assert result.returncode == 0, result.stderr
-    assert (result.stdout, result.stderr) == ("", "")
+    assert result.stderr == ""
+    assert len(list((tmp_path / "dist").glob("*.k8s.yaml"))) == 6
+    assert result.stdout.splitlines() == [str(ROOT / "node_modules" / ".bin" / "node"), f"v{pinned_node_version()}"]
