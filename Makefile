@@ -62,9 +62,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # The app itself, without cdk8s-cli (which takes about a second to load and deletes dist/
 # before the app runs): the same files as `cdk8s synth` (tests/test_cli_synth.py); a failed
 # or killed run leaves the previous dist/ as it was; a configuration error exits 2.
+# DIST: another output directory (make bench times `make synth` into a temporary one).
+DIST ?= dist
 synth: deps
-	@CDK8S_OUTDIR=dist $(PY) main.py
-	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
+	@CDK8S_OUTDIR=$(DIST) $(PY) main.py
+	@echo "Wrote $$(grep -h '^kind:' $(DIST)/*.yaml | wc -l) objects in $$(ls $(DIST)/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
@@ -82,8 +84,9 @@ check: deps
 typecheck: deps
 	@$(PY) -m mypy taskora_constructs
 
-# The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
-# instances, `make test`; prints the tables and writes docs/performance.md (a few minutes).
+# The synth benchmark of issue #13 (under 5 minutes): make synth against cdk8s synth and the
+# JS peer, N = 1..30 instances, make check and make test, each target PASS or MISS. Prints
+# its tables; `make bench WRITE=1` also writes docs/performance.md.
 # bench/requirements.txt goes into .venv; bench/js gets its own pinned node_modules (npm ci).
 bench: deps
 	@test $(VENV)/.bench-installed -nt bench/requirements.txt || { \
@@ -92,7 +95,7 @@ bench: deps
 	@test bench/js/node_modules/.installed -nt bench/js/package-lock.json -a bench/js/node_modules/.installed -nt bench/js/package.json || { \
 	  (cd bench/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); \
 	  touch bench/js/node_modules/.installed; }
-	@$(PY) bench/bench.py
+	@$(PY) bench/bench.py $(if $(WRITE),--write)
 
 # Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
 import: $(NODE_STAMP)
