@@ -14,7 +14,7 @@ untimed warm-up (peak RSS of the process tree sampled during the warm-up):
    every N = 1..BENCH_MAX_N (default 30) once, then N = 1 and N = BENCH_MAX_N in BENCH_RUNS
    rounds for the per-extra-instance figure; the same with the opt-in whole-app lint
    (``--lint``, 3 rounds) at N = 1 and N = BENCH_MAX_N; the JS peer (``node main.js``) at both.
-3. ``make check`` and ``make test``, warm (one untimed ``make check`` first).
+3. ``make test`` then ``make check``, one run each (warm: after earlier runs of the suite).
 
 Every target of the issue is reported with PASS or MISS, including this run's own wall time
 (<= 5 minutes). Prints the tables; writes docs/performance.md (with bench/findings.md, its
@@ -32,6 +32,7 @@ import filecmp
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -128,6 +129,7 @@ class Run:
     peak_rss: int | None = None
     timed_out: bool = False
     stderr: str = ""
+    cpu: float = 0.0  # user + sys seconds of the process and the descendants it waited for
 
 
 def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False, check: bool = True,
@@ -139,6 +141,7 @@ def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False,
     timed_out = False
     out = tempfile.TemporaryFile()
     err = tempfile.TemporaryFile()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
     peak = [0]
@@ -177,15 +180,17 @@ def run(cmd: list[str], *, cwd: Path, env: dict[str, str], sample: bool = False,
                     pass
             proc.wait()
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     out.seek(0)
     err.seek(0)
     stdout = out.read().decode(errors="replace")
     stderr = err.read().decode(errors="replace")
     if timed_out:
-        return Run(seconds, stdout, returncode, peak[0] if sample else None, timed_out=True, stderr=stderr)
+        return Run(seconds, stdout, returncode, peak[0] if sample else None, timed_out=True, stderr=stderr, cpu=cpu)
     if check and returncode != 0:
         raise BenchError(f"{' '.join(map(str, cmd))} (in {cwd}) exited {returncode}:\n{stderr[-3000:]}{stdout[-2000:]}")
-    return Run(seconds, stdout, returncode, peak[0] if sample else None, stderr=stderr)
+    return Run(seconds, stdout, returncode, peak[0] if sample else None, stderr=stderr, cpu=cpu)
 
 
 @dataclass
@@ -216,6 +221,10 @@ class Scenario:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
 
     @property
     def stopped(self) -> bool:
@@ -371,8 +380,7 @@ def tests_section() -> dict:
                      check=False)
     test = Scenario("test", "`make test` (warm)", [MAKE, "--no-print-directory", "test", "ARGS=--durations=10"], ROOT,
                     child_env(), check=False)
-    print("\n== 3. make check and make test (warm: one untimed make check first)", flush=True)
-    check.warmup = check.go()
+    print("\n== 3. make test, then make check (one run each, warm from earlier runs)", flush=True)
     for s in (test, check):
         s.runs.append(s.go())
         print(f"   {s.key}: {s.runs[-1].seconds:.1f} s, exit {s.runs[-1].returncode}", flush=True)
@@ -423,7 +431,8 @@ def verdict(ok: bool) -> str:
 
 
 def stat_row(s: Scenario) -> list[str]:
-    return [s.label, str(len(s.runs)), sec(s.median), sec(min(s.seconds)), sec(max(s.seconds)), mib(s.peak_rss)]
+    return [s.label, str(len(s.runs)), sec(s.median), sec(min(s.seconds)), sec(max(s.seconds)), sec(s.cpu),
+            mib(s.peak_rss)]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -507,12 +516,12 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
         for key, target in (("test", "test_s"), ("check", "check_s")):
             s = tests[key]
             note = f" (tests FAILED: exit {failed[key]})" if key in failed else ""
-            targets.append([f"`make {key}`, warm", sec(s.median), f"<= {TARGETS[target]:.0f} s",
+            targets.append([f"`make {key}`, warm", f"{sec(s.median)} (CPU {sec(s.cpu)})", f"<= {TARGETS[target]:.0f} s",
                             verdict(s.median <= TARGETS[target] and not note) + note])
     targets.append(["`make bench` (this run, wall time)", f"{elapsed / 60:.1f} min",
                     f"<= {TARGETS['bench_s'] / 60:.0f} min", verdict(elapsed <= TARGETS["bench_s"])])
 
-    header = ["scenario", "runs", "median", "min", "max", "peak RSS (tree)"]
+    header = ["scenario", "runs", "median", "min", "max", "CPU (median)", "peak RSS (tree)"]
     sweep = inst["sweep"]
     t1 = sweep[0].median
     sweep_rows = []
@@ -559,6 +568,12 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
               "sampled every 10 ms during the warm-up (or the first round where a section has none). Bytecode "
               "caching is on, as under `make`. Other work on the machine slows every figure: the load average "
               "above says how much there was.\n")
+    cores = os.cpu_count() or 1
+    if load[0] > cores / 2:
+        md.append(f"**The machine was busy during this run** (load average {load[0]:.2f} before, {load[1]:.2f} after, "
+                  f"on {cores} cores): other processes took CPU time, so wall times, and most of all those of the "
+                  "parallel `make test`, are longer than on an idle machine. The CPU columns (user + sys of the "
+                  "command and the processes it waited for) show the work itself.\n")
     md.append("## Targets\n")
     md.append(table(["target", "measured: median (min - max)", "target", "result"], targets) + "\n")
     md.append("## 1. Synth at N = 1\n")
@@ -589,9 +604,11 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
                      "lint, per extra instance"], phase_rows) + "\n")
     if tests:
         md.append("## 3. `make check` and `make test`\n")
-        md.append(table(["command", "runs", "wall time", "result"],
-                        [[tests["check"].label, "1", sec(tests["check"].median), tests["check_summary"]],
-                         [tests["test"].label, "1", sec(tests["test"].median), tests["test_summary"]]]) + "\n")
+        md.append(table(["command", "runs", "wall time", "CPU (user + sys)", "result"],
+                        [[tests["check"].label, "1", sec(tests["check"].median), sec(tests["check"].cpu),
+                          tests["check_summary"]],
+                         [tests["test"].label, "1", sec(tests["test"].median), sec(tests["test"].cpu),
+                          tests["test_summary"]]]) + "\n")
         if tests["slowest"]:
             md.append("The slowest tests of `make test` (pytest `--durations`, both cores at once):\n")
             md.append("```\n" + "\n".join(tests["slowest"]) + "\n```\n")
