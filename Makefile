@@ -1,6 +1,7 @@
 # The two commands of the README do all set-up on a fresh machine:
-#   make synth   - create .venv, install pinned deps and the pinned cdk8s-cli, write dist/
+#   make synth   - create .venv, install pinned deps, the pinned Node LTS and cdk8s-cli, write dist/
 #   make test    - the same set-up, then the whole test suite
+#   make check   - the fast inner loop: mypy and every test but the end-to-end (subprocess) ones
 # Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
 
 SHELL := /bin/bash
@@ -17,14 +18,16 @@ WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
 DOCS_DIR   ?= build/api
 
-# jsii's Node 20 end-of-life banner and cdk8s-cli's upgrade check are noise in every run.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The Node LTS pinned in package.json (node_modules/.bin/node, installed by `npm ci`) runs
+# cdk8s-cli and jsii in every recipe; main.py and the tests also point jsii at it themselves
+# (JSII_NODE, taskora_app/node.py). cdk8s-cli's upgrade check asks npm on every run.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export CDK8S_CHECK_UPGRADE := false
 # Let Python cache bytecode even where the environment disables it (a large
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test deps clean import typecheck
+.PHONY: synth test check deps clean import typecheck
 .PHONY: bench
 .PHONY: helm docs
 
@@ -56,13 +59,14 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@$(CHECKOV_VENV)/bin/python -m pip check >/dev/null
 	@touch $@
 
+# The app itself, without cdk8s-cli (which takes about a second to load and deletes dist/
+# before the app runs): the same files as `cdk8s synth` (tests/test_cli_synth.py); a failed
+# or killed run leaves the previous dist/ as it was; a configuration error exits 2.
+# DIST: another output directory (make bench times `make synth` into a temporary one).
+DIST ?= dist
 synth: deps
-	@# cdk8s-cli reports a failed app with a Node stack trace after the app's own message:
-	@# show the app's message only.
-	@$(CDK8S) synth > $(VENV)/synth.log 2>&1 || { \
-	  sed -e '/^Synthesizing application$$/d' -e '/^Error: command .* returned a non-zero exit code/,$$d' $(VENV)/synth.log >&2; \
-	  exit 2; }
-	@echo "Wrote $$(grep -h '^kind:' dist/*.yaml | wc -l) objects in $$(ls dist/*.yaml | wc -l) files to dist/ (apply: kubectl apply -f dist/)"
+	@CDK8S_OUTDIR=$(DIST) $(PY) main.py
+	@echo "Wrote $$(grep -h '^kind:' $(DIST)/*.yaml | wc -l) objects in $$(ls $(DIST)/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
@@ -70,12 +74,19 @@ test: deps $(CHECKOV_STAMP)
 	@$(PY) -m mypy taskora_constructs
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
+# The inner loop (seconds): mypy, then every test not marked e2e (the end-to-end ones start
+# the CLI, make, pip, checkov or Helm in a subprocess). `make test` runs all of them.
+check: deps
+	@$(PY) -m mypy taskora_constructs
+	@$(PY) -m pytest -n 2 --dist loadfile -m 'not e2e' $(ARGS)
+
 # The library's types ([tool.mypy] in pyproject.toml); `make test` runs it before pytest.
 typecheck: deps
 	@$(PY) -m mypy taskora_constructs
 
-# The synth benchmark of issue #7: Taskora against the Python floor and the JS peer, N
-# instances, `make test`; prints the tables and writes docs/performance.md (a few minutes).
+# The synth benchmark of issue #13 (under 5 minutes): make synth against cdk8s synth and the
+# JS peer, N = 1..30 instances, make check and make test, each target PASS or MISS. Prints
+# its tables; `make bench WRITE=1` also writes docs/performance.md.
 # bench/requirements.txt goes into .venv; bench/js gets its own pinned node_modules (npm ci).
 bench: deps
 	@test $(VENV)/.bench-installed -nt bench/requirements.txt || { \
@@ -84,7 +95,7 @@ bench: deps
 	@test bench/js/node_modules/.installed -nt bench/js/package-lock.json -a bench/js/node_modules/.installed -nt bench/js/package.json || { \
 	  (cd bench/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); \
 	  touch bench/js/node_modules/.installed; }
-	@$(PY) bench/bench.py
+	@$(PY) bench/bench.py $(if $(WRITE),--write)
 
 # Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
 import: $(NODE_STAMP)

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""The Taskora cdk8s app: ``cdk8s synth`` (or ``make synth``) runs this to write ``dist/``.
+"""The Taskora cdk8s app: ``make synth`` runs this directly (``cdk8s synth`` runs it too) to write ``dist/``.
 
-A failed synth writes nothing: manifests go to a temporary directory beside the output
-directory and replace it only when every chart synthesized. A configuration error prints
+A failed or killed synth writes nothing: manifests go to a directory of this run's own beside
+the output directory and replace it, in one atomic step, only when every chart synthesized
+(``taskora_app/atomic.py``). Run directly, the previous ``dist/`` is kept on failure;
+``cdk8s synth`` deletes it before it starts the app. A configuration error prints
 every problem found, one per line, and exits with status 2, without a traceback.
 """
 
@@ -14,9 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-# jsii prints a Node 20 end-of-life banner on every start unless told not to; it must be
-# set before cdk8s (and so jsii's Node process) is imported.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from taskora_app.node import use_pinned_node
+
+# jsii runs on the Node LTS pinned in package.json (no end-of-life banner to hide): chosen
+# before cdk8s (and so jsii's Node process) is imported.
+use_pinned_node()
 
 import cdk8s  # noqa: E402
 

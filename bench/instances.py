@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """One ``python main.py``-level synth of N Taskora instances in one App (``make bench``).
 
-Usage: instances.py N OUTDIR [--profile] [--validate-once]
+Usage: instances.py N OUTDIR [--profile] [--lint]
 
 Builds an App with N instances (``taskora-0`` ... ``taskora-<N-1>``, each its own
-namespace and object names), synthesizes it to OUTDIR like main.py does, and prints one
-JSON line: the time of each phase and every Python -> Node (jsii) call, counted by
-wrapping the jsii kernel's request path in this process only (never in the library).
+namespace and object names) and synthesizes it to OUTDIR with a plain ``app.synth()`` (the
+library's default path: no synth-time validation), and prints one JSON line: the time of
+each phase and every Python -> Node (jsii) call, counted by wrapping the jsii kernel's
+request path in this process only (never in the library). jsii runs on the pinned Node, as
+in main.py.
 
---profile        run the build and the synth phases under pyinstrument; the JSON gets the
-                 self time of each phase by category.
---validate-once  a what-if, patched in this process only: the app-wide validation
-                 (taskora_constructs.validation._Validation.validate) computes its result
-                 once and returns it again on the later calls of the same synth; the JSON
-                 says "validate_once": "n/a" when there is no such hook to patch.
+--profile  run the build and the synth phases under pyinstrument; the JSON gets the
+           self time of each phase by category.
+--lint     opt in to the whole-app lint as main.py does: ``TaskoraValidation.of(app)``,
+           then ``with TaskoraValidation.of(app).once(): app.synth()``.
 
 Self-contained on purpose: bench.py runs it as a script, so nothing under bench/ is
 imported (and no bytecode is written into the repository).
@@ -31,9 +31,12 @@ import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from taskora_app.node import use_pinned_node  # noqa: E402
+
+use_pinned_node()
 
 import jsii  # noqa: E402
 from jsii._kernel.providers import process as _jsii_process  # noqa: E402
@@ -86,7 +89,7 @@ import cdk8s  # noqa: E402  (starts Node, loads the constructs and cdk8s assembl
 
 T_CDK8S = time.perf_counter()
 
-from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues  # noqa: E402
+from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation  # noqa: E402
 
 T_TASKORA = time.perf_counter()
 
@@ -134,31 +137,11 @@ def _profile_categories(root) -> dict[str, float]:
     return dict(totals)
 
 
-def _validate_once() -> str:
-    """Memoize the app-wide validation's result for this process (one synth): see --validate-once."""
-    try:
-        from taskora_constructs import validation
-        hook = validation._Validation
-        original = hook.validate
-    except (ImportError, AttributeError):
-        return "n/a"
-    results: dict[int, object] = {}
-
-    def validate(self):
-        if id(self) not in results:
-            results[id(self)] = original(self)
-        return results[id(self)]
-
-    hook.validate = validate
-    return "patched"
-
-
 def main() -> int:
     n, outdir = int(sys.argv[1]), sys.argv[2]
     profile = "--profile" in sys.argv[3:]
-    result: dict = {"n": n, "optimized": not __debug__}
-    if "--validate-once" in sys.argv[3:]:
-        result["validate_once"] = _validate_once()
+    lint = "--lint" in sys.argv[3:]
+    result: dict = {"n": n, "optimized": not __debug__, "lint": lint}
 
     calls0, seconds0, wait0 = _snapshot()
     t0 = time.perf_counter()
@@ -171,6 +154,8 @@ def main() -> int:
         profiler.start()
     for i in range(n):
         Taskora(app, f"taskora-{i}", TaskoraProps(app_name=f"taskora-{i}", secrets=TaskoraSecretValues.development_placeholders()))
+    if lint:
+        TaskoraValidation.of(app)
     if profiler is not None:
         session = profiler.stop()
         result["profile_build"] = {"seconds": session.duration, "categories_s": _profile_categories(session.root_frame())}
@@ -179,7 +164,11 @@ def main() -> int:
     if profiler is not None:
         profiler.reset()
         profiler.start()
-    app.synth()
+    if lint:
+        with TaskoraValidation.of(app).once():
+            app.synth()
+    else:
+        app.synth()
     if profiler is not None:
         session = profiler.stop()
         result["profile_synth"] = {"seconds": session.duration, "categories_s": _profile_categories(session.root_frame())}

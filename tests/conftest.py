@@ -1,4 +1,4 @@
-"""Shared fixtures. jsii's banner is silenced before cdk8s starts its Node process."""
+"""Shared fixtures. jsii runs on the pinned Node (as in main.py), chosen before cdk8s starts it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from taskora_app.node import use_pinned_node  # noqa: E402
+
+use_pinned_node()
+# Subprocesses (cdk8s-cli, make) run on the pinned Node too, as under make (Makefile: PATH).
+os.environ["PATH"] = os.pathsep.join([str(ROOT / "node_modules" / ".bin"), os.environ.get("PATH", "")])
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
 # Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
 # not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
@@ -15,10 +23,6 @@ for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
 
 import cdk8s  # noqa: E402  (after the environment above)
 import pytest  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation  # noqa: E402
 

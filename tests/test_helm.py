@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,6 @@ import yaml
 from conftest import ROOT
 from test_packaging import VERSION
 
-CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 _spec = importlib.util.spec_from_file_location("helm_chart", ROOT / "scripts" / "helm_chart.py")
 helm_chart = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(helm_chart)
@@ -50,9 +50,12 @@ def cli_env() -> dict[str, str]:
     return {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "CDK8S_CHECK_UPGRADE": "false"}
 
 
-def plain_synth(outdir: Path, *app: str) -> dict[str, str]:
-    """The plain synth (what `make synth` writes), file name -> text."""
-    result = subprocess.run([str(CLI), "synth", "--output", str(outdir), *app], cwd=ROOT, env=cli_env(),
+def plain_synth(outdir: Path, app: str | None = None) -> dict[str, str]:
+    """The plain synth, file name -> text: what `make synth` writes (main.py run directly, as
+    `make synth` runs it; tests/test_cli_synth.py proves `cdk8s synth` writes the same bytes),
+    or what ``app`` writes into ``CDK8S_OUTDIR``."""
+    command = shlex.split(app) if app else [sys.executable, "main.py"]
+    result = subprocess.run(command, cwd=ROOT, env={**cli_env(), "CDK8S_OUTDIR": str(outdir)},
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return {p.name: p.read_text() for p in sorted(outdir.iterdir())}
@@ -128,7 +131,7 @@ def test_data_with_template_delimiters_survives_the_helm_export(tmp_path):
     templates = {p.name: p.read_text() for p in sorted((chart / "templates").iterdir())}
     # THEN the only actions are escapes, and Helm's output is the plain synth of the same app
     assert any('{{"{{"}}' in text for text in templates.values())
-    plain = plain_synth(tmp_path / "plain", "--app", app)
+    plain = plain_synth(tmp_path / "plain", app)
     assert {name: helm_render(text) for name, text in templates.items()} == plain
     # AND the values come out exactly as written
     objects = [o for text in plain.values() for o in yaml.safe_load_all(text) if o]

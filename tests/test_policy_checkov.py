@@ -23,6 +23,7 @@ from profiles import PROFILES, written_profile
 from taskora_constructs.policy import annotation_key
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+pytestmark = pytest.mark.e2e  # checkov runs as a subprocess (seconds): `make test` runs it, `make check` does not
 PINNED = next(line.split("==")[1].strip() for line in (ROOT / "requirements-checkov.txt").read_text().splitlines()
               if line.startswith("checkov=="))
 #: The issue's budget of suppressed checks per profile.
