@@ -15,6 +15,7 @@ The helpers (clean environment, offline install, the CLI) are tests/test_example
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -106,9 +107,10 @@ def test_the_wheel_and_the_pins_install_offline_into_a_fresh_environment(team):
     assert Path(location).is_relative_to(team.root / ".venv") and not Path(location).is_relative_to(ROOT)
     assert version == VERSION
     # AND every installed distribution's requirements are met, and exactly the pinned ones are installed
-    check = run([str(team.python), "-m", "pip", "check"], cwd=team.root)
+    check = run([sys.executable, "-m", "pip", "--python", str(team.python), "check"], cwd=team.root)
     assert check.returncode == 0, check.stdout + check.stderr
-    freeze = run([str(team.python), "-m", "pip", "freeze", "--all", "--exclude", "pip"], cwd=team.root)
+    freeze = run([sys.executable, "-m", "pip", "--python", str(team.python), "freeze", "--all", "--exclude", "pip"],
+                 cwd=team.root)
     installed = {Requirement(line).name.lower().replace("_", "-") for line in freeze.stdout.splitlines()}
     assert installed - {"setuptools"} == set(requirement_pins(EXAMPLE / "requirements-dev.txt"))
 
