@@ -63,7 +63,22 @@ def synth_atomically(outdir: Path) -> list[Path]:
     """Synthesize into a fresh directory, then swap it in place of ``outdir``."""
     with staged_directory(outdir) as staging:
         synthesize(build(str(staging)))
+        protect_secrets(staging)
     return sorted(outdir.resolve().glob("*.k8s.yaml"))
+
+
+#: A manifest holding a Secret: cdk8s writes ``kind: Secret`` at the start of a line.
+_SECRET_KIND = re.compile(r"^kind: Secret$", re.M)
+
+
+def protect_secrets(directory: Path) -> None:
+    """Make the files that hold a Secret readable by their owner only (0600), and then the
+    directory too (0700): under the usual umask they would be world-readable (0644, 0755)."""
+    secret_files = [path for path in directory.glob("*.yaml") if _SECRET_KIND.search(path.read_text())]
+    for path in secret_files:
+        path.chmod(0o600)
+    if secret_files:
+        directory.chmod(0o700)
 
 
 #: The directory ``cdk8s synth --stdout`` hands the app: ``mkdtemp(<tmpdir>/cdk8s-)`` (cdk8s-cli's util.js).
