@@ -18,13 +18,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import kubernetes_validate
 import pytest
 import yaml
 from packaging.requirements import Requirement
 
 from conftest import ROOT
-from test_example import CLI, Team, install_team, run
+from test_example import CLI, Team, install_team, run, strict_errors
 from test_packaging import DISTRIBUTION, VERSION
 from taskora_constructs import check_manifests
 
@@ -135,12 +134,7 @@ def test_the_cdk8s_cli_synthesizes_one_file_per_chart_in_apply_order(synthesized
 @pytest.mark.e2e
 @pytest.mark.parametrize("version", ["1.28.0", "1.37.0"])  # cdk8s-plus-28's version, and the newest schema
 def test_every_object_is_valid_in_strict_mode(objects, version):
-    errors = []
-    for manifest in objects:
-        try:
-            kubernetes_validate.validate(manifest, version, strict=True)
-        except kubernetes_validate.ValidationError as error:
-            errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
+    errors = strict_errors(objects, version)
     assert objects and not errors, "\n".join(errors)
 
 

@@ -46,26 +46,12 @@ atexit.register(shutil.rmtree, _LAYER_DIR, True)
 
 # --- the vendored CRD's schema, strict ------------------------------------------------------
 
-def _strict(schema):
-    """The structural schema with unknown fields refused (what the API server prunes or, with
-    strict field validation, refuses); fields under x-kubernetes-preserve-unknown-fields stay open."""
-    if isinstance(schema, list):
-        return [_strict(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    strict = {key: _strict(value) for key, value in schema.items()}
-    if "properties" in schema and "additionalProperties" not in schema \
-            and not schema.get("x-kubernetes-preserve-unknown-fields"):
-        strict["additionalProperties"] = False
-    return strict
-
-
 @functools.cache
 def route_validator() -> jsonschema.Validator:
     crd = yaml.safe_load(CRD.read_text())
     [v1] = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     assert v1["served"] and v1["storage"]
-    schema = _strict(copy.deepcopy(v1["schema"]["openAPIV3Schema"]))
+    schema = validate._strict(copy.deepcopy(v1["schema"]["openAPIV3Schema"]))
     return jsonschema.Draft202012Validator(schema)
 
 
