@@ -136,13 +136,17 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                 fix="export TASKORA_* variables or use secrets.local.yaml (see README, Secrets)"))
     # Keys only a values file has come out first; everything else is TaskoraProps.
     props_data = {k: v for k, v in merged.items() if k not in TOP_LEVEL_ONLY}
+    aliased = _unalias(props_data, dict(origin))
+    if aliased:  # the moved keys keep the file they came from
+        origin = _aliased_origin(origin, aliased)
+        where = lambda path: _source_of(origin, path)  # noqa: E731
     extras: dict[str, dict[str, Any]] = {}
     for section, keys in VALUES_ONLY.items():
         part = props_data.get(section)
         if isinstance(part, Mapping):
             extras[section] = {k: part[k] for k in keys if k in part}
             props_data[section] = {k: v for k, v in part.items() if k not in keys}
-    unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]
+    unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]  # after aliases
     for key in unknown:  # never echo the value: a secret put at the top level by mistake stays unseen
         close = difflib.get_close_matches(str(key), [props_values.key_of(f) for f in _top_fields()]
                                           + list(TOP_LEVEL_ONLY), n=1)
@@ -167,7 +171,7 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                      "which an existing Secret keeps from this app",
                                 fix="set secrets.existingSecret to a Secret holding DATABASE_URL and the API keys"))
     if problems:
-        raise TaskoraConfigError(problems)
+        raise TaskoraConfigError([_as_written(p, aliased) for p in problems])
     try:
         from taskora_constructs import TaskoraNames
         TaskoraNames(app=props.app_name, namespace_override=props.namespace)
@@ -176,6 +180,45 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                           field="appName" if p.field == "app" else p.field)
                                   for p in error.problems]) from None
     return props
+
+
+#: Top-level spellings of keys that live in a section's props: the issue's (and the README's)
+#: ``routing: gateway`` and ``gateway.parentRefs`` are ``ingress.routing`` and ``ingress.gateway``.
+ALIASES = {"routing": "ingress", "gateway": "ingress"}
+
+
+def _aliased_origin(origin: Mapping[str, str], aliased: set[str]) -> dict[str, str]:
+    moved = dict(origin)
+    for key in aliased:
+        for path, source in origin.items():
+            if path == key or path.startswith(key + "."):
+                moved[f"{ALIASES[key]}.{path}"] = source
+    return moved
+
+
+def _unalias(data: dict, origin: Mapping[str, str]) -> set[str]:
+    """Move top-level aliases into their section (in place), over what the section says (the
+    base layer restates the defaults there); the aliases used."""
+    used = set()
+    for key, section in ALIASES.items():
+        if key not in data:
+            continue
+        part = data.get(section) if isinstance(data.get(section), Mapping) else {}
+        value = data.pop(key)
+        if isinstance(value, Mapping) and isinstance(part.get(key), Mapping):
+            value = {**part[key], **value}
+        data[section] = {**part, key: value}
+        used.add(key)
+    return used
+
+
+def _as_written(problem: Problem, aliased: set[str]) -> Problem:
+    """``problem`` named by the key as the file wrote it (``routing``, not ``ingress.routing``)."""
+    for key in aliased:
+        prefix = f"{ALIASES[key]}.{key}"
+        if problem.field == prefix or problem.field.startswith(prefix + "."):
+            return replace(problem, field=problem.field[len(ALIASES[key]) + 1:])
+    return problem
 
 
 def _digest_problems(component: str, image: str, digest: Any, required: bool,

@@ -235,3 +235,14 @@ def test_several_values_layers_apply_in_order_and_each_names_its_file(tmp_path):
         f"{first}: frontend.replicas=0: must be >= 1. Fix: set at least 1 replica"]
     first.write_text("backend:\n  replicas: 5\n")
     assert load_env(TASKORA_VALUES=f"{first}:{second}")[1].backend.replicas == 6
+
+
+def test_routing_and_gateway_may_be_written_at_the_top_level(tmp_path):
+    # GIVEN the spelling (routing: gateway, gateway.parentRefs) WHEN loaded THEN it is
+    # ingress.routing / ingress.gateway, and a problem names the key and the file as written
+    extra = write(tmp_path, "routing: gateway\ngateway:\n  parentRefs: [{name: public, namespace: gateway-system}]\n")
+    ingress = load_env(TASKORA_VALUES=extra)[1].ingress
+    assert ingress.routing == "gateway" and ingress.gateway.parent_refs[0].name == "public"
+    bad = write(tmp_path, "routing: gatway\n")
+    (message,) = problems_of(TASKORA_VALUES=bad)
+    assert message.startswith(f"{bad}: routing='gatway': must be one of ingress, gateway")
