@@ -3,9 +3,7 @@ hardened, with an optional scheduled logical backup."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import cdk8s
@@ -17,16 +15,15 @@ from ._manifest import emit, object_metadata
 from ._scope import claim, name_from_id, resolve_namespace
 from ._workload import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
-from .cnpg_props import CLOUDNATIVE_PG, ENGINES, CloudNativePgOptions
-from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, MIN_STORAGE, PostgresBackup,
+from .cnpg_props import CLOUDNATIVE_PG
+from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, PostgresBackup,
                      add_backup)
 from .errors import Problem, raise_if_any
 from .lint import require_secret_keys
 from .lint.app import declare_external_secret
 from .names import credentials_name
 from .pod import apply_to_pod, merged
-from .props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
-from .storage import RetainedStorageClass, emit_storage_class
+from .storage import emit_storage_class
 
 #: Name of the container and Service port.
 POSTGRES_PORT_NAME = "postgres"
@@ -37,139 +34,7 @@ DATA_VOLUME = "data"
 CREDENTIALS_MODE = 0o440
 
 
-@dataclass(frozen=True, kw_only=True)
-class PostgresProps(WorkloadProps):
-    """The PostgreSQL StatefulSet (model section 3). Every default is the model's.
-
-    There is deliberately no ``replicas``: the model runs one instance, and more replicas of
-    this plain StatefulSet would be independent, diverging databases, not replication.
-    """
-
-    #: Container image (model): postgres:15-alpine.
-    image: str = "postgres:15-alpine"
-    #: Requests 100m CPU / 256Mi, limits 500m / 512Mi (model).
-    resources: Resources = field(default_factory=lambda: _resources("100m", "256Mi", "500m", "512Mi"))
-    #: Plus a startup probe allowing 5 minutes: initdb of an empty volume, or crash recovery
-    #: after an unclean stop, must not be cut short by the liveness probe.
-    probes: Probes = field(default_factory=lambda: _probes(
-        liveness_delay=30, readiness_delay=5,
-        startup=ProbeTiming(initial_delay_seconds=0, period_seconds=10, timeout_seconds=5, failure_threshold=30)))
-    #: Container and Service port (model): 5432.
-    port: int = 5432
-    #: POSTGRES_DB (model): taskora.
-    database_name: str = field(default="taskora", metadata={"values_key": "name"})
-    #: The database user, written to the credentials Secret (model): taskora.
-    username: str = "taskora"
-    #: Size of the data volume claim (model): 10Gi; at least 1Gi.
-    storage: str = "10Gi"
-    #: StorageClass of the claims (model: minikube's standard, default); None for the cluster default.
-    storage_class_name: str | None = "standard"
-    #: Mount path of the data volume (model): /var/lib/postgresql/data; PGDATA is its pgdata subdirectory.
-    data_path: str = "/var/lib/postgresql/data"
-    # --- hardening (issue #5) ---
-    #: The server writes its socket and lock file, and temporary files, besides its volume.
-    #: Default: /var/run/postgresql and /tmp (emptyDirs; the root filesystem is read-only).
-    writable_paths: tuple[str, ...] = ("/var/run/postgresql", "/tmp")
-    #: The alpine image's ``postgres`` user, which owns the data directory: uid 70.
-    run_as_user: int = 70
-    #: Its group, gid 70.
-    run_as_group: int = 70
-    #: Group of the volumes, so a fresh volume is writable and initdb runs: gid 70.
-    fs_group: int = 70
-    #: Run the container with a read-only root filesystem (default true).
-    read_only_root_filesystem: bool = True
-    #: Upper bound of each writable path's emptyDir; above it the pod is evicted. Default 256Mi.
-    writable_size_limit: str = "256Mi"
-    #: Pod ``securityContext.seccompProfile.type``: the runtime's default filter, RuntimeDefault.
-    seccomp_profile: str = "RuntimeDefault"
-    #: Mount the ServiceAccount token? Postgres never calls the Kubernetes API: false.
-    automount_service_account_token: bool = False
-    #: A preStop hook asks for a fast shutdown (``pg_ctl stop -m fast``: checkpoint, close
-    #: connections) instead of SIGTERM's "smart" one, which waits for every client to leave.
-    #: Time allowed for it before SIGKILL: 120 seconds.
-    termination_grace_period_seconds: int = 120
-    #: Read POSTGRES_USER/POSTGRES_PASSWORD from the credentials Secret mounted as files
-    #: (``*_FILE``, which the image's entrypoint supports), not from the environment: true.
-    credentials_from_files: bool = True
-    #: A scheduled logical backup (``pg_dump``, see PostgresBackup); default None: none.
-    backup: PostgresBackup | None = None
-    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
-    #: Create ``storage_class_name`` as a StorageClass with reclaimPolicy Retain, so a deleted
-    #: claim (alone or with its namespace) leaves its volume and data behind. Default None
-    #: (values: ``enabled: false``): the class must exist, and its reclaim policy is the
-    #: cluster's. The Taskora app turns it on with ``storage_class_name`` taskora-retain
-    #: (deviation D9; README, Teardown).
-    retained_storage_class: RetainedStorageClass | None = None
-    #: Who runs PostgreSQL: statefulset (default, the documented model: this StatefulSet,
-    #: one pod on one volume) or ``cloudnative-pg`` (a CloudNativePG Cluster of replicated
-    #: instances with failover; the operator must be installed, see README). Default statefulset.
-    engine: str = "statefulset"
-    #: The CloudNativePG Cluster's options (engine cloudnative-pg only); the image, resources,
-    #: storage, name and username above apply to it too, the StatefulSet's hardening fields
-    #: and ``backup`` do not (the operator runs its pods; backups go to an object store).
-    cloudnative_pg: CloudNativePgOptions = field(default_factory=CloudNativePgOptions)
-
-    #: Model rule (section 11): a database volume below this is refused.
-    MIN_STORAGE = MIN_STORAGE
-
-    def problems(self, where: str) -> list[Problem]:
-        found = super().problems(where)
-        found += rules.check_port(where, "port", self.port)
-        found += self._engine_problems(where)
-        found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
-        found += rules.check_positive_int(where, "fsGroup", self.fs_group)
-        found += _hardening_problems(self, where)
-        found += rules.check_positive_int(where, "terminationGracePeriodSeconds",
-                                          self.termination_grace_period_seconds, minimum=30)
-        if not isinstance(self.credentials_from_files, bool):
-            found.append(Problem(where=where, field="credentialsFromFiles", value=self.credentials_from_files,
-                                 rule="must be a boolean", fix="write true or false"))
-        if self.backup is not None:
-            found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
-        found += rules.check_quantity(where, "storage", self.storage, example="10Gi")
-        if not found:
-            found += rules.check_min_quantity(where, "storage", self.storage, self.MIN_STORAGE)
-        if self.storage_class_name is not None:
-            found += rules.check_dns_subdomain(where, "storageClassName", self.storage_class_name)
-        if self.retained_storage_class is not None:
-            found += [replace(p, field=f"retainedStorageClass.{p.field}")
-                      for p in self.retained_storage_class.problems(where)]
-            if self.storage_class_name is None:
-                found.append(Problem(
-                    where=where, field="storageClassName", value=None,
-                    rule="must name the StorageClass that retainedStorageClass creates",
-                    fix="set a name (e.g. taskora-retain), or disable retainedStorageClass to use the "
-                        "cluster's default class (then make sure its reclaimPolicy is Retain)"))
-        if not isinstance(self.database_name, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
-            found.append(Problem(where=where, field="name", value=self.database_name,
-                                 rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
-        if not isinstance(self.username, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
-            found.append(Problem(where=where, field="username", value=self.username,
-                                 rule="must be a PostgreSQL role name (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
-        return found
-
-    def _engine_problems(self, where: str) -> list[Problem]:
-        if self.engine not in ENGINES:
-            return [Problem(where=where, field="engine", value=self.engine, rule=f"must be one of {', '.join(ENGINES)}",
-                            fix="use statefulset (one pod, the model) or cloudnative-pg (an operator-run cluster)")]
-        if self.engine != CLOUDNATIVE_PG:
-            return []
-        found: list[Problem] = []
-        repository = self.image.split("@")[0].rsplit(":", 1)[0] if isinstance(self.image, str) else ""
-        if repository.rsplit("/", 1)[-1] == "postgres":
-            found.append(Problem(where=where, field="image", value=self.image,
-                                 rule="must be a CloudNativePG operand image with engine cloudnative-pg (the "
-                                      "Docker library postgres image lacks its instance manager's tools)",
-                                 fix="use ghcr.io/cloudnative-pg/postgresql:<version>, e.g. :15.8"))
-        if self.backup is not None:
-            found.append(Problem(where=where, field="backup", value="enabled",
-                                 rule="is the StatefulSet's pg_dump CronJob: with engine cloudnative-pg backups "
-                                      "go to an object store",
-                                 fix="disable backup and set cloudnativePg.backup instead"))
-        return found
+from .postgres_props import PostgresProps  # the props live beside, in their own file
 
 
 class PostgresDatabase(Construct):
