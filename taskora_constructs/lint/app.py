@@ -65,9 +65,7 @@ class TaskoraValidation(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self._external_secrets: dict[tuple[str, str], ExternalSecret] = {}
         self._allowed_namespaces: list[str] = []
-        self._required_secret_keys: list[RequiredSecretKeys] = []
         self._external_objects: list[tuple[str, str, str]] = []
         self.last_problems: tuple[Problem, ...] = ()
         self._in_synth = False
@@ -111,15 +109,7 @@ class TaskoraValidation(Construct):
         :class:`~taskora_constructs.errors.TaskoraConfigError` if the declaration is malformed
         or contradicts an earlier one.
         """
-        secret = ExternalSecret(name=name, namespace=namespace, keys=tuple(keys))
-        previous = self._external_secrets.get((namespace, name))
-        if previous is not None and previous != secret:
-            raise_if_any([Problem(where=self.node.path, field=f"externalSecrets[{namespace}/{name}].keys",
-                                  value=list(secret.keys),
-                                  rule=f"contradicts the earlier declaration (keys {list(previous.keys)})",
-                                  fix="declare each external Secret once, with all its keys")])
-        self._external_secrets[(namespace, name)] = secret
-        return secret
+        return declare_external_secret(self, name=name, namespace=namespace, keys=keys)
 
     def declare_external(self, *, kind: str, name: str, namespace: str) -> None:
         """Declare a ServiceAccount or PersistentVolumeClaim made outside the app, so pods may
@@ -142,22 +132,20 @@ class TaskoraValidation(Construct):
 
     def require_secret_keys(self, *, name: str, namespace: str, keys: Iterable[str], required_by: str = "") -> None:
         """Require the Secret ``namespace/name`` to hold ``keys``, each non-empty."""
-        self._required_secret_keys.append(RequiredSecretKeys(name=name, namespace=namespace, keys=tuple(keys),
-                                                             required_by=required_by))
+        require_secret_keys(self, name=name, namespace=namespace, keys=keys, required_by=required_by)
 
     @property
     def declarations(self) -> Declarations:
         """This lint's declarations, plus those the library's constructs made in the app."""
-        book = book_of(self)
-        external = dict(self._external_secrets)
-        for (namespace, name), keys in book.external_secrets.items():
-            external.setdefault((namespace, name), ExternalSecret(name=name, namespace=namespace, keys=keys))
+        book = book_of(self)  # one record of what the app declared, written by the lint and the constructs
+        external = [ExternalSecret(name=name, namespace=namespace, keys=keys)
+                    for (namespace, name), keys in book.external_secrets.items()]
         required = [RequiredSecretKeys(name=name, namespace=namespace, keys=keys, required_by=by)
                     for namespace, name, keys, by in book.required_secret_keys]
-        return Declarations(external_secrets=tuple(external.values()),
+        return Declarations(external_secrets=tuple(external),
                             allowed_namespaces=tuple(self._allowed_namespaces),
                             external_objects=tuple(self._external_objects),
-                            required_secret_keys=tuple(required + self._required_secret_keys),
+                            required_secret_keys=tuple(required),
                             where=self.node.path)
 
     def api_objects(self) -> list[cdk8s.ApiObject]:
@@ -212,9 +200,12 @@ def declare_external_secret(scope: IConstruct, *, name: str, namespace: str, key
     return secret
 
 
-def require_secret_keys(scope: IConstruct, *, name: str, namespace: str | None, keys: Iterable[str]) -> None:
-    """Record that the Secret ``namespace/name`` must hold ``keys``, each non-empty (checked by the lint)."""
-    book_of(scope).required_secret_keys.append((namespace or "", name, tuple(keys), scope.node.path))
+def require_secret_keys(scope: IConstruct, *, name: str, namespace: str | None, keys: Iterable[str],
+                        required_by: str | None = None) -> None:
+    """Record that the Secret ``namespace/name`` must hold ``keys``, each non-empty (checked by the
+    lint); ``required_by`` (default: ``scope``'s path) is named in its message."""
+    book_of(scope).required_secret_keys.append((namespace or "", name, tuple(keys),
+                                                required_by if required_by is not None else scope.node.path))
 
 
 _CDK8S_VALIDATION_FAILED = "Validation failed with the following errors:"
