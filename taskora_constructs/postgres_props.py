@@ -4,7 +4,6 @@ Every default is the documented model's; the rules run when the props are built.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -120,14 +119,8 @@ class PostgresProps(WorkloadProps):
                     rule="must name the StorageClass that retainedStorageClass creates",
                     fix="set a name (e.g. taskora-retain), or disable retainedStorageClass to use the "
                         "cluster's default class (then make sure its reclaimPolicy is Retain)"))
-        if not isinstance(self.database_name, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.database_name):
-            found.append(Problem(where=where, field="name", value=self.database_name,
-                                 rule="must be a PostgreSQL identifier (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
-        if not isinstance(self.username, str) or not re.fullmatch(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", self.username):
-            found.append(Problem(where=where, field="username", value=self.username,
-                                 rule="must be a PostgreSQL role name (letters, digits, '_', at most 63)",
-                                 fix="use a name like 'taskora'"))
+        found += rules.check_postgres_name(where, "name", self.database_name, "identifier")
+        found += rules.check_postgres_name(where, "username", self.username, "role name")
         return found
 
     def _engine_problems(self, where: str) -> list[Problem]:

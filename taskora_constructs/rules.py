@@ -172,6 +172,18 @@ def check_min_quantity(where: str, field: str, value: str, minimum: str) -> list
     return []
 
 
+_POSTGRES_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def check_postgres_name(where: str, field: str, value: object, what: str) -> list[Problem]:
+    """A PostgreSQL ``what`` (identifier, role name): letters, digits and '_', at most 63."""
+    if not isinstance(value, str) or not _POSTGRES_NAME.fullmatch(value):
+        return [Problem(where=where, field=field, value=value,
+                        rule=f"must be a PostgreSQL {what} (letters, digits, '_', at most 63)",
+                        fix="use a name like 'taskora'")]
+    return []
+
+
 def check_non_empty(where: str, field: str, value: object) -> list[Problem]:
     if not isinstance(value, str) or value == "":
         # Never show a secret value: only an empty or missing one is shown as it is.
