@@ -73,11 +73,6 @@ def library_containers(api_object: cdk8s.ApiObject) -> bool | frozenset[str]:
     return _EMITTED.get(api_object, False)
 
 
-def is_emitted(api_object: cdk8s.ApiObject) -> bool:
-    """Whether ``api_object`` was emitted by a Taskora construct."""
-    return api_object in _EMITTED
-
-
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 

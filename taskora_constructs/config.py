@@ -13,7 +13,6 @@ from ._manifest import emit, object_metadata
 from ._workload import checksum
 from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
-from .names import DEFAULT_NAMES
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 

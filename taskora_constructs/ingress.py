@@ -15,7 +15,6 @@ from ._manifest import emit, object_metadata
 from .errors import Problem, raise_if_any
 from .gateway import GatewayParentRef, HttpRoute, HttpRouteRule
 from ._scope import claim, name_from_id, resolve_namespace
-from .names import DEFAULT_NAMES
 from .web import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"

@@ -15,7 +15,6 @@ from .errors import Problem, raise_if_any
 from ._scope import claim, name_from_id, resolve_namespace
 from .lint import require_secret_keys
 from .lint.app import declare_external_secret
-from .names import DEFAULT_NAMES
 from .cloudnative_pg import CloudNativePgDatabase
 from .postgres import PostgresDatabase
 from ._workload import env_from
