@@ -98,17 +98,8 @@ def test_the_example_pins_this_version_of_the_library():
 @pytest.mark.e2e
 def test_the_wheel_installs_offline_into_a_fresh_environment(team):
     # WHEN the team's Python imports the library THEN it is the installed wheel, not this checkout
-    probe = run([str(team.python), "-c", "import importlib.metadata, taskora_constructs; "
-                 f"print(taskora_constructs.__file__); print(importlib.metadata.version('{DISTRIBUTION}'))"],
-                cwd=team.root)
-    assert probe.returncode == 0, probe.stderr
-    location, version = probe.stdout.split()
-    assert Path(location).is_relative_to(team.root / ".venv") and not Path(location).is_relative_to(ROOT)
-    assert version == VERSION
-    assert (Path(location).parent / "py.typed").is_file()
-    # AND every installed distribution's requirements are met
-    check = run([sys.executable, "-m", "pip", "--python", str(team.python), "check"], cwd=team.root)
-    assert check.returncode == 0, check.stdout + check.stderr
+    location = installed_library(team)
+    assert (location.parent / "py.typed").is_file()
 
 
 @pytest.mark.e2e
@@ -127,6 +118,21 @@ def test_the_example_output_is_valid_in_strict_mode(synthesized, version):
     _, objects = synthesized
     errors = strict_errors(objects, version)
     assert objects and not errors, "\n".join(errors)
+
+
+def installed_library(team: Team) -> Path:
+    """Where the team's Python imports the library from: asserted to be the installed wheel of
+    this version (not this checkout), with every installed distribution's requirements met."""
+    probe = run([str(team.python), "-c", "import importlib.metadata, taskora_constructs; "
+                 f"print(taskora_constructs.__file__); print(importlib.metadata.version('{DISTRIBUTION}'))"],
+                cwd=team.root)
+    assert probe.returncode == 0, probe.stderr
+    location, version = probe.stdout.split()
+    assert Path(location).is_relative_to(team.root / ".venv") and not Path(location).is_relative_to(ROOT)
+    assert version == VERSION
+    check = run([sys.executable, "-m", "pip", "--python", str(team.python), "check"], cwd=team.root)
+    assert check.returncode == 0, check.stdout + check.stderr
+    return Path(location)
 
 
 def strict_errors(objects: list[dict], version: str) -> list[str]:
