@@ -27,8 +27,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$k8s -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
 go build -trimpath -ldflags "$ldflags" -o "$tmp/bin/" tool
-# etcd's package is its module's root, so go names the binary after the module's last element.
-mv "$tmp/bin/v3" "$tmp/bin/etcd"
+# etcd's main package is its module's root, go.etcd.io/etcd/server/v3: go names the binary after
+# the last path element that is not a major-version suffix ("server").
+mv "$tmp/bin/server" "$tmp/bin/etcd"
 printf 'kubernetes %s\netcd %s\n' "$k8s" "$etcd" > "$tmp/versions"
 touch "$tmp/complete"
 rm -rf "$dir"
