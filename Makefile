@@ -97,6 +97,12 @@ bench: deps
 	  touch bench/js/node_modules/.installed; }
 	@$(PY) bench/bench.py $(if $(WRITE),--write)
 
+# The library's generated code, taskora_constructs/_generated/ (the Kubernetes and CloudNativePG
+# TypedDicts, scripts/generate.py); the tests run it with --check.
+.PHONY: generate
+generate: deps
+	@$(PY) scripts/generate.py
+
 # Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
 import: $(NODE_STAMP)
 	@rm -rf imports

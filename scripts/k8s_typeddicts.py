@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Write taskora_constructs/k8s_types.py: TypedDicts for the Kubernetes objects the library
-emits, from the Kubernetes 1.28 JSON schema that the pinned kubernetes-validate ships (the
-schema the test suite validates every emitted object against), and for the Gateway API
-``HTTPRoute`` from the ``openAPIV3Schema`` of the vendored v1 CRD (``crds/``, the schema the
-tests validate HTTPRoutes against). With --check, exit 1 if the committed file is stale.
+"""Write taskora_constructs/_generated/k8s_types.py (``make generate``): TypedDicts for the
+Kubernetes objects the library emits, from the Kubernetes 1.28 JSON schema that the pinned
+kubernetes-validate ships (the schema the test suite validates every emitted object
+against), and for the Gateway API ``HTTPRoute`` from the ``openAPIV3Schema`` of the vendored
+v1 CRD (``crds/``, the schema the tests validate HTTPRoutes against). With --check, exit 1 if
+the committed file is stale.
 
 What is generated: one ``TypedDict`` (``total=False``; the schema's required fields are
 ``Required[...]``) per definition reachable from the kinds in ``KINDS``, named after the
@@ -36,11 +37,11 @@ import yaml
 from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "taskora_constructs" / "k8s_types.py"
+TARGET = ROOT / "taskora_constructs" / "_generated" / "k8s_types.py"
 SCHEMA_DIR = "v1.28.0-local-strict"
 DISTRIBUTION = "kubernetes-validate"
 
-#: The kinds the library emits (taskora_constructs/*.py), as schema definitions.
+#: The kinds the library emits (taskora_constructs/), as schema definitions.
 KINDS = (
     "io.k8s.api.apps.v1.Deployment",
     "io.k8s.api.apps.v1.StatefulSet",
@@ -272,7 +273,7 @@ def render(definitions: dict[str, Any], version: str) -> str:
         f"{', '.join(sorted(n.rsplit('.', 1)[1] for n in LATER_SCHEMAS))}).\n"
         f"({SCHEMA_DIR}) and, for custom resources, from the vendored CRDs\n"
         f"({', '.join(f'{p.parent.name}/{p.name} {v}' for p, v in CRDS)}).\n"
-        f"Do not edit by hand: run ``.venv/bin/python scripts/k8s_typeddicts.py``.\n"
+        f"Do not edit by hand: run ``make generate``.\n"
         f'"""\n\n'
         f"from typing import Any, Literal, Required, TypeAlias, TypedDict\n"
     )
@@ -294,7 +295,7 @@ def render(definitions: dict[str, Any], version: str) -> str:
 def main() -> int:
     version = importlib.metadata.version(DISTRIBUTION)
     text = render(load_definitions(), version)
-    return write_or_check(TARGET, text, regenerate="python scripts/k8s_typeddicts.py")
+    return write_or_check(TARGET, text, regenerate="make generate")
 
 
 if __name__ == "__main__":

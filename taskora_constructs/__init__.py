@@ -13,27 +13,27 @@ from its id unless told otherwise, checks itself when it is built, and exposes t
 
 from importlib import metadata as _metadata
 
-from .backend import Backend, BackendProps
-from .backup import OffSiteBackup, PostgresBackup
-from .cloudnative_pg import CloudNativePgDatabase
-from .cnpg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
-from .config import AppConfig, AppSettings
-from .errors import Problem, TaskoraConfigError
-from .frontend import Frontend, FrontendProps
-from .gateway import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
-from .ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
-from .names import DEFAULT_APP_NAME, TaskoraNames
-from .namespace import TaskoraNamespace
+from .taskora.backend import Backend, BackendProps
+from .database.backup import OffSiteBackup, PostgresBackup
+from .database.cloudnative_pg import CloudNativePgDatabase
+from .database.cloudnative_pg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
+from .taskora.config import AppConfig, AppSettings
+from .core.errors import Problem, TaskoraConfigError
+from .taskora.frontend import Frontend, FrontendProps
+from .routing.httproute import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
+from .taskora.ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
+from .taskora.names import DEFAULT_APP_NAME, TaskoraNames
+from .taskora.namespace import TaskoraNamespace
 from .lint import (Declarations, ExternalSecret, TaskoraValidation, check_manifests, config_error_from_synth,
                    declare_external_secret)
-from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
-from .pod import EnvVar, PodOptions
-from .postgres import PostgresDatabase, PostgresProps
-from .props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
-from .secrets import AppSecrets
-from .storage import RetainedStorageClass
-from .taskora import Taskora, TaskoraProps, TaskoraSecretValues
-from .web import WebWorkload, WebWorkloadProps
+from .network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from .core.pod import EnvVar, PodOptions
+from .database.postgres import PostgresDatabase, PostgresProps
+from .core.props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
+from .taskora.secrets import AppSecrets
+from .database.storage import RetainedStorageClass
+from .taskora.composite import Taskora, TaskoraProps, TaskoraSecretValues
+from .web.workload import WebWorkload, WebWorkloadProps
 
 try:
     #: The installed distribution's version (``taskora-constructs``, see pyproject.toml).

@@ -30,8 +30,9 @@ from conftest import ROOT
 from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id
 from taskora_app.values import load
 from taskora_constructs import (GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule, Taskora,
-                                TaskoraConfigError, TaskoraValidation, WebWorkload, check_manifests, k8s_types)
-from taskora_constructs.errors import Problem
+                                TaskoraConfigError, TaskoraValidation, WebWorkload, check_manifests)
+from taskora_constructs._generated import k8s_types
+from taskora_constructs.core.errors import Problem
 from test_k8s_types import mismatches
 
 sys.path.insert(0, str(ROOT / "scripts"))

@@ -1,6 +1,6 @@
-"""taskora_constructs/k8s_types.py is generated, current, and describes what the library emits.
+"""taskora_constructs/_generated/k8s_types.py is generated, current, and describes what the library emits.
 
-GIVEN scripts/k8s_typeddicts.py and the pinned kubernetes-validate WHEN run with --check
+GIVEN scripts/k8s_typeddicts.py and the pinned kubernetes-validate WHEN make generate runs with --check
 THEN the committed module is exactly what it generates; AND every object of both profiles
 matches the TypedDict of its kind (keys, required keys, value types), so the generated kinds
 are the ones the library emits.
@@ -18,11 +18,12 @@ import pytest
 
 from conftest import ROOT
 from profiles import PROFILES, objects_of
-from taskora_constructs import k8s_types
+from taskora_constructs._generated import k8s_types
 
 
-def test_the_generated_module_is_current():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "k8s_typeddicts.py"), "--check"],
+def test_the_generated_modules_are_current():
+    # make generate --check: k8s_types.py and cnpg_types.py
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "generate.py"), "--check"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 

@@ -83,7 +83,9 @@ def test_pyproject_makes_the_library_a_versioned_distribution():
     # GIVEN pyproject.toml THEN it names one package, a release version and the py.typed marker
     assert DISTRIBUTION == "taskora-constructs"
     assert str(Version(VERSION)) == VERSION and re.fullmatch(r"\d+\.\d+\.\d+", VERSION)
-    assert PYPROJECT["tool"]["setuptools"]["packages"] == ["taskora_constructs", "taskora_constructs.lint"]
+    # every package of the library's folders, and nothing else
+    packages = sorted(".".join(init.parent.relative_to(ROOT).parts) for init in LIBRARY.rglob("__init__.py"))
+    assert PYPROJECT["tool"]["setuptools"]["packages"] == packages
     assert PYPROJECT["tool"]["setuptools"]["package-data"] == {"taskora_constructs": ["py.typed"]}
     assert (LIBRARY / "py.typed").is_file()
     assert PROJECT["requires-python"] == ">=3.11"

@@ -20,7 +20,7 @@ import yaml
 
 from conftest import ROOT
 from profiles import PROFILES, written_profile
-from taskora_constructs.policy import annotation_key
+from taskora_constructs.core.policy import annotation_key
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 pytestmark = pytest.mark.e2e  # checkov runs as a subprocess (seconds): `make test` runs it, `make check` does not

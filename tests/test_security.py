@@ -13,8 +13,9 @@ from profiles import STATEFULSET_PROFILE, by_id, objects_of
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
-from taskora_constructs import BackendProps, FrontendProps, PostgresProps, policy
-from taskora_constructs.errors import TaskoraConfigError
+from taskora_constructs import BackendProps, FrontendProps, PostgresProps
+from taskora_constructs.core import policy
+from taskora_constructs.core.errors import TaskoraConfigError
 
 WORKLOADS = ["Deployment/taskora-frontend", "Deployment/taskora-backend", "StatefulSet/taskora-db"]
 #: What the issue lists each process as writing: the Next.js cache and /tmp; uvicorn /tmp;

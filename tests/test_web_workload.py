@@ -11,7 +11,7 @@ import pytest
 from conftest import synth_app
 from taskora_constructs import (AppConfig, Backend, EnvVar, Frontend, FrontendProps, PostgresProps, TaskoraConfigError,
                                 TaskoraValidation, WebWorkload, WebWorkloadProps)
-from taskora_constructs.policy import annotation_key
+from taskora_constructs.core.policy import annotation_key
 
 SIDECAR = {"name": "log-shipper", "image": "registry.example/fluent-bit:3.1.0",
            "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}}

@@ -11,7 +11,7 @@
 // - a directory of *.k8s.yaml files (the Python synth's output): each file is Include-d;
 // - a .json file ({"<file name>": [object, ...], ...}, the same manifests): the objects are
 //   built in code, one ApiObject plus one JSON patch per top-level key, as the Python
-//   constructs do (taskora_constructs/_manifest.py) - no file is parsed by cdk8s.
+//   constructs do (taskora_constructs/core/manifest.py) - no file is parsed by cdk8s.
 //
 // One detail keeps the bytes identical: cdk8s sorts the keys of an object's props (all of
 // an included object) but not what JSON patches add, and the Python constructs add each

@@ -20,10 +20,10 @@ import constructs
 import jsii
 from constructs import Construct, IConstruct
 
-from .. import rules
-from .._manifest import library_containers
-from .._scope import book_of
-from ..errors import Problem, TaskoraConfigError, raise_if_any
+from ..core import rules
+from ..core.manifest import library_containers
+from ..core.scope import book_of
+from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from .index import check_manifests
 from .model import Declarations, ExternalSecret, RequiredSecretKeys
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from ..errors import Problem
+from ..core.errors import Problem
 from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, ExternalSecret, Manifest, _dict, _labels, _list, _Obj,
                     _pod_spec, _PodSpec, _selects, _str)
 from .pods import _check_metadata, _check_pod, _check_statefulset, _check_storage, _check_workload

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
-from .. import rules
-from ..errors import Problem, raise_if_any
+from ..core import rules
+from ..core.errors import Problem, raise_if_any
 
 Manifest = Mapping[str, Any]
 

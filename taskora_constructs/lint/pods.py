@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .. import rules
-from ..errors import Problem
+from ..core import rules
+from ..core.errors import Problem
 from typing import TYPE_CHECKING
 
 from .model import (CLUSTER_SCOPED_KINDS, DNS_LABEL_NAMED_KINDS, LONG_RUNNING_KINDS, MIN_STORAGE, NAMESPACED_KINDS,

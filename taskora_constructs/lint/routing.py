@@ -6,8 +6,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Mapping, Sequence
 
-from .. import rules
-from ..errors import Problem
+from ..core import rules
+from ..core.errors import Problem
 from typing import TYPE_CHECKING
 
 from .model import LONG_RUNNING_KINDS, _dict, _labels, _list, _Obj, _pod_spec, _PodSpec, _selects, _str

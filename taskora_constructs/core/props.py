@@ -12,7 +12,7 @@ from typing import Any
 
 from . import rules
 from .errors import Problem, raise_if_any
-from . import k8s_types as k8s
+from .._generated import k8s_types as k8s
 from .pod import PodOptions
 
 

@@ -20,11 +20,11 @@ from typing import Any, Mapping, Protocol, Sequence
 import cdk8s
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from .errors import Problem, raise_if_any
-from ._scope import claim, name_from_id, resolve_namespace
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.errors import Problem, raise_if_any
+from ..core.scope import claim, name_from_id, resolve_namespace
 
 #: The label Kubernetes (1.21+) puts on every namespace: its own name.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from . import policy, rules
+from ..core import policy, rules
 from .backup import MIN_STORAGE, PostgresBackup
-from .cnpg_props import CLOUDNATIVE_PG, ENGINES, CloudNativePgOptions
-from .errors import Problem
-from .props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
+from .cloudnative_pg_props import CLOUDNATIVE_PG, ENGINES, CloudNativePgOptions
+from ..core.errors import Problem
+from ..core.props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
 from .storage import RetainedStorageClass
 
 

@@ -7,12 +7,12 @@ from typing import Sequence
 
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._workload import checksum
-from .errors import Problem, raise_if_any
-from ._scope import claim, name_from_id, resolve_namespace
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.podspec import checksum
+from ..core.errors import Problem, raise_if_any
+from ..core.scope import claim, name_from_id, resolve_namespace
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 

@@ -11,10 +11,10 @@ from typing import Mapping
 import cdk8s
 from constructs import Construct
 
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._scope import book_of
-from .errors import Problem, raise_if_any
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.scope import book_of
+from ..core.errors import Problem, raise_if_any
 
 #: A provisioner name: a DNS subdomain, optionally ``/`` and a path segment
 #: (``ebs.csi.aws.com``, ``k8s.io/minikube-hostpath``, ``rancher.io/local-path``).

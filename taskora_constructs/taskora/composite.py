@@ -10,22 +10,22 @@ from constructs import Construct
 
 from .backend import Backend
 from .config import AppConfig, AppSettings
-from ._scope import chart_namespace
-from .errors import Problem, raise_if_any
+from ..core.scope import chart_namespace
+from ..core.errors import Problem, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
-from .network import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
-from .cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
-from .cnpg_props import CLOUDNATIVE_PG
-from .postgres import PostgresDatabase
+from ..network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
+from ..database.cloudnative_pg_props import CLOUDNATIVE_PG
+from ..database.postgres import PostgresDatabase
 from .backend import BackendProps
 from .frontend import FrontendProps
-from .postgres import PostgresProps
-from .rules import check_non_empty
+from ..database.postgres import PostgresProps
+from ..core.rules import check_non_empty
 from .secrets import AppSecrets
-from .storage import RetainedStorageClass
+from ..database.storage import RetainedStorageClass
 
 #: The StorageClass the app's database claims use by default, created with reclaimPolicy Retain.
 RETAINED_STORAGE_CLASS = "taskora-retain"
@@ -150,7 +150,7 @@ class Taskora(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: TaskoraProps | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from .web import props_from
+        from ..web.workload import props_from
 
         props = props_from(TaskoraProps, props, props_fields)
         at_root = scope.node.scope is None

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from .errors import Problem, raise_if_any
-from .gateway import GatewayParentRef, HttpRoute, HttpRouteRule
-from ._scope import claim, name_from_id, resolve_namespace
-from .web import WebWorkload
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.errors import Problem, raise_if_any
+from ..routing.httproute import GatewayParentRef, HttpRoute, HttpRouteRule
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..web.workload import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
 CERT_MANAGER = "cert-manager.io"

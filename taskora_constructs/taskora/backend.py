@@ -7,15 +7,15 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
-from . import policy
-from ._scope import name_from_id, resolve_namespace
-from ._workload import env_from
+from ..core import policy
+from ..core.scope import name_from_id, resolve_namespace
+from ..core.podspec import env_from
 from .config import AppConfig
-from .cloudnative_pg import CloudNativePgDatabase
-from .postgres import PostgresDatabase
-from .props import ProbeTiming, Probes, Resources, _probes, _resources
+from ..database.cloudnative_pg import CloudNativePgDatabase
+from ..database.postgres import PostgresDatabase
+from ..core.props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import AppSecrets
-from .web import WebWorkload, WebWorkloadProps, props_from
+from ..web.workload import WebWorkload, WebWorkloadProps, props_from
 
 
 @dataclass(frozen=True, kw_only=True)

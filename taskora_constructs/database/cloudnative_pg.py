@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING, Any, Final
 import cdk8s
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._scope import claim, name_from_id, resolve_namespace
-from ._workload import env_from, env_value
-from .cnpg_props import CLOUDNATIVE_PG, CloudNativePgOptions
-from .errors import Problem, raise_if_any
-from .lint.app import declare_external_secret
-from .network import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
-from .pod import merged
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.podspec import env_from, env_value
+from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
+from ..core.errors import Problem, raise_if_any
+from ..lint.app import declare_external_secret
+from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from ..core.pod import merged
 from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
-    from . import cnpg_types as cnpg
+    from .._generated import cnpg_types as cnpg
 
 #: The API group and version of the CloudNativePG resources.
 API_VERSION: Final = "postgresql.cnpg.io/v1"
@@ -97,7 +97,7 @@ class CloudNativePgDatabase(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
                  name: str | None = None, namespace: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from .web import props_from  # the web module imports the postgres one
+        from ..web.workload import props_from  # the web module imports the postgres one
 
         if props is None and "engine" not in props_fields:
             props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 import cdk8s
 from constructs import Construct
 
-from . import k8s_types as k8s
+from .._generated import k8s_types as k8s
 
 if TYPE_CHECKING:  # CloudNativePG's TypedDicts: read by the type checker only (no import cost)
-    from . import cnpg_types
+    from .._generated import cnpg_types
 
 _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 

@@ -13,15 +13,15 @@ from typing import Any, Mapping, Sequence, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import k8s_types as k8s
-from . import policy, rules
-from ._manifest import emit, object_metadata
-from ._scope import claim, name_from_id, resolve_namespace
-from ._workload import (container, container_security_context, http_get_probe, pod_identity, pod_template,
+from .._generated import k8s_types as k8s
+from ..core import policy, rules
+from ..core.manifest import emit, object_metadata
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
-from .errors import Problem, raise_if_any
-from .pod import apply_to_pod, merged
-from .props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
+from ..core.errors import Problem, raise_if_any
+from ..core.pod import apply_to_pod, merged
+from ..core.props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
                     _resources)
 
 P = TypeVar("P")

@@ -9,20 +9,20 @@ from urllib.parse import quote
 import cdk8s
 from constructs import Construct
 
-from . import policy, rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._scope import claim, name_from_id, resolve_namespace
-from ._workload import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
+from ..core import policy, rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.podspec import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
-from .cnpg_props import CLOUDNATIVE_PG
+from .cloudnative_pg_props import CLOUDNATIVE_PG
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, PostgresBackup,
                      add_backup)
-from .errors import Problem, raise_if_any
-from .lint import require_secret_keys
-from .lint.app import declare_external_secret
-from .names import credentials_name
-from .pod import apply_to_pod, merged
+from ..core.errors import Problem, raise_if_any
+from ..lint import require_secret_keys
+from ..lint.app import declare_external_secret
+from ..taskora.names import credentials_name
+from ..core.pod import apply_to_pod, merged
 from .storage import emit_storage_class
 
 #: Name of the container and Service port.
@@ -82,7 +82,7 @@ class PostgresDatabase(Construct):
                  password: str | None = None, existing_secret: str | None = None, name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from .web import props_from  # the web module imports this one
+        from ..web.workload import props_from  # the web module imports this one
 
         props = props_from(PostgresProps, props, props_fields)
         name = name or name_from_id(construct_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import rules
-from .errors import Problem, raise_if_any
+from ..core import rules
+from ..core.errors import Problem, raise_if_any
 
 #: The documented model's app name; every default name derives from it.
 DEFAULT_APP_NAME = "taskora"

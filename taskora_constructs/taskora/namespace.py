@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from .errors import Problem, raise_if_any
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.errors import Problem, raise_if_any
 import cdk8s
 
-from ._scope import chart_namespace, claim
+from ..core.scope import chart_namespace, claim
 from .names import DEFAULT_NAMES
 
 #: Written as the ``app.kubernetes.io/managed-by`` label. The model says ``helm``, which is

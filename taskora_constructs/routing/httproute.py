@@ -21,11 +21,11 @@ from typing import Any, Mapping, Protocol
 import cdk8s
 from constructs import Construct
 
-from . import k8s_types as k8s
-from . import rules
-from ._manifest import emit, object_metadata
-from ._scope import claim, name_from_id, resolve_namespace
-from .errors import Problem, raise_if_any
+from .._generated import k8s_types as k8s
+from ..core import rules
+from ..core.manifest import emit, object_metadata
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.errors import Problem, raise_if_any
 
 #: A path prefix or replacement: ``/``, or absolute path segments without regex characters.
 _PATH = re.compile(r"^/$|^(/[A-Za-z0-9._~-]+)+/?$")
@@ -191,7 +191,7 @@ class HttpRoute(Construct):
                  name: str | None = None, namespace: str | None = None, labels: Mapping[str, str] | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from .web import props_from
+        from ..web.workload import props_from
 
         props = props_from(HttpRouteProps, props, props_fields)
         name = name or name_from_id(construct_id)

@@ -9,8 +9,8 @@ import re
 import typing
 from typing import Any, Mapping, Sequence
 
-from . import k8s_types as k8s
-from ._manifest import object_metadata
+from .._generated import k8s_types as k8s
+from .manifest import object_metadata
 from .props import ProbeTiming, Resources
 
 

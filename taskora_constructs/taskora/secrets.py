@@ -7,17 +7,17 @@ from typing import Sequence
 import cdk8s
 from constructs import Construct
 
-from . import rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._workload import checksum, secret_digest_key
-from .errors import Problem, raise_if_any
-from ._scope import claim, name_from_id, resolve_namespace
-from .lint import require_secret_keys
-from .lint.app import declare_external_secret
-from .cloudnative_pg import CloudNativePgDatabase
-from .postgres import PostgresDatabase
-from ._workload import env_from
+from ..core import rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.podspec import checksum, secret_digest_key
+from ..core.errors import Problem, raise_if_any
+from ..core.scope import claim, name_from_id, resolve_namespace
+from ..lint import require_secret_keys
+from ..lint.app import declare_external_secret
+from ..database.cloudnative_pg import CloudNativePgDatabase
+from ..database.postgres import PostgresDatabase
+from ..core.podspec import env_from
 
 
 class AppSecrets(Construct):

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Mapping
 
 import cdk8s
 
-from . import policy, rules
-from . import k8s_types as k8s
-from ._manifest import emit, object_metadata
-from ._workload import container_security_context, env_value, pod_security_context, pod_template, service_account, writable_dirs
-from .errors import Problem, raise_if_any
-from .lint.app import declare_external_secret
-from .props import Resources, _resources
+from ..core import policy, rules
+from .._generated import k8s_types as k8s
+from ..core.manifest import emit, object_metadata
+from ..core.podspec import container_security_context, env_value, pod_security_context, pod_template, service_account, writable_dirs
+from ..core.errors import Problem, raise_if_any
+from ..lint.app import declare_external_secret
+from ..core.props import Resources, _resources
 
 if TYPE_CHECKING:
     from .postgres import PostgresDatabase

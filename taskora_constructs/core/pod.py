@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
 from . import rules
-from . import k8s_types as k8s
+from .._generated import k8s_types as k8s
 from .errors import Problem
 
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")

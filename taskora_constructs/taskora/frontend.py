@@ -7,13 +7,13 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
-from . import policy
-from ._scope import name_from_id, resolve_namespace
-from ._workload import env_from
+from ..core import policy
+from ..core.scope import name_from_id, resolve_namespace
+from ..core.podspec import env_from
 from .config import AppConfig
-from .errors import Problem, raise_if_any
-from .props import Probes, Resources, _probes, _resources
-from .web import WebWorkload, WebWorkloadProps, props_from
+from ..core.errors import Problem, raise_if_any
+from ..core.props import Probes, Resources, _probes, _resources
+from ..web.workload import WebWorkload, WebWorkloadProps, props_from
 
 
 @dataclass(frozen=True, kw_only=True)

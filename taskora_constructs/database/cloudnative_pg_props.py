@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from . import rules
-from .errors import Problem, raise_if_any
-from .network import PRIVATE_IPV4, PRIVATE_IPV6
+from ..core import rules
+from ..core.errors import Problem, raise_if_any
+from ..network.policy import PRIVATE_IPV4, PRIVATE_IPV6
 
 #: The engines a PostgresProps may name.
 STATEFULSET = "statefulset"

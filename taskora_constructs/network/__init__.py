@@ -1,0 +1,1 @@
+"""NetworkPolicies: a default-deny policy for a namespace and an allow-list per workload (``policy``)."""

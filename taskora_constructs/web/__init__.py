@@ -1,0 +1,1 @@
+"""A hardened, stateless HTTP workload for any image (``WebWorkload``)."""
