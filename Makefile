@@ -29,7 +29,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test check deps clean import typecheck
 .PHONY: bench
-.PHONY: helm docs
+.PHONY: helm docs helm-bin
 
 deps: $(PY_STAMP) $(NODE_STAMP)
 
@@ -70,7 +70,7 @@ synth: deps
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
-test: deps $(CHECKOV_STAMP)
+test: deps $(CHECKOV_STAMP) $(HELM_BIN)
 	@$(PY) -m mypy taskora_constructs
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
@@ -109,9 +109,19 @@ import: $(NODE_STAMP)
 	@$(CDK8S) import --no-save --language python --output imports > $(VENV)/import.log 2>&1 || { cat $(VENV)/import.log >&2; exit 1; }
 	@echo "Regenerated imports/ from cdk8s.yaml: $$(find imports -name '*.py' -path '*__init__.py' -not -path '*_jsii*' | wc -l) module(s)"
 
-# A Helm chart named `taskora` from the synth, versioned like pyproject.toml (scripts/helm_chart.py).
-helm: deps
-	@$(PY) scripts/helm_chart.py --output $(HELM_DIR)
+# The pinned Helm CLI (tools/helm/go.mod), built once per machine into ~/.cache/taskora/helm/
+# by tools/helm/build.sh (cold: about 15 minutes on 2 cores, tools/helm/README.md; warm: nothing
+# to build) and linked here. The module download happens here, at set-up, never in a test.
+HELM_BIN := $(VENV)/bin/helm
+$(HELM_BIN): tools/helm/go.mod tools/helm/go.sum tools/helm/build.sh | $(PY_STAMP)
+	@ln -sfn "$$(tools/helm/build.sh)" $@
+	@test -x $@
+helm-bin: $(HELM_BIN)
+
+# A Helm chart named `taskora` from the synth, versioned like pyproject.toml, linted by the real
+# `helm lint --strict` before it replaces the previous one (scripts/helm_chart.py).
+helm: deps $(HELM_BIN)
+	@$(PY) scripts/helm_chart.py --output $(HELM_DIR) --helm $(HELM_BIN)
 
 # The API reference, generated from the library's docstrings by pdoc: $(DOCS_DIR)/index.html.
 docs: $(PY_STAMP)
