@@ -47,6 +47,22 @@ $(NODE_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 
+# Debian packages the pictures need: Graphviz dot draws docs/deployment-*.svg (make diagram), and
+# the tests render those SVGs in headless Chromium and with rsvg-convert (librsvg), in the DejaVu
+# fonts dot measured the labels with. Installed here, at set-up, when missing (as root, which CI
+# and these machines are); elsewhere it says what to install, and the picture tests skip saying so.
+DEBIAN_PACKAGES := graphviz librsvg2-bin chromium fonts-dejavu-core
+DEBIAN_STAMP    := $(VENV)/.debian-installed
+$(DEBIAN_STAMP): | $(PY_STAMP)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -z "$$missing" ]; then touch $@; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "set-up: apt-get install $$(echo $$missing)" >&2; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && touch $@; \
+	else echo "set-up: missing Debian packages: $$(echo $$missing) (sudo apt-get install $$(echo $$missing)); the picture tests skip without them" >&2; fi
+.PHONY: deps-debian
+deps-debian: $(DEBIAN_STAMP)
+
 # checkov, the policy scan the tests run over the synth (docs/hardening.md), lives in a
 # virtual environment of its own: its pins (packaging<24, python-dateutil<3) conflict with
 # requirements-dev.txt. The tests run it as a subprocess; `make synth` does not need it.
@@ -70,7 +86,7 @@ synth: deps
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
-test: deps $(CHECKOV_STAMP) $(HELM_BIN)
+test: deps $(CHECKOV_STAMP) $(HELM_BIN) deps-debian
 	@$(PY) -m mypy taskora_constructs
 	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
@@ -135,7 +151,7 @@ docs: $(PY_STAMP)
 # diagram DIAGRAM_OUT=build/my-deployment.md
 .PHONY: diagram
 DIAGRAM_OUT ?= docs/deployment.md
-diagram: synth
+diagram: synth deps-debian
 	@mkdir -p $(dir $(DIAGRAM_OUT))
 	@$(PY) scripts/diagram.py dist --output $(DIAGRAM_OUT)
 

@@ -16,6 +16,19 @@ from typing import Any
 
 Json = dict[str, Any]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+#: Objects whose pods an operator runs, with the labels it puts on them (CloudNativePG: the
+#: instances of a Cluster, the PgBouncer pods of a Pooler; taskora_constructs/database/cloudnative_pg.py).
+#: Each yields (name suffix, labels) per group of pods that policies may tell apart.
+def _cluster_pods(o: Json) -> list[tuple[str, dict[str, str]]]:
+    labels = {"cnpg.io/cluster": o["metadata"]["name"], "cnpg.io/podRole": "instance"}
+    roles = ["primary"] + (["replica"] if o.get("spec", {}).get("instances", 1) > 1 else [])
+    return [(f" ({role})", {**labels, "cnpg.io/instanceRole": role}) for role in roles]
+
+
+OPERATOR_PODS = {
+    "Cluster": _cluster_pods,
+    "Pooler": lambda o: [("", {"cnpg.io/poolerName": o["metadata"]["name"], "cnpg.io/podRole": "pooler"})],
+}
 #: Ports, as ``("TCP", 5432)`` / ``("TCP", "http")`` / ``("TCP", "8000-8080")``; None: every port.
 Ports = frozenset[tuple[str, int | str]] | None
 
@@ -143,6 +156,9 @@ class Graph:
                                                         "kubernetes.io/metadata.name": o["metadata"]["name"]}
                                  for o in objects if o["kind"] == "Namespace"}
         self.pods = [self._pods(o) for o in objects if o["kind"] in WORKLOAD_KINDS]
+        self.pods += [Pods(o["kind"], o["metadata"]["name"] + suffix, o["metadata"].get("namespace", "default"),
+                           tuple(sorted(labels.items())))
+                      for o in objects if o["kind"] in OPERATOR_PODS for suffix, labels in OPERATOR_PODS[o["kind"]](o)]
         self.policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
         self.paths: dict[tuple[str, str], Path] = {}
         self._compute()

@@ -9,11 +9,14 @@ references between them (env, envFrom and volumes to ConfigMaps and Secrets, Ser
 pods they select, Ingresses and HTTPRoutes to Services, StatefulSets to their claims,
 workloads to ServiceAccounts, disruption budgets and autoscalers to their workloads); and the
 NetworkPolicy graph (who may reach whom, on which port; DNS; egress to the internet), with
-tables that name the same in text. Each picture is also rendered to SVG beside FILE
-(``deployment-objects.svg``, ``deployment-network.svg``) by mermaidx, which runs mermaid.js in an
-embedded QuickJS: offline, no browser, no Node.js. An SVG starts with the SHA-256 of the Mermaid
-source it was rendered from, so it is re-rendered only when its picture changed.
-With --check, write nothing and exit 1 if FILE or an SVG is stale.
+tables that name the same in text. Each picture is also an SVG beside FILE
+(``deployment-objects.svg``, ``deployment-network.svg``), laid out and drawn by Graphviz ``dot``
+(Debian's graphviz) from the same picture: every label is an SVG ``<text>`` element (no HTML in a
+``foreignObject``), so browsers and other renderers (rsvg-convert, Inkscape, image viewers) show
+the same text in the same boxes; its font is DejaVu Sans, the one dot measures the text with.
+An SVG starts with the SHA-256 of the DOT source it was drawn from and dot's version, so it is
+drawn again only when its picture changed. With --check, write nothing and exit 1 if FILE or an
+SVG is stale.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import re
+import shutil
+import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -36,7 +41,9 @@ TARGET = ROOT / "docs" / "deployment.md"
 Json = dict[str, Any]
 #: Drawn in the second picture, not the first.
 NETWORK_KINDS = ("NetworkPolicy",)
-SVG_STAMP = "<!-- rendered by make diagram (mermaidx) from the Mermaid source with sha256 {} -->\n"
+SVG_STAMP = "<!-- drawn by make diagram (Graphviz dot) from the DOT source with sha256 {} -->\n"
+#: The font dot measures the labels with and the SVG names: Debian's fonts-dejavu-core.
+FONT = "DejaVu Sans"
 
 
 def load(directory: Path) -> list[Json]:
@@ -92,6 +99,35 @@ class Picture:
         lines.append("```")
         return lines
 
+    def dot(self) -> str:
+        """The same picture as Graphviz DOT: subgraphs as clusters, outside nodes dashed."""
+        font = f'fontname="{FONT}", fontsize=11'
+        lines = ["digraph deployment {", f'  graph [rankdir=LR, {font}, nodesep=0.25, ranksep=0.6, pad=0.2];',
+                 f'  node [shape=box, style=rounded, {font}, margin="0.12,0.06"];',
+                 f'  edge [{font.replace("11", "9")}, color="#555555", fontcolor="#333333"];']
+        for group, nodes in self.groups.items():
+            indent = "  "
+            if group:
+                lines.append(f'  subgraph cluster_{node_id("group", group)} {{')
+                lines.append(f'    label={_dot_text(group)}; style="rounded"; color="#888888"; labeljust=l;')
+                indent = "    "
+            for ident, label, outside in nodes:
+                lines.append(f'{indent}{ident} [label={_dot_text(label)}' + (', style="rounded,dashed"]' if outside else "]"))
+            if group:
+                lines.append("  }")
+        for source, target, label, dashed in self.edges:
+            attributes = [f"label={_dot_text(label)}"] if label else []
+            if dashed:
+                attributes.append("style=dashed")
+            lines.append(f"  {source} -> {target}" + (f" [{', '.join(attributes)}]" if attributes else "") + ";")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def _dot_text(value: str) -> str:
+    """``value`` as a quoted DOT string, one line per line of the label."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
 
 # --- the objects and their references -------------------------------------------------------
 
@@ -103,11 +139,37 @@ def _group(namespace: str) -> str:
     return f"namespace {namespace}" if namespace else "cluster"
 
 
-def _summary(o: Json) -> str:
+def autoscaled(objects: list[Json]) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(namespace, kind, name) of each workload an autoscaler scales -> its (min, max) replicas."""
+    return {(_namespace(o), o["spec"]["scaleTargetRef"].get("kind", ""), o["spec"]["scaleTargetRef"].get("name", "")):
+            (o["spec"].get("minReplicas", 1), o["spec"].get("maxReplicas", 1))
+            for o in objects if o["kind"] == "HorizontalPodAutoscaler" and o.get("spec", {}).get("scaleTargetRef")}
+
+
+def _replicas(o: Json, scaled: dict[tuple[str, str, str], tuple[int, int]]) -> str:
+    """What runs: the autoscaler's range where one scales the workload (it owns the count then)."""
+    scale = scaled.get((_namespace(o), o["kind"], o["metadata"]["name"]))
+    if scale is not None:
+        return f"{scale[0]}-{scale[1]} replicas (autoscaled)"
+    return f"{o.get('spec', {}).get('replicas', 1)} replica(s)"
+
+
+def _summary(o: Json, scaled: dict[tuple[str, str, str], tuple[int, int]] | None = None) -> str:
+    """The facts of ``o`` a reader needs, one per line; images in full (a digest included)."""
     kind, spec = o["kind"], o.get("spec", {})
     if kind in ("Deployment", "StatefulSet"):
         images = [c["image"] for c in pod_template(o).get("spec", {}).get("containers", [])]
-        return f"{spec.get('replicas', 1)} replica(s), {', '.join(images)}"
+        return "\n".join([_replicas(o, scaled or {}), *images])
+    if kind == "Cluster":  # CloudNativePG: the operator runs the instances and their Services
+        name = o["metadata"]["name"]
+        return "\n".join([f"{spec.get('instances', 1)} PostgreSQL instance(s), {spec.get('storage', {}).get('size', '?')}",
+                          spec.get("imageName", ""),
+                          f"the operator's Services {name}-rw, {name}-ro, {name}-r"])
+    if kind == "Pooler":
+        return (f"{spec.get('instances', 1)} PgBouncer instance(s), {spec.get('type', 'rw')}, "
+                f"pool mode {spec.get('pgbouncer', {}).get('poolMode', 'session')}")
+    if kind == "ScheduledBackup":
+        return f"schedule {spec.get('schedule')}, {spec.get('method', 'barmanObjectStore')}"
     if kind == "CronJob":
         return f"schedule {spec.get('schedule')}"
     if kind == "Service":
@@ -129,8 +191,8 @@ def _summary(o: Json) -> str:
     return ""
 
 
-def _label(o: Json) -> str:
-    summary = _summary(o)
+def _label(o: Json, scaled: dict[tuple[str, str, str], tuple[int, int]] | None = None) -> str:
+    summary = _summary(o, scaled)
     return f"{o['kind']} {o['metadata']['name']}" + (f"\n{summary}" if summary else "")
 
 
@@ -165,6 +227,7 @@ def objects_picture(objects: list[Json]) -> Picture:
     picture = Picture()
     by_name = {(o["kind"], _namespace(o), o["metadata"]["name"]): o for o in objects}
     claims: dict[tuple[str, str], str] = {}  # (namespace, claim name) -> node of its template
+    scaled = autoscaled(objects)
 
     def ref(kind: str, namespace: str, name: str) -> str:
         if (kind, namespace, name) in by_name or (kind == "PersistentVolumeClaim" and (namespace, name) in claims):
@@ -176,7 +239,7 @@ def objects_picture(objects: list[Json]) -> Picture:
         if o["kind"] in NETWORK_KINDS or o["kind"] == "Namespace":
             continue
         namespace = _namespace(o)
-        picture.node(_group(namespace), node_id(o["kind"], o["metadata"]["name"], namespace), _label(o))
+        picture.node(_group(namespace), node_id(o["kind"], o["metadata"]["name"], namespace), _label(o, scaled))
         if o["kind"] == "StatefulSet":
             replicas = o.get("spec", {}).get("replicas", 1)
             for template in o["spec"].get("volumeClaimTemplates", []):
@@ -186,6 +249,10 @@ def objects_picture(objects: list[Json]) -> Picture:
                 ident = picture.node(_group(namespace), node_id("pvc", names[0], namespace),
                                      f"PersistentVolumeClaim {', '.join(names)}\n{storage}, from volumeClaimTemplate")
                 claims.update({(namespace, n): ident for n in names})
+        if o["kind"] == "Cluster":  # CloudNativePG writes the app's credentials itself
+            secret = f"{o['metadata']['name']}-app"
+            picture.node(_group(namespace), node_id("Secret", secret, namespace),
+                         f"Secret {secret}\n(written by the CloudNativePG operator)", outside=True)
     for o in objects:
         kind, name, namespace, spec = o["kind"], o["metadata"]["name"], _namespace(o), o.get("spec", {})
         me = node_id(kind, name, namespace)
@@ -224,6 +291,16 @@ def objects_picture(objects: list[Json]) -> Picture:
         elif kind == "HorizontalPodAutoscaler":
             target = spec.get("scaleTargetRef", {})
             picture.edge(me, ref(target.get("kind", "?"), namespace, target.get("name", "?")), "scales", dashed=True)
+        elif kind == "Cluster":
+            picture.edge(me, node_id("Secret", f"{name}-app", namespace), "writes (uri, username, password)")
+            credentials = spec.get("backup", {}).get("barmanObjectStore", {}).get("s3Credentials", {})
+            for secret in sorted({ref_["name"] for ref_ in credentials.values() if isinstance(ref_, dict) and "name" in ref_}):
+                picture.edge(me, ref("Secret", namespace, secret), "backup credentials")
+        elif kind in ("ScheduledBackup", "Pooler"):
+            cluster = spec.get("cluster", {}).get("name", "?")
+            picture.edge(me, ref("Cluster", namespace, cluster),
+                         "backs up" if kind == "ScheduledBackup" else f"pools connections to ({spec.get('type', 'rw')})",
+                         dashed=kind == "ScheduledBackup")
     return picture
 
 
@@ -296,10 +373,21 @@ def network_picture(graph: Graph) -> Picture:
     return picture
 
 
+def dot_binary() -> str:
+    found = shutil.which("dot")
+    if found is None:
+        raise SystemExit("diagram: Graphviz dot is not installed: run make deps-debian (apt-get install graphviz)")
+    return found
+
+
 def svg(source: str) -> str:
-    """The SVG of the Mermaid ``source`` (``source`` without its fences), stamped with its hash."""
-    import mermaidx  # only `make diagram` renders; --check compares the stamps
-    return SVG_STAMP.format(hashlib.sha256(source.encode()).hexdigest()) + mermaidx.render(source).svg()
+    """The SVG dot draws from the DOT ``source``, stamped with the hash of the source."""
+    result = subprocess.run([dot_binary(), "-Tsvg"], input=source, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise SystemExit(f"diagram: dot failed: {result.stderr.strip()}")
+    # dot's own comments name its version and the graph: the stamp says where it came from
+    body = re.sub(r"<!--.*?-->\n?", "", result.stdout.split("<svg", 1)[1], flags=re.S)
+    return SVG_STAMP.format(hashlib.sha256(source.encode()).hexdigest()) + "<svg" + body
 
 
 def svg_is_current(path: Path, source: str) -> bool:
@@ -309,14 +397,16 @@ def svg_is_current(path: Path, source: str) -> bool:
 
 # --- the page -------------------------------------------------------------------------------
 
-def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[str, list[str]]]:
-    """The page, and the Mermaid source of each picture by the name of its SVG file."""
+def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[str, str]]:
+    """The page, and the DOT source of each picture by the name of its SVG file."""
     graph = Graph(objects)
     dns = dns_peers(graph)
     namespaces = sorted({_namespace(o) for o in objects if _namespace(o)})
-    pictures = {f"{svg_stem}-objects.svg": objects_picture(objects).mermaid()}
+    drawn = {f"{svg_stem}-objects.svg": objects_picture(objects)}
     if graph.policies:
-        pictures[f"{svg_stem}-network.svg"] = network_picture(graph).mermaid()
+        drawn[f"{svg_stem}-network.svg"] = network_picture(graph)
+    pictures = {name: picture.mermaid() for name, picture in drawn.items()}
+    scaled = autoscaled(objects)
     objects_svg, network_svg = f"{svg_stem}-objects.svg", f"{svg_stem}-network.svg"
     lines = [
         "# The deployment, drawn from the synthesized objects",
@@ -326,7 +416,8 @@ def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[s
         f"Generated by `make diagram` from the objects in `{source}` ({len(objects)} objects in namespace(s) "
         f"{', '.join(namespaces) or '-'}): `TASKORA_VALUES=my-values.yaml make diagram` draws the deployment "
         "of your values instead. The committed page is the default synth's; the tests regenerate it and "
-        "compare. GitHub renders the Mermaid blocks; each is also an SVG, rendered offline by mermaidx.",
+        "compare. GitHub renders the Mermaid blocks; each is also an SVG of the same graph, drawn by "
+        "Graphviz with its labels as SVG text, so any SVG viewer shows them.",
         "",
         "## Objects and references",
         "",
@@ -340,7 +431,7 @@ def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[s
         "",
         "| kind | name | namespace | what |",
         "|------|------|-----------|------|",
-        *[f"| {o['kind']} | `{o['metadata']['name']}` | {_namespace(o) or '-'} | {_summary(o).replace('|', '/') or '-'} |"
+        *[f"| {o['kind']} | `{o['metadata']['name']}` | {_namespace(o) or '-'} | {_summary(o, scaled).replace('|', '/').replace(chr(10), ', ') or '-'} |"
           for o in objects],
         "",
         "## Who may reach whom (NetworkPolicies)",
@@ -365,7 +456,7 @@ def render(objects: list[Json], source: str, svg_stem: str) -> tuple[str, dict[s
               f"{', '.join(sorted(p.policies)) or 'no policy isolates these pods'} |" for p in graph.sorted_paths()],
             "",
         ]
-    return "\n".join(lines), {name: "\n".join(block[1:-1]) + "\n" for name, block in pictures.items()}
+    return "\n".join(lines), {name: picture.dot() for name, picture in drawn.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

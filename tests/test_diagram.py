@@ -9,11 +9,12 @@ values file, production, hand-made policies) THEN the picture follows them.
 from __future__ import annotations
 
 import sys
+import xml.etree.ElementTree as ET
 
 import cdk8s
 
 from conftest import ROOT
-from profiles import NO_SECRETS_FILE, STATEFULSET_PROFILE, written_profile
+from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_PROFILE, written_profile
 from taskora_app.values import load as load_values
 from taskora_constructs import Taskora
 
@@ -90,7 +91,9 @@ def test_a_values_file_gets_its_own_picture(tmp_path):
     assert "No NetworkPolicy in these files: every pod may reach every pod, and the internet." in page
     assert sorted(p.name for p in output.parent.iterdir()) == ["mine-objects.svg", "mine.md"]
     svg = (output.parent / "mine-objects.svg").read_text()
-    assert svg.startswith("<!-- rendered by make diagram (mermaidx)") and "<svg" in svg and "taskora-backend" in svg
+    assert svg.startswith("<!-- drawn by make diagram (Graphviz dot)") and "foreignObject" not in svg
+    texts = ["".join(t.itertext()) for t in ET.fromstring(svg[svg.index("<svg"):]).iter("{http://www.w3.org/2000/svg}text")]
+    assert "Deployment taskora-backend" in texts and "5 replica(s)" in texts
 
 
 def test_production_pictures_the_backup_and_the_autoscalers():
@@ -148,3 +151,40 @@ def test_the_page_holds_each_picture_once_and_stays_short():
     page = PAGE.read_text()
     assert page.count("```mermaid") == 2
     assert len(page.splitlines()) < 400
+
+
+def test_production_shows_the_autoscaled_ranges_the_full_images_and_the_database_cluster():
+    # GIVEN production (autoscalers, images by digest, a CloudNativePG Cluster) WHEN pictured
+    objects = diagram.load(written_profile("production"))
+    page = page_of(objects)
+    backend = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "taskora-backend")
+    image = backend["spec"]["template"]["spec"]["containers"][0]["image"]
+    # THEN a workload under an autoscaler shows the autoscaler's range, and its image in full
+    assert f"Deployment taskora-backend<br/>4-10 replicas (autoscaled)<br/>{image}" in page
+    assert "@sha256:" in image and "Deployment taskora-frontend<br/>3-6 replicas (autoscaled)" in page
+    # AND the Cluster is connected: the credentials it writes, which the backend reads; its backups
+    assert 'cluster_taskora_taskora_db -->|"writes (uri, username, password)"| secret_taskora_taskora_db_app' in page
+    assert 'deployment_taskora_taskora_backend -->|"env"| secret_taskora_taskora_db_app' in page
+    assert 'scheduledbackup_taskora_taskora_db -.->|"backs up"| cluster_taskora_taskora_db' in page
+    assert 'cluster_taskora_taskora_db -->|"backup credentials"| secret_taskora_taskora_backup_s3' in page
+    # AND who may reach it: the backend, on 5432; the instances each other; never the frontend
+    assert "| Deployment taskora-backend | Cluster taskora-db (primary) | TCP 5432 |" in page
+    assert "| Cluster taskora-db (replica) | Cluster taskora-db (primary) | TCP 5432, TCP 8000 |" in page
+    assert "| Deployment taskora-frontend | Cluster" not in page
+
+
+def test_a_pooler_is_pictured_between_the_backend_and_the_primary(tmp_path):
+    layer = tmp_path / "pooler.yaml"
+    layer.write_text("database:\n  cloudnativePg: {pooler: {enabled: true, instances: 2}}\n")
+    (tmp_path / "release.yaml").write_text(DIGESTS_LAYER)
+    props = load_values({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{tmp_path / 'release.yaml'}:{layer}", **SECRETS},
+                        secrets_file=NO_SECRETS_FILE)[1]
+    app = cdk8s.App(outdir=str(tmp_path / "dist"))
+    Taskora(app, "taskora", props)
+    app.synth()
+    page = page_of(diagram.load(tmp_path / "dist"))
+    assert 'pooler_taskora_taskora_db_pooler_rw -->|"pools connections to (rw)"| cluster_taskora_taskora_db' in page
+    assert "Pooler taskora-db-pooler-rw<br/>2 PgBouncer instance(s), rw, pool mode session" in page
+    assert "| Deployment taskora-backend | Pooler taskora-db-pooler-rw | TCP 5432 |" in page
+    assert "| Pooler taskora-db-pooler-rw | Cluster taskora-db (primary) | TCP 5432 |" in page
+    assert "| Deployment taskora-backend | Cluster taskora-db (primary) |" not in page  # through the pooler only
