@@ -1,15 +1,18 @@
 """A second team reuses the library exactly as the reuse guide says (docs/reuse.md).
 
 GIVEN the wheel built from this repository and the example app examples/orders/, copied
-outside the repository WHEN the wheel is installed offline into a fresh virtual environment
-(from the wheelhouse `make deps` fills) and the pinned cdk8s CLI synthesizes the example
-THEN the output is valid Kubernetes in strict mode, passes the library's reference-integrity
+outside the repository WHEN the commands of its README run as written (a fresh virtual
+environment, pip from the wheels directory, its tests, `npm ci` of its own pinned cdk8s CLI,
+`npx cdk8s synth`), offline (the wheelhouse and npm cache `make deps` fills stand in for the
+registries) THEN the output is valid Kubernetes in strict mode, passes the library's reference-integrity
 rules, lives in the team's namespace under the team's names, and the example's own tests pass.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,7 +29,6 @@ from taskora_constructs import check_manifests
 
 EXAMPLE = ROOT / "examples" / "orders"
 WHEELHOUSE = ROOT / ".venv" / "wheelhouse"
-CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 NAMESPACE = "orders"
 SECRETS = {"ORDERS_DB_PASSWORD": "orders-test-password", "ORDERS_COHERE_API_KEY": "test-cohere",
            "ORDERS_BETTER_AUTH_SECRET": "test-auth", "ORDERS_GEMINI_API_KEY": "test-gemini"}
@@ -51,40 +53,66 @@ class Team:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.python = root / ".venv" / "bin" / "python"
+        #: The run of the README's commands that set this checkout up and synthesized it.
+        self.readme_run: subprocess.CompletedProcess | None = None
 
 
-def install_team(tmp_path_factory, example: Path, name: str) -> Team:
-    """A copy of ``example`` outside the repository, its venv installed offline from the wheel
-    of this repository and the wheelhouse (as a second team would)."""
+#: The one placeholder path the READMEs use for the Taskora checkout's wheels.
+WHEELS_PLACEHOLDER = "/path/to/taskora/build/wheels"
+
+
+def readme_commands(example: Path, wheels: Path, secrets: dict[str, str]) -> str:
+    """The README's ```sh block as written, with its two placeholders filled: the wheels
+    directory, and a value for each ``NAME=...`` (``secrets``; every one must be known)."""
+    block = re.search(r"```sh\n(.*?)```", (example / "README.md").read_text(), flags=re.S)
+    assert block, f"{example}/README.md has no sh block"
+    text = block.group(1).replace(WHEELS_PLACEHOLDER, str(wheels))
+    text = re.sub(r"\b([A-Z][A-Z0-9_]*)=\.\.\.", lambda m: f"{m.group(1)}={shlex.quote(secrets[m.group(1)])}", text)
+    assert "..." not in re.sub(r"#.*", "", text), text  # nothing else left for the reader to fill in
+    return text
+
+
+def offline_environment(**extra: str) -> dict[str, str]:
+    """A team's shell: no PATH entry of this repository (its cdk8s CLI must not stand in for the
+    team's own), and the registries replaced by what set-up cached: pip sees only the wheels
+    directory, npm only its cache (``make deps`` filled both)."""
+    env = clean_environment(**extra)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p and not Path(p).is_relative_to(ROOT))
+    return {**env, "PIP_NO_INDEX": "1", "npm_config_offline": "true", "npm_config_audit": "false",
+            "npm_config_fund": "false", "npm_config_update_notifier": "false"}
+
+
+def install_team(tmp_path_factory, example: Path, name: str, secrets: dict[str, str]) -> Team:
+    """A fresh copy of ``example`` outside the repository, set up and synthesized by running its
+    README's commands as written (offline: the wheels directory holds this repository's wheel
+    and the wheelhouse `make deps` fills, standing in for PyPI)."""
     if not any(WHEELHOUSE.glob("cdk8s-*.whl")):
         pytest.fail(f"no wheelhouse at {WHEELHOUSE}: run `make deps` (set-up fills it while registries are reachable)")
     base = tmp_path_factory.mktemp(name)
     wheel = build_wheel(base / "build")
+    for dependency in WHEELHOUSE.glob("*.whl"):
+        (wheel.parent / dependency.name).symlink_to(dependency)
     team = Team(base / name)
-    shutil.copytree(example, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist",
+    shutil.copytree(example, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist", "node_modules",
                                                                       ".pytest_cache"))
-    # No pip inside the team's environment (ensurepip alone takes seconds): the pinned pip of
-    # this checkout installs into it (`pip --python`), offline, from the wheel and the wheelhouse.
-    created = run([sys.executable, "-m", "venv", "--without-pip", str(team.root / ".venv")], cwd=base)
-    assert created.returncode == 0, created.stderr
-    installed = run([sys.executable, "-m", "pip", "--python", str(team.python), "install", "--quiet", "--no-index",
-                     "--find-links", str(wheel.parent), "--find-links", str(WHEELHOUSE),
-                     "-r", "requirements-dev.txt"], cwd=team.root)
-    assert installed.returncode == 0, installed.stderr
+    script = "set -euo pipefail\n" + readme_commands(example, wheel.parent, secrets)
+    team.readme_run = subprocess.run(["bash", "-c", script], cwd=team.root, env=offline_environment(),
+                                     capture_output=True, text=True, timeout=900)
+    assert team.readme_run.returncode == 0, team.readme_run.stdout[-4000:] + team.readme_run.stderr[-4000:]
     return team
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory) -> Team:
-    return install_team(tmp_path_factory, EXAMPLE, "orders")
+    return install_team(tmp_path_factory, EXAMPLE, "orders", SECRETS)
 
 
 @pytest.fixture(scope="module")
 def synthesized(team) -> tuple[subprocess.CompletedProcess, list[dict]]:
-    result = run([str(CLI), "synth"], cwd=team.root, **SECRETS)
+    """The README's run (its last command is the CLI's synth), and the objects it wrote."""
     files = sorted((team.root / "dist").glob("*.yaml"))
     objects = [o for path in files for o in yaml.safe_load_all(path.read_text()) if o]
-    return result, objects
+    return team.readme_run, objects
 
 
 def test_the_example_pins_this_version_of_the_library():
@@ -103,10 +131,14 @@ def test_the_wheel_installs_offline_into_a_fresh_environment(team):
 
 
 @pytest.mark.e2e
-def test_the_cdk8s_cli_synthesizes_the_example_with_its_own_cdk8s_yaml(team, synthesized):
+def test_the_readmes_commands_work_as_written_on_a_fresh_copy(team, synthesized):
+    # GIVEN a fresh copy WHEN the README's lines run as written THEN every one succeeds: the
+    # example's own tests pass, and the team's own pinned cdk8s CLI (npm ci) synthesizes
     result, objects = synthesized
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stderr == ""
+    assert re.search(r"=+ \d+ passed in ", result.stdout), result.stdout
+    assert "command not found" not in result.stderr and "    at " not in result.stderr, result.stderr
+    assert (team.root / "node_modules" / ".bin" / "cdk8s").exists()
     assert [p.name for p in (team.root / "dist").iterdir()] == ["orders.k8s.yaml"]
     # the team's 4 objects, and the reused constructs' 9 (with their ServiceAccounts and budget)
     assert len(objects) == 13
