@@ -400,10 +400,29 @@ def test_make_docs_writes_a_reference_of_every_public_name(tmp_path):
                             env=environment, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [f"Wrote the API reference of taskora-constructs {VERSION} to {out}/index.html"]
+    assert result.stderr == ""  # no warning: pdoc resolved every type (a warning fails make docs)
     # THEN the page documents every name of __all__, and the docstrings' sections are rendered
     page = (out / "taskora_constructs.html").read_text()
     assert [name for name in lib.__all__ if f'id="{name}"' not in page] == []
     assert '<h6 id="attributes">Attributes:</h6>' in page and "(default <code>taskora.local</code>)" in page
+    # AND an inherited field's type is resolved and linked (pdoc once warned: 'EnvVar' is not defined)
+    backend = page[page.index('id="BackendProps.__init__"'):][:20000]
+    assert 'href="#EnvVar">EnvVar</a>' in backend
+
+
+@pytest.mark.e2e
+def test_a_pdoc_warning_fails_make_docs(tmp_path):
+    # GIVEN the inherited annotations pdoc cannot resolve by itself WHEN the docs are written
+    # without scripts/api_docs.py's resolution THEN its warnings fail the run, each printed
+    probe = ("import sys; sys.path.insert(0, 'scripts'); import api_docs; "
+             "api_docs.resolve_init_annotations = lambda module: 0; "
+             f"sys.exit(api_docs.main([{str(tmp_path / 'api')!r}]))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PDOC_ALLOW_EXEC": "1"})
+    assert result.returncode == 1
+    assert "docs: Error parsing type annotation tuple[EnvVar, ...] for taskora_constructs.BackendProps.__init__" \
+        in result.stderr
+    assert "warning(s): the API reference is incomplete" in result.stderr
 
 
 if __name__ == "__main__":  # print the live surface, to pin it under a new version
