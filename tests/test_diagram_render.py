@@ -3,7 +3,7 @@ a non-browser renderer, with every label's text present and inside its box.
 
 GIVEN each committed SVG WHEN it is rendered by headless Chromium (Debian's chromium: the text
 extents its layout gives, getBBox) and by rsvg-convert (librsvg, no browser: the pixels it draws
-for each label alone) THEN every label is SVG text (no HTML in a foreignObject), each node's and
+for each label, told apart by colour) THEN every label is SVG text (no HTML in a foreignObject), each node's and
 each namespace box's text lies inside its box in both, both renderers put each label's text in
 the same place, and every edge label is drawn. The SVGs are what the generator draws from the
 default synth (tests/test_diagram.py), so these are the pictures a reader sees.
@@ -95,12 +95,6 @@ class Drawing:
     def _point(self, x: float, y: float) -> tuple[float, float]:
         return x + self.translate[0], y + self.translate[1]
 
-    def alone(self, ident: str) -> str:
-        """The SVG with only the text of element ``ident`` visible."""
-        style = f"<style>svg * {{ visibility: hidden }} #{ident} text {{ visibility: visible }}</style>"
-        start = self.text.index(">", self.text.index("<svg")) + 1
-        return self.text[:start] + style + self.text[start:]
-
 
 def inside(inner: tuple[float, ...], outer: tuple[float, ...], slack: float = SLACK) -> bool:
     return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
@@ -157,30 +151,46 @@ def test_every_edge_starts_at_its_source_and_ends_at_its_target(drawing):
         assert not others, f"{source}->{target} starts inside {others}"
 
 
-def rsvg_ink(drawing: Drawing, ident: str, tmp_path: Path) -> tuple[float, float, float, float] | None:
-    """Where rsvg-convert draws element ``ident``'s text alone: the bounding box of its ink, in
-    SVG units; None when it draws nothing."""
-    from PIL import Image
-    source = tmp_path / f"{ident}.svg"
-    source.write_text(drawing.alone(ident))
-    png = tmp_path / f"{ident}.png"
-    subprocess.run([tool("rsvg-convert"), "--zoom", "2", "-o", str(png), str(source)], check=True, timeout=60)
-    image = Image.open(png)
-    box = image.getchannel("A").getbbox()
-    if box is None:
-        return None
+def rsvg_inks(drawing: Drawing, tmp_path: Path) -> dict[str, tuple[float, float, float, float] | None]:
+    """Where rsvg-convert draws each box's and edge's text: the bounding box of its ink, in SVG
+    units (None: nothing drawn). One render: every other element hidden, each element's text in
+    a colour of its own on a transparent canvas, so a pixel's colour says whose glyph it is
+    (colours 20 apart, so anti-aliasing's rounding cannot turn one into another) and its alpha
+    how much of it."""
+    from PIL import Image, ImageChops
+    idents = [*drawing.boxes, *drawing.edge_labels]
+    assert len(idents) < 144
+    colour = {ident: (16 + 20 * (n % 12), 16 + 20 * (n // 12)) for n, ident in enumerate(idents)}
+    style = "svg * { visibility: hidden } " + " ".join(
+        f"#{ident} text {{ visibility: visible; fill: rgb({r}, {g}, 0) !important; stroke: none }}"
+        for ident, (r, g) in colour.items())
+    start = drawing.text.index(">", drawing.text.index("<svg")) + 1
+    source = tmp_path / f"{drawing.path.stem}-texts.svg"
+    source.write_text(drawing.text[:start] + f"<style>{style}</style>" + drawing.text[start:])
+    png = tmp_path / f"{drawing.path.stem}-texts.png"
+    subprocess.run([tool("rsvg-convert"), "--zoom", "2", "-o", str(png), str(source)], check=True, timeout=120)
+    image = Image.open(png).convert("RGBA")
+    red, green = image.getchannel("R"), image.getchannel("G")
+    alpha = image.getchannel("A").point(lambda a: 255 if a >= 64 else 0)
     scale = drawing.width / image.width
-    return tuple(v * scale for v in box)  # type: ignore[return-value]
+    found = {}
+    for ident, (r, g) in colour.items():
+        mine = ImageChops.multiply(red.point(lambda v, r=r: 255 if abs(v - r) <= 6 else 0),
+                                   green.point(lambda v, g=g: 255 if abs(v - g) <= 6 else 0))
+        box = ImageChops.multiply(mine, alpha).getbbox()
+        found[ident] = None if box is None else tuple(v * scale for v in box)
+    return found
 
 
 @pytest.mark.e2e
 def test_rsvg_draws_each_label_inside_its_box(drawing, tmp_path):
+    inks = rsvg_inks(drawing, tmp_path)
     for ident, (box, texts) in drawing.boxes.items():
-        ink = rsvg_ink(drawing, ident, tmp_path)
+        ink = inks[ident]
         assert ink is not None, f"{ident} {texts}: rsvg-convert drew no text"
         assert inside(ink, box), f"{ident} {texts}: text at {ink} outside its box {box}"
     for ident, texts in drawing.edge_labels.items():
-        ink = rsvg_ink(drawing, ident, tmp_path)
+        ink = inks[ident]
         assert ink is not None and inside(ink, (0, 0, drawing.width, drawing.height)), (ident, texts)
 
 
@@ -221,6 +231,7 @@ def chromium_extents(drawing: Drawing, tmp_path: Path) -> dict:
 @pytest.mark.e2e
 def test_chromium_lays_out_each_label_inside_its_box_where_rsvg_draws_it(drawing, tmp_path):
     extents = chromium_extents(drawing, tmp_path)
+    inks = rsvg_inks(drawing, tmp_path)
     assert set(extents) == set(drawing.boxes) | set(drawing.edge_labels)
     for ident, (box, texts) in drawing.boxes.items():
         measured = extents[ident]
@@ -228,7 +239,7 @@ def test_chromium_lays_out_each_label_inside_its_box_where_rsvg_draws_it(drawing
         assert inside(measured["outline"], box, 0.5), (ident, measured["outline"], box)  # the same drawing
         assert inside(measured["text"], box), f"{ident} {texts}: Chromium lays the text out past its box"
         # AND the non-browser renderer draws that text where Chromium lays it out
-        ink = rsvg_ink(drawing, ident, tmp_path)
+        ink = inks[ident]
         assert ink is not None and inside(ink, measured["text"], SAME), (ident, texts, ink, measured["text"])
     for ident in drawing.edge_labels:
         assert all(length > 0 for length in extents[ident]["chars"]), ident
