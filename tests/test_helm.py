@@ -11,6 +11,7 @@ in the data is escaped, so Helm writes it instead of evaluating it.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -331,3 +332,16 @@ def test_an_app_that_would_embed_secret_data_is_refused(tmp_path):
         helm_chart.export(tmp_path / "helm" / "leak", app=f"{sys.executable} {app_file}")
     assert "sentinel-7c1e" not in str(raised.value)
     assert not (tmp_path / "helm" / "leak").exists()
+
+
+@pytest.mark.e2e
+def test_a_warm_helm_build_builds_nothing_and_is_keyed_by_version_and_go_sum():
+    # GIVEN the set-up's build WHEN build.sh runs again, with the module proxy switched off
+    # THEN it prints the cached binary at once, keyed by Helm's version and go.mod+go.sum
+    module = ROOT / "tools" / "helm"
+    result = subprocess.run(["bash", str(module / "build.sh")], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "GOPROXY": "off"})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    key = hashlib.sha256((module / "go.mod").read_bytes() + (module / "go.sum").read_bytes()).hexdigest()[:12]
+    path = Path(result.stdout.strip())
+    assert path.parent.parent.name == f"helm-{HELM_VERSION}-{key}" and path == HELM.resolve()

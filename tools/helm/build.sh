@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
-helm=$(go list -m -f '{{.Version}}' helm.sh/helm/v4)
+# Read off go.mod, not asked of go: a warm run starts no go command and needs no module cache.
+helm=$(sed -n 's/^[[:space:]]*helm\.sh\/helm\/v4 \(v[^ ]*\).*/\1/p' go.mod)
+[ -n "$helm" ] || { echo "helm: no helm.sh/helm/v4 requirement in $(pwd)/go.mod" >&2; exit 1; }
 key=$(cat go.mod go.sum | sha256sum | cut -c1-12)
 root=${TASKORA_HELM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/taskora/helm}
 dir="$root/helm-$helm-$key"
