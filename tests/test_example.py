@@ -212,3 +212,17 @@ def test_the_examples_own_tests_pass_in_its_environment(team):
     result = run([str(team.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=team.root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("example", ["orders", "platform"])
+def test_the_examples_pin_the_repositorys_cdk8s_cli_and_node(example):
+    # GIVEN an example's package.json and lock THEN they pin what this repository pins (npm ci
+    # of the README installs exactly that, offline from the cache the set-up filled)
+    import json
+    ours, theirs = (json.loads((path / "package-lock.json").read_text())["packages"]
+                    for path in (ROOT, ROOT / "examples" / example))
+    assert {k: v for k, v in theirs.items() if k} == {k: v for k, v in ours.items() if k}
+    manifest = json.loads((ROOT / "examples" / example / "package.json").read_text())
+    root = json.loads((ROOT / "package.json").read_text())
+    assert (manifest["devDependencies"], manifest["optionalDependencies"]) == \
+        (root["devDependencies"], root["optionalDependencies"])
