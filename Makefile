@@ -16,6 +16,8 @@ NODE_STAMP := node_modules/.installed
 # Pinned wheels for the offline wheel-install test (tests/test_example.py); filled by set-up.
 WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
+# Defined before any rule names it: make expands a rule's prerequisites as it reads the rule.
+HELM_BIN   := $(VENV)/bin/helm
 DOCS_DIR   ?= build/api
 
 # The Node LTS pinned in package.json (node_modules/.bin/node, installed by `npm ci`) runs
@@ -128,7 +130,6 @@ import: $(NODE_STAMP)
 # The pinned Helm CLI (tools/helm/go.mod), built once per machine into ~/.cache/taskora/helm/
 # by tools/helm/build.sh (cold: about 15 minutes on 2 cores, tools/helm/README.md; warm: nothing
 # to build) and linked here. The module download happens here, at set-up, never in a test.
-HELM_BIN := $(VENV)/bin/helm
 $(HELM_BIN): tools/helm/go.mod tools/helm/go.sum tools/helm/build.sh | $(PY_STAMP)
 	@ln -sfn "$$(tools/helm/build.sh)" $@
 	@test -x $@
