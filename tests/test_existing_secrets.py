@@ -36,9 +36,10 @@ def test_existing_secrets_are_referenced_not_synthesized():
     refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in backend["spec"]["template"]["spec"]["containers"][0]["env"]
             if "secretKeyRef" in e["valueFrom"]}
     assert refs == {"taskora-app-secrets"}
-    # no checksum of data this app never sees
+    # no digest of data this app never sees: the revision counters the user bumps roll them
     assert "checksum/secrets" not in backend["spec"]["template"]["metadata"]["annotations"]
-    assert "annotations" not in statefulset["spec"]["template"]["metadata"]
+    assert backend["spec"]["template"]["metadata"]["annotations"]["revision/secrets"] == "0"
+    assert statefulset["spec"]["template"]["metadata"]["annotations"] == {"revision/credentials": "0"}
 
 
 def test_existing_database_secret_with_synthesized_app_secret_is_refused():

@@ -127,25 +127,3 @@ def test_production_refuses_weak_secrets_without_showing_them(tmp_path, variable
     (message,) = problems(tmp_path, DIGESTS_LAYER.replace("database:\n", statefulset), **environ)
     assert message.startswith(f"environment 'production': {variable}='<not shown>': ") and rule in message
     assert SENTINEL[:30] not in message and "your-secure" not in message
-
-
-def test_a_pods_checksum_cannot_confirm_a_guessed_secret():
-    # GIVEN the pods' roll-on-change annotations, readable by anyone who may read pods
-    import hashlib
-    import json
-
-    from conftest import synth_taskora
-    from taskora_constructs import TaskoraSecretValues
-    secrets = TaskoraSecretValues(cohere_api_key="c" * 32, better_auth_secret="b" * 40, gemini_api_key="g" * 32,
-                                  database_password="hunter2-" * 4)
-    _, objects = synth_taskora(secrets=secrets)
-    annotations = {o["metadata"]["name"]: o["spec"]["template"]["metadata"].get("annotations", {})
-                   for o in objects if o["kind"] in ("Deployment", "StatefulSet")}
-    credentials = annotations["taskora-db"]["checksum/credentials"]
-    # THEN a right guess of the password does not reproduce it: it is keyed, not a plain hash
-    guess = {"password": "hunter2-" * 4, "username": "taskora"}
-    plain = hashlib.sha256(json.dumps(guess, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    assert credentials.startswith("hmac-sha256:") and plain not in credentials
-    assert annotations["taskora-backend"]["checksum/secrets"].startswith("hmac-sha256:")
-    # AND the ConfigMap's (nothing secret there) stays a plain digest
-    assert len(annotations["taskora-backend"]["checksum/config"]) == 64

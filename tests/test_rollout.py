@@ -1,11 +1,12 @@
-"""GIVEN a change of ConfigMap or Secret data WHEN synthesized THEN exactly the pods that
-read the changed entries get a new checksum annotation, and so roll."""
+"""GIVEN a change of ConfigMap data, or a bumped secrets revision, WHEN synthesized THEN exactly
+the pods that read the changed entries get a new annotation, and so roll. Secret data never
+gets a digest (tests/test_secret_digests.py): its pods roll by the revision the user bumps."""
 
 from __future__ import annotations
 
 from conformance import object_id
 from conftest import synth_taskora
-from taskora_constructs import AppSettings, BackendProps, TaskoraSecretValues
+from taskora_constructs import AppSettings, BackendProps, PostgresProps, TaskoraSecretValues
 
 
 def checksums(**props) -> dict[str, dict[str, str]]:
@@ -16,9 +17,10 @@ def checksums(**props) -> dict[str, dict[str, str]]:
 
 def test_every_pod_template_carries_a_checksum_of_what_it_reads():
     assert {k: sorted(v) for k, v in checksums().items()} == {
-        "Deployment/taskora-backend": ["checksum/config", "checksum/secrets"],
+        "Deployment/taskora-backend": ["checksum/config", "revision/credentials",
+                                       "revision/secrets"],
         "Deployment/taskora-frontend": ["checksum/config"],
-        "StatefulSet/taskora-db": ["checksum/credentials"],
+        "StatefulSet/taskora-db": ["revision/credentials"],
     }
 
 
@@ -34,19 +36,20 @@ def test_the_backend_url_rolls_the_frontend_too():
     assert after["Deployment/taskora-frontend"] != before["Deployment/taskora-frontend"]
 
 
-def test_an_api_key_rolls_the_backend_secrets_checksum_only():
+def test_an_api_key_alone_rolls_nothing_the_secrets_revision_rolls_the_backend_only():
     secrets = TaskoraSecretValues(cohere_api_key="another-key", better_auth_secret="your-jwt-secret-key",
                                   gemini_api_key="your-gemini-api-key", database_password="your-secure-password")
-    before, after = checksums(), checksums(secrets=secrets)
-    assert after["Deployment/taskora-backend"]["checksum/secrets"] != before["Deployment/taskora-backend"]["checksum/secrets"]
+    before = checksums()
+    assert checksums(secrets=secrets) == before
+    after = checksums(secrets=secrets, secrets_revision=2)
+    assert after["Deployment/taskora-backend"]["revision/secrets"] == "2"
     assert after["Deployment/taskora-backend"]["checksum/config"] == before["Deployment/taskora-backend"]["checksum/config"]
     assert after["StatefulSet/taskora-db"] == before["StatefulSet/taskora-db"]
 
 
-def test_the_database_password_rolls_the_database_and_the_backend():
-    secrets = TaskoraSecretValues(cohere_api_key="your-cohere-api-key", better_auth_secret="your-jwt-secret-key",
-                                  gemini_api_key="your-gemini-api-key", database_password="rotated")
-    before, after = checksums(), checksums(secrets=secrets)
-    assert after["StatefulSet/taskora-db"] != before["StatefulSet/taskora-db"]
-    assert after["Deployment/taskora-backend"]["checksum/secrets"] != before["Deployment/taskora-backend"]["checksum/secrets"]
+def test_the_credentials_revision_rolls_the_database_and_the_backend():
+    database = PostgresProps(storage_class_name="standard", credentials_revision=3)
+    before, after = checksums(database=PostgresProps(storage_class_name="standard")), checksums(database=database)
+    assert after["StatefulSet/taskora-db"] == {"revision/credentials": "3"} != before["StatefulSet/taskora-db"]
+    assert after["Deployment/taskora-backend"]["revision/credentials"] == "3"
     assert after["Deployment/taskora-frontend"] == before["Deployment/taskora-frontend"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import re
 import typing
@@ -149,26 +148,19 @@ def pod_template(*, labels: Mapping[str, str], spec: k8s.PodSpec,
     return {"metadata": metadata, "spec": spec}
 
 
-def checksum(data: Mapping[str, Any], key: bytes | None = None) -> str:
-    """A digest of ``data`` (canonical JSON) for a pod-template annotation that changes, and
-    so rolls the pods, exactly when the consumed ConfigMap/Secret entries change.
+#: Pod-template annotations that roll the pods reading secrets: counters the user bumps after
+#: changing a secret value. Nothing derived from a secret value goes into a pod spec (a digest,
+#: keyed or not, lets whoever may read pods test guesses offline); docs/hardening.md.
+SECRETS_REVISION = "revision/secrets"
+CREDENTIALS_REVISION = "revision/credentials"
 
-    For secret data pass ``key`` (see :func:`secret_digest_key`): the digest is then an
-    HMAC-SHA256, which nobody who may read pods but not Secrets can use to confirm a guessed
-    password offline; a plain SHA-256 of the data would let them."""
+
+def checksum(data: Mapping[str, Any]) -> str:
+    """A SHA-256 digest of ``data`` (canonical JSON) for a pod-template annotation that changes,
+    and so rolls the pods, exactly when the consumed ConfigMap entries change. Never for
+    secret data: see :data:`SECRETS_REVISION`."""
     message = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    if key is None:
-        return hashlib.sha256(message).hexdigest()
-    return "hmac-sha256:" + hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def secret_digest_key(secrets: Mapping[str, str]) -> bytes:
-    """The HMAC key of the checksums of ``secrets``: derived from all of them together (so
-    confirming one guessed value needs every other one), through PBKDF2 (10,000 rounds: each
-    try costs ~2 ms more than a plain hash; production refuses passwords under 24 characters,
-    see taskora_app/secrets.py), and deterministic (the same secrets roll nothing)."""
-    material = json.dumps(dict(secrets), sort_keys=True).encode()
-    return hashlib.pbkdf2_hmac("sha256", material, b"taskora-checksum-v1", 10_000)
+    return hashlib.sha256(message).hexdigest()
 
 
 def service_spec(*, selector: Mapping[str, str], port_name: str, port: int, headless: bool = False,

@@ -13,7 +13,7 @@ from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.scope import claim, name_from_id, resolve_namespace
-from ..core.podspec import (checksum, secret_digest_key, container, container_security_context, env_from, env_value, exec_probe,
+from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
 from .cloudnative_pg_props import CLOUDNATIVE_PG
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, PostgresBackup,
@@ -182,10 +182,9 @@ class PostgresDatabase(Construct):
                 BACKUP_VOLUME, props.backup.storage, props.backup.storage_class_name or props.storage_class_name))
         raise_if_any(apply_to_pod(where, props, pod_spec, main, claim_templates=(DATA_VOLUME, BACKUP_VOLUME)))
         built = frozenset({"postgres"})
-        # Rolls the pod when the credentials change (absent for an existing Secret, whose data
-        # this app never sees).
-        annotations = ({"checksum/credentials": checksum(credentials, secret_digest_key(credentials))}
-                       if self.manages_credentials else {})
+        # Rolls the pod when the user bumps the counter after changing the credentials: nothing
+        # derived from them goes into the pod spec (docs/hardening.md).
+        annotations = {CREDENTIALS_REVISION: str(props.credentials_revision)}
         stateful_set: k8s.StatefulSet = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",

@@ -87,6 +87,10 @@ class PostgresProps(WorkloadProps):
     #: storage, name and username above apply to it too, the StatefulSet's hardening fields
     #: and ``backup`` do not (the operator runs its pods; backups go to an object store).
     cloudnative_pg: CloudNativePgOptions = field(default_factory=CloudNativePgOptions)
+    #: A counter in the pod template (``revision/credentials``): bump it after
+    #: changing the password or user so the pod (and a backend reading the URL) rolls. A digest
+    #: of the credentials would let whoever may read pods test guesses (docs/hardening.md): 0.
+    credentials_revision: int = 0
 
     #: Model rule (section 11): a database volume below this is refused.
     MIN_STORAGE = MIN_STORAGE
@@ -103,6 +107,7 @@ class PostgresProps(WorkloadProps):
         if not isinstance(self.credentials_from_files, bool):
             found.append(Problem(where=where, field="credentialsFromFiles", value=self.credentials_from_files,
                                  rule="must be a boolean", fix="write true or false"))
+        found += rules.check_positive_int(where, "credentialsRevision", self.credentials_revision, minimum=0)
         if self.backup is not None:
             found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
         found += rules.check_quantity(where, "storage", self.storage, example="10Gi")

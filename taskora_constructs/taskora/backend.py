@@ -80,10 +80,10 @@ class Backend(WebWorkload):
                + [env_from(key, config.key_ref(key)) for key in config_keys]
                + [var for key in unconsumed_in_model_secret for var in secrets.env(key)]
                + [env_from(key, config.key_ref(key)) for key in unconsumed_in_model_config])
-        # Roll the pods when exactly the entries they read change.
+        # Roll the pods when the config entries they read change, or the secrets' revision.
         annotations = {
             "checksum/config": config.checksum(config_keys + unconsumed_in_model_config),
-            "checksum/secrets": secrets.checksum(secret_keys + unconsumed_in_model_secret),
+            **secrets.revision_annotations(),
         }
         self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
                     component="backend", container_name="backend", env=env, pod_annotations=annotations)

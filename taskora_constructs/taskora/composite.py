@@ -10,6 +10,7 @@ from constructs import Construct
 
 from .backend import Backend
 from .config import AppConfig, AppSettings
+from ..core import rules
 from ..core.scope import chart_namespace
 from ..core.errors import Problem, raise_if_any
 from .frontend import Frontend
@@ -92,6 +93,9 @@ class TaskoraProps:
             the protection label (a ValidatingAdmissionPolicy; Kubernetes 1.30+); default true.
         pod_security: the Pod Security Standards level the Namespace enforces (audit and warn
             are always ``restricted``); default ``restricted``, which every pod of the app meets.
+        secrets_revision: the application Secret's revision (``AppSecrets(revision=...)``): bump
+            it after changing a secret value so the backend rolls; default 0. The database's is
+            ``database.credentials_revision``.
     """
 
     secrets: TaskoraSecretValues
@@ -106,9 +110,11 @@ class TaskoraProps:
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
     deletion_protection: bool = True
     pod_security: str | None = "restricted"
+    secrets_revision: int = 0
 
     def __post_init__(self) -> None:
-        raise_if_any(namespace_option_problems("TaskoraProps", self.deletion_protection, self.pod_security))
+        raise_if_any(namespace_option_problems("TaskoraProps", self.deletion_protection, self.pod_security)
+                     + rules.check_positive_int("TaskoraProps", "secretsRevision", self.secrets_revision, minimum=0))
 
 
 class Taskora(Construct):
@@ -194,6 +200,7 @@ class Taskora(Construct):
                                 api_base_url=Backend.url_for(names.backend, props.backend))
         self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
                                   database=self.database, existing_secret=secrets.existing_secret,
+                                  revision=props.secrets_revision,
                                   **({} if secrets.existing_secret else {
                                       "cohere_api_key": secrets.cohere_api_key,
                                       "better_auth_secret": secrets.better_auth_secret,

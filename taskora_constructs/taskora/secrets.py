@@ -10,7 +10,7 @@ from constructs import Construct
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.podspec import checksum, secret_digest_key
+from ..core.podspec import CREDENTIALS_REVISION, SECRETS_REVISION
 from ..core.errors import Problem, raise_if_any
 from ..core.scope import claim, name_from_id, resolve_namespace
 from ..lint import require_secret_keys
@@ -37,6 +37,9 @@ class AppSecrets(Construct):
             and ``GEMINI_API_KEY``; no Secret is synthesized and consumers reference it.
         name: Secret name; default: the construct id as a DNS label. namespace: default: the
             enclosing Chart's. app_name: its ``app`` label (default: its name).
+        revision: the counter the consumers' pods carry (``revision/secrets``): bump
+            it after changing a value, so they roll; default 0. No digest of the values is ever
+            written outside the Secret (docs/hardening.md).
     """
 
     DATABASE_URL = "DATABASE_URL"
@@ -48,7 +51,7 @@ class AppSecrets(Construct):
                  cohere_api_key: str | None = None, better_auth_secret: str | None = None,
                  gemini_api_key: str | None = None, existing_secret: str | None = None,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str | None = None) -> None:
+                 app_name: str | None = None, revision: int = 0) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
@@ -65,7 +68,10 @@ class AppSecrets(Construct):
             problems = rules.check_dns_subdomain(where, "name", name)
             for field, value in values.items():
                 problems += rules.check_non_empty(where, field, value)
+        problems += rules.check_positive_int(where, "revision", revision, minimum=0)
         raise_if_any(problems)
+        #: The revision counter (see :meth:`revision_annotations`).
+        self.revision = revision
         self.secret_name = existing_secret or name
         self.namespace = namespace
         self.database = database
@@ -80,7 +86,6 @@ class AppSecrets(Construct):
             declare_external_secret(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         require_secret_keys(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         self._string_data: dict[str, str] = {}
-        self._digest_key: bytes | None = None
         #: The Secret's ``cdk8s.ApiObject`` (``None`` for an existing Secret); also ``api_object``.
         self.secret: cdk8s.ApiObject | None = None
         if self.manages_secret:
@@ -105,13 +110,17 @@ class AppSecrets(Construct):
             self.node.default_child = self.secret  # cdk8s.ApiObject.of(construct) finds it
 
     def checksum(self, keys: Sequence[str]) -> str | None:
-        """Checksum of the entries ``keys`` for a pod annotation; ``None`` for an existing
-        Secret, whose data this app never sees (use a reloader such as stakater/Reloader)."""
-        if not self.manages_secret:
-            return None
-        if self._digest_key is None:
-            self._digest_key = secret_digest_key(self._string_data)
-        return checksum({key: self._string_data[key] for key in keys if key in self._string_data}, self._digest_key)
+        """Always ``None``: a digest of secret data in a pod spec lets whoever may read pods test
+        guesses offline. Use :meth:`revision_annotations` (kept for callers of 0.2)."""
+        return None
+
+    def revision_annotations(self) -> dict[str, str]:
+        """The pod-template annotations of a consumer: this Secret's revision, and the database
+        credentials' revision when ``DATABASE_URL`` (which embeds the password) is built here."""
+        annotations = {SECRETS_REVISION: str(self.revision)}
+        if self.manages_secret and isinstance(self.database, PostgresDatabase):
+            annotations[CREDENTIALS_REVISION] = str(self.database.props.credentials_revision)
+        return annotations
 
     def env(self, key: str) -> list[k8s.EnvVar]:
         """The environment variable ``key`` from this Secret; ``DATABASE_URL`` of a
