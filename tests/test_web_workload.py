@@ -13,8 +13,11 @@ from taskora_constructs import (AppConfig, Backend, EnvVar, Frontend, FrontendPr
                                 TaskoraValidation, WebWorkload, WebWorkloadProps)
 from taskora_constructs.core.policy import annotation_key
 
+#: What a caller's container needs under the namespace's restricted Pod Security level (the pod
+#: already runs as non-root with RuntimeDefault seccomp).
+RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 SIDECAR = {"name": "log-shipper", "image": "registry.example/fluent-bit:3.1.0",
-           "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}}
+           "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}}, "securityContext": RESTRICTED}
 
 
 def chart() -> cdk8s.Chart:
@@ -37,7 +40,8 @@ def test_any_image_port_health_path_and_env(snapshot):
         volumes=({"name": "certs", "secret": {"secretName": "shop-certs"}},),
         volume_mounts=({"name": "certs", "mountPath": "/etc/certs", "readOnly": True},),
         sidecars=(SIDECAR,),
-        init_containers=({"name": "migrate", "image": "registry.example/shop/api:2.3.0", "args": ["migrate"]},),
+        init_containers=({"name": "migrate", "image": "registry.example/shop/api:2.3.0", "args": ["migrate"],
+                          "securityContext": RESTRICTED},),
         labels={"team": "shop"}, annotations={"owner": "shop@example.com"},
         pod_labels={"tier": "api"}, pod_annotations={"prometheus.io/scrape": "true"},
         node_selector={"kubernetes.io/arch": "arm64"},
@@ -73,14 +77,14 @@ def test_every_problem_of_the_additions_is_reported_at_once():
     with pytest.raises(TaskoraConfigError) as raised:
         WebWorkload(chart(), "api", image="registry.example/shop/api:2.3.0",
                     volume_mounts=({"name": "nowhere", "mountPath": "/x"},),
-                    sidecars=({"name": "api", "image": "busybox:1.36"},),
+                    sidecars=({"name": "api", "image": "busybox:1.36", "securityContext": RESTRICTED},),
                     labels={"bad key!": "x"}, env=(EnvVar.of("1BAD", "x"),))
     fields = [p.field for p in raised.value.problems]
     assert fields == ["env[0].name", "labels.bad key!"]  # props rules first: nothing is built
     with pytest.raises(TaskoraConfigError) as raised:
         WebWorkload(chart(), "api", image="registry.example/shop/api:2.3.0",
                     volume_mounts=({"name": "nowhere", "mountPath": "/x"},),
-                    sidecars=({"name": "api", "image": "busybox:1.36"},))
+                    sidecars=({"name": "api", "image": "busybox:1.36", "securityContext": RESTRICTED},))
     messages = str(raised.value)
     assert "containers[1].name='api': must be unique in the pod (also containers[0].name)" in messages
     assert "api.volumeMounts='nowhere': must name a volume of the pod" in messages
@@ -139,7 +143,7 @@ def test_a_callers_sidecar_never_hides_behind_the_models_policy_exceptions():
     assert latest in frontend()["metadata"]["annotations"]
     # WHEN the caller adds a sidecar that leaves the same check unmet THEN the exception is not
     # written: checkov skips per object, and the sidecar's finding must surface
-    assert latest not in frontend(sidecars=({"name": "proxy", "image": "envoyproxy/envoy:latest"},))[
+    assert latest not in frontend(sidecars=({"name": "proxy", "image": "envoyproxy/envoy:latest", "securityContext": RESTRICTED},))[
         "metadata"].get("annotations", {})
     # AND a sidecar that meets it leaves the model's exception in place
     assert latest in frontend(sidecars=(SIDECAR,))["metadata"]["annotations"]
@@ -152,7 +156,7 @@ def test_the_opt_in_lint_holds_only_the_librarys_containers_to_the_model():
     scope = cdk8s.Chart(app, "shop", namespace="shop")
     cdk8s.ApiObject(scope, "ns", api_version="v1", kind="Namespace", metadata={"name": "shop"})
     api = WebWorkload(scope, "api", image="registry.example/shop/api:2.3.0",
-                      sidecars=({"name": "proxy", "image": "envoyproxy/envoy:v1.31.0"},))
+                      sidecars=({"name": "proxy", "image": "envoyproxy/envoy:v1.31.0", "securityContext": RESTRICTED},))
     assert TaskoraValidation.of(app).problems() == []
     api.deployment.add_json_patch(cdk8s.JsonPatch.remove("/spec/template/spec/containers/0/readinessProbe"))
     with pytest.raises(RuntimeError, match=r"containers\[0\].readinessProbe=None: must be defined"):

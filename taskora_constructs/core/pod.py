@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
-from . import rules
+from . import api_rules, pod_security, rules
 from .._generated import k8s_types as k8s
 from .errors import Problem
 
@@ -148,11 +148,17 @@ def _camel(name: str) -> str:
 
 
 def apply_to_pod(where: str, options: PodOptions, pod_spec: k8s.PodSpec, main_container: k8s.Container,
-                 claim_templates: tuple[str, ...] = ()) -> list[Problem]:
+                 claim_templates: tuple[str, ...] = (), level: str | None = "restricted") -> list[Problem]:
     """Add ``options`` to ``pod_spec`` (whose first container is ``main_container``); return the
     problems of the result: duplicate names, mounts of volumes that do not exist (a
-    StatefulSet's ``claim_templates`` count as volumes)."""
+    StatefulSet's ``claim_templates`` count as volumes), an added env entry that repeats one
+    of the container's, and what the Pod Security ``level`` of the namespace refuses
+    (:func:`pod_security.level_for`)."""
     found: list[Problem] = []
+    own_env = [str(env.get("name")) for env in main_container.get("env", [])]
+    found += api_rules.check_env_not_shadowed(where, "env", own_env, [env.name for env in options.env])
+    own_containers = len(pod_spec["containers"])
+    own_volumes = len(pod_spec.get("volumes", []))
     if options.env:
         main_container.setdefault("env", []).extend(env.to_json() for env in options.env)
     if options.volume_mounts:
@@ -199,7 +205,37 @@ def apply_to_pod(where: str, options: PodOptions, pod_spec: k8s.PodSpec, main_co
                         where=where, field=f"{container.get('name')}.volumeMounts", value=mount.get("name"),
                         rule=f"must name a volume of the pod ({', '.join(map(str, volumes)) or 'none'})",
                         fix="add the volume with volumes=(...) or mount one that exists"))
+    found += pod_security.check_pod(where, level, pod_spec, _props_path(own_containers, own_volumes))
     return found
+
+
+_POD_FIELDS = {"securityContext.seccompProfile.type": "seccompProfile", "securityContext.runAsUser": "runAsUser"}
+
+
+def _props_path(own_containers: int, own_volumes: int):  # type: ignore[no-untyped-def]
+    """A pod-spec path as the caller's props name it: ``containers[1]`` is ``sidecars[0]``."""
+    def rename(path: str) -> str:
+        if path in _POD_FIELDS:
+            return _POD_FIELDS[path]
+        match = re.match(r"^(containers|volumes)\[(\d+)\](.*)$", path)
+        if match:
+            index = int(match[2]) - (own_containers if match[1] == "containers" else own_volumes)
+            if index >= 0:
+                return f"{'sidecars' if match[1] == 'containers' else 'volumes'}[{index}]{match[3]}"
+        return path
+    return rename
+
+
+def owned_key_problems(where: str, options: PodOptions, *, pod_labels: Mapping[str, str],
+                       pod_annotations: Mapping[str, str], labels: Mapping[str, str],
+                       annotations: Mapping[str, str]) -> list[Problem]:
+    """A caller's labels and annotations that set a key the construct sets itself (its own win)."""
+    return (api_rules.check_keys_not_owned(api_rules.LABEL_SHADOW, where, "podLabels", pod_labels, options.pod_labels)
+            + api_rules.check_keys_not_owned(api_rules.LABEL_SHADOW, where, "labels", labels, options.labels)
+            + api_rules.check_keys_not_owned(api_rules.ANNOTATION_SHADOW, where, "podAnnotations", pod_annotations,
+                                             options.pod_annotations)
+            + api_rules.check_keys_not_owned(api_rules.ANNOTATION_SHADOW, where, "annotations", annotations,
+                                             options.annotations))
 
 
 def merged(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
 
+from .api_rules import check_host_name
 from .errors import Problem
 
 # Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
@@ -261,7 +262,7 @@ def check_host(where: str, field: str, value: object) -> list[Problem]:
                              "dot-separated part starting and ending with a letter or digit "
                              "(a leading '*.' wildcard is allowed)",
                         fix="use a host like 'taskora.local' or 'tasks.example.com'")]
-    return []
+    return check_host_name(where, field, host)  # not an IP, labels of at most 63 (the API's rules)
 
 
 def check_config_key(where: str, field: str, value: object) -> list[Problem]:

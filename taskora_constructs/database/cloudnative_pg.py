@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import cdk8s
 from constructs import Construct
 
-from ..core import rules
+from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.scope import claim, name_from_id, resolve_namespace
@@ -107,6 +107,7 @@ class CloudNativePgDatabase(Construct):
         where = self.node.path
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
+        problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
         if namespace is not None:
             problems += rules.check_dns_label(where, "namespace", namespace)
         if props.engine != CLOUDNATIVE_PG:

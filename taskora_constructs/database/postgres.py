@@ -22,7 +22,8 @@ from ..core.errors import Problem, raise_if_any
 from ..lint import require_secret_keys
 from ..lint.app import declare_external_secret
 from ..taskora.names import credentials_name
-from ..core.pod import apply_to_pod, merged
+from ..core import api_rules, pod_security
+from ..core.pod import apply_to_pod, merged, owned_key_problems
 from .storage import emit_storage_class
 
 #: Name of the container and Service port.
@@ -103,6 +104,8 @@ class PostgresDatabase(Construct):
                                         fix="drop the password: the existing Secret holds it"))
         else:
             problems += rules.check_non_empty(where, "password", password)
+        if props.backup is not None:  # the backup CronJob's name derives from this one
+            problems += api_rules.check_cronjob_name(where, "metadata.name", f"{name}-backup")
         raise_if_any(problems)
         self.props = props
         self.service_name = name
@@ -180,11 +183,17 @@ class PostgresDatabase(Construct):
         if props.backup is not None:
             claim_templates.append(self._claim_template(
                 BACKUP_VOLUME, props.backup.storage, props.backup.storage_class_name or props.storage_class_name))
-        raise_if_any(apply_to_pod(where, props, pod_spec, main, claim_templates=(DATA_VOLUME, BACKUP_VOLUME)))
+        problems = apply_to_pod(where, props, pod_spec, main, claim_templates=(DATA_VOLUME, BACKUP_VOLUME),
+                                level=pod_security.level_for(self, namespace))
         built = frozenset({"postgres"})
         # Rolls the pod when the user bumps the counter after changing the credentials: nothing
         # derived from them goes into the pod spec (docs/hardening.md).
         annotations = {CREDENTIALS_REVISION: str(props.credentials_revision)}
+        own_labels = {"app": name, "component": "database"}
+        problems += owned_key_problems(where, props, pod_labels=own_labels, labels=own_labels,
+                                       pod_annotations=annotations,
+                                       annotations=policy.skip_annotations(props.policy_exceptions, pod_spec, built))
+        raise_if_any(problems)
         stateful_set: k8s.StatefulSet = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",

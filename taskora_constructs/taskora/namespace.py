@@ -12,6 +12,7 @@ from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
 import cdk8s
 
+from ..core.pod_security import declare_level
 from ..core.scope import chart_namespace, claim
 from .names import DEFAULT_NAMES
 
@@ -123,6 +124,8 @@ class TaskoraNamespace(Construct):
             "metadata": object_metadata(name=name, namespace=None, labels=labels),
         }
         self.namespace = emit(self, "namespace", namespace)
+        # The workloads in it check their pods against the level it enforces (core/pod_security).
+        declare_level(self, name, pod_security)
         self.api_object = self.namespace
         self.node.default_child = self.namespace  # cdk8s.ApiObject.of(construct) finds it
         if chart_namespace(self) is not None:

@@ -20,7 +20,8 @@ from ..core.scope import claim, name_from_id, resolve_namespace
 from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
 from ..core.errors import Problem, raise_if_any
-from ..core.pod import apply_to_pod, merged
+from ..core import pod_security
+from ..core.pod import apply_to_pod, merged, owned_key_problems
 from ..core.props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
                     _resources)
 
@@ -233,7 +234,14 @@ class WebWorkload(Construct):
         pod_spec["containers"] = [main]
         # Always a list, so a caller's JSON patch ".../volumes/-" appends even to no volumes.
         pod_spec["volumes"] = volumes
-        raise_if_any(apply_to_pod(where, props, pod_spec, main))
+        problems = apply_to_pod(where, props, pod_spec, main, level=pod_security.level_for(self, namespace))
+        own_labels = {"app": name, "component": component or name}
+        own_pod_annotations = {key: value for key, value in (pod_annotations or {}).items() if value is not None}
+        problems += owned_key_problems(where, props, pod_labels=own_labels, labels=own_labels,
+                                       pod_annotations=own_pod_annotations,
+                                       annotations=policy.skip_annotations(props.policy_exceptions, pod_spec,
+                                                                           frozenset({self.container_name})))
+        raise_if_any(problems)
 
         spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
         if props.autoscaling is None:  # with an autoscaler the replica count is its business
