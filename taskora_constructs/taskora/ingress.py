@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
+from ..core.api_rules import check_host_name
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -150,7 +151,7 @@ class IngressProps:
 
     def __post_init__(self) -> None:
         where = "IngressProps"
-        problems = rules.check_dns_subdomain(where, "host", self.host)
+        problems = rules.check_dns_subdomain(where, "host", self.host) or check_host_name(where, "host", self.host)
         problems += rules.check_dns_subdomain(where, "className", self.class_name)
         if not isinstance(self.api_path_prefix, str) or not re.fullmatch(r"^(/[A-Za-z0-9._~-]+)+$", self.api_path_prefix):
             problems.append(Problem(where=where, field="apiPathPrefix", value=self.api_path_prefix,
