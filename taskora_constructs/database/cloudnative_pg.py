@@ -22,6 +22,7 @@ from ..core.errors import Problem, raise_if_any
 from ..lint.app import declare_external_secret
 from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
+from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
@@ -79,6 +80,11 @@ class CloudNativePgDatabase(Construct):
             or its fields as keyword arguments.
         name: the Cluster's name; default: the construct id as a DNS label.
         namespace: default: the enclosing Chart's namespace.
+        external: the owner's password from the External Secrets Operator instead of the
+            operator's generated one: an ``ExternalSecret`` writes ``<name>-app`` (type
+            ``kubernetes.io/basic-auth``; keys ``username``, ``password``, ``host``, ``port``,
+            ``dbname`` and ``uri``, the URL of :attr:`service_name`) from ``external.database``,
+            and the Cluster bootstraps its owner from it (``bootstrap.initdb.secret``).
 
     Attributes:
         cluster / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each (``None`` when not
@@ -95,7 +101,8 @@ class CloudNativePgDatabase(Construct):
     PASSWORD_KEY = "password"
 
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
-                 name: str | None = None, namespace: str | None = None, **props_fields: Any) -> None:
+                 name: str | None = None, namespace: str | None = None,
+                 external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
         from ..web.workload import props_from  # the web module imports the postgres one
 
@@ -134,19 +141,28 @@ class CloudNativePgDatabase(Construct):
         self.service_name = self.pooler_name or f"{name}-rw"
         self.client_pod_labels = self.pooler_labels or self.primary_labels
         labels = merged({"app": name}, props.labels)
+        self.external = external
         owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
+        if external is not None:
+            owned.append(("ExternalSecret", namespace, self.app_secret_name))
         if options.backup is not None:
             owned.append(("ScheduledBackup", namespace, name))
         if self.pooler_name is not None:
             owned.append(("Pooler", namespace, self.pooler_name))
         claim(self, owned)
         if namespace is not None:
-            # The operator writes <name>-app: the opt-in lint lets references name it.
+            # The operator (or with ``external`` the External Secrets Operator) writes <name>-app:
+            # the opt-in lint lets references name it.
             declare_external_secret(self, name=self.app_secret_name, namespace=namespace, keys=APP_SECRET_KEYS)
             if options.backup is not None:
                 declare_external_secret(self, name=options.backup.credentials_secret, namespace=namespace,
                                         keys=(options.backup.access_key_id_key, options.backup.secret_access_key_key))
 
+        #: The ``ExternalSecret`` of ``<name>-app`` with ``external`` (else ``None``); before the
+        #: Cluster, which bootstraps from its Secret.
+        self.external_secret: cdk8s.ApiObject | None = None
+        if external is not None:
+            self.external_secret = self._external_secret(external, labels)
         self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
         self.api_object = self.cluster
         self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
@@ -181,6 +197,19 @@ class CloudNativePgDatabase(Construct):
             }
             self.pooler = emit(self, "pooler", pooler)
 
+    def _external_secret(self, external: ExternalSecretsProps, labels: dict[str, str]) -> cdk8s.ApiObject:
+        from urllib.parse import quote
+
+        host, port, dbname = self.host_for(self.namespace), str(self.port), self.database_name
+        template = {self.USERNAME_KEY: self.username, self.PASSWORD_KEY: "{{ .password }}", "host": host,
+                    "port": port, "dbname": dbname,
+                    self.URI_KEY: f"postgresql://{quote(self.username, safe='')}:{url_escaped('password')}@{host}:"
+                                  f"{port}/{quote(dbname, safe='')}"}
+        return external_secret(self, "external-secret", name=self.app_secret_name, namespace=self.namespace,
+                               labels=labels, props=external,
+                               data={"password": (external.database, external.database.property_of("password"))},
+                               template=template, secret_type="kubernetes.io/basic-auth")
+
     def _cluster(self, labels: dict[str, str]) -> "cnpg.Cluster":
         props, options = self.props, self.options
         storage: cnpg.ClusterSpecStorage = {"size": props.storage}
@@ -190,7 +219,8 @@ class CloudNativePgDatabase(Construct):
             "instances": options.instances,
             "imageName": props.image,
             "imagePullPolicy": props.image_pull_policy,
-            "bootstrap": {"initdb": {"database": props.database_name, "owner": props.username}},
+            "bootstrap": {"initdb": {"database": props.database_name, "owner": props.username,
+                                     **({"secret": {"name": self.app_secret_name}} if self.external else {})}},
             "storage": storage,
             "resources": {"requests": {"cpu": props.resources.requests.cpu, "memory": props.resources.requests.memory},
                           "limits": {"cpu": props.resources.limits.cpu, "memory": props.resources.limits.memory}},
@@ -251,7 +281,7 @@ class CloudNativePgDatabase(Construct):
                                   rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
                                        f"operator's Secret {self.app_secret_name} is readable only there",
                                   fix="deploy the client beside the Cluster, or copy the Secret outside the app")])
-        if self.pooler_name is None:
+        if self.pooler_name is None or self.external is not None:  # the external uri names service_name
             return [env_from(variable, self.key_ref(self.URI_KEY))]
         user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
         return [env_from(user, self.key_ref(self.USERNAME_KEY)),
