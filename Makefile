@@ -51,16 +51,24 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Debian packages the pictures need: Graphviz dot draws docs/deployment-*.svg (make diagram), and
 # the tests render those SVGs in headless Chromium and with rsvg-convert (librsvg), in the DejaVu
-# fonts dot measured the labels with. Installed here, at set-up, when missing (as root, which CI
-# and these machines are); elsewhere it says what to install, and the picture tests skip saying so.
-DEBIAN_PACKAGES := graphviz librsvg2-bin chromium fonts-dejavu-core
+# fonts dot measured the labels with. The one system-level install of the set-up (Debian's
+# Chromium is what the issue asks the pictures be tested in): exact versions, installed here when
+# a package is missing or at another version (as root, which CI and these machines are); elsewhere
+# it says what to install, and the picture tests skip saying so. A pin Debian no longer serves
+# (a security update replaced it) fails here, naming it: update the version below.
+DEBIAN_PACKAGES := graphviz=2.42.2-7+deb12u1 librsvg2-bin=2.54.7+dfsg-1~deb12u2 \
+                   chromium=156.0.8078.114-1~deb12u1 fonts-dejavu-core=2.37-6
 DEBIAN_STAMP    := $(VENV)/.debian-installed
-$(DEBIAN_STAMP): | $(PY_STAMP)
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+$(DEBIAN_STAMP): Makefile | $(PY_STAMP)
+	@missing=$$(for pin in $(DEBIAN_PACKAGES); do \
+	  [ "$$(dpkg-query -W -f='$${Package}=$${Version} $${Status}' "$${pin%%=*}" 2>/dev/null)" = "$$pin install ok installed" ] || echo "$$pin"; done); \
 	if [ -z "$$missing" ]; then touch $@; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "set-up: apt-get install $$(echo $$missing)" >&2; \
-	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null && touch $@; \
+	  apt-get update -qq >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --allow-downgrades $$missing >/dev/null \
+	    || { echo "set-up: Debian does not serve $$(echo $$missing) any more: update DEBIAN_PACKAGES in the Makefile to the versions 'apt-cache policy' names" >&2; exit 1; }; \
+	  touch $@; \
 	else echo "set-up: missing Debian packages: $$(echo $$missing) (sudo apt-get install $$(echo $$missing)); the picture tests skip without them" >&2; fi
 .PHONY: deps-debian
 deps-debian: $(DEBIAN_STAMP)

@@ -21,3 +21,28 @@ def test_a_changed_helm_pin_makes_the_target_build_the_pinned_helm(target: str) 
     # THEN the plan builds and links the pinned Helm before the tests or the chart need it
     # (a HELM_BIN defined below the rule that names it expanded to nothing: CI had no helm)
     assert "tools/helm/build.sh" in plan
+
+
+def debian_pins() -> dict[str, str]:
+    listed = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "print-debian"],
+                            cwd=ROOT, input="print-debian:\n\t@echo $(DEBIAN_PACKAGES)\n",
+                            capture_output=True, text=True, check=True).stdout.split()
+    return dict(pin.split("=", 1) for pin in listed)
+
+
+def test_every_debian_package_is_pinned_to_an_exact_version() -> None:
+    # GIVEN the one system-level install of the set-up
+    pins = debian_pins()
+    # THEN each package names one exact Debian version (no floating "latest")
+    assert set(pins) == {"graphviz", "librsvg2-bin", "chromium", "fonts-dejavu-core"}
+    assert all(version and " " not in version for version in pins.values())
+
+
+def test_the_set_up_installed_exactly_the_pinned_debian_versions() -> None:
+    # GIVEN `make test`'s set-up ran (make deps-debian)
+    for package, version in debian_pins().items():
+        installed = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+        if installed.returncode != 0:
+            pytest.skip(f"{package} is not installed (make deps-debian installs it as root)")
+        # THEN the machine has the version the Makefile pins, not whatever apt had that day
+        assert installed.stdout == version, package
