@@ -26,6 +26,7 @@ from ..core.external_secrets import ExternalSecretsProps, external_secret, url_e
 from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
+    from .._generated import barman_types as barman
     from .._generated import cnpg_types as cnpg
 
 #: The API group and version of the CloudNativePG resources.
@@ -44,6 +45,12 @@ STATUS_PORT = 8000
 METRICS_PORT = 9187
 #: Declarative hibernation: ``on`` removes the instances' pods and keeps their claims.
 HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
+#: The Barman Cloud plugin (plugin-barman-cloud, CRD vendored in crds/plugin-barman-cloud-v0.14.0/):
+#: its ObjectStore's API version and the name the Cluster and ScheduledBackup give it.
+BARMAN_API_VERSION: Final = "barmancloud.cnpg.io/v1"
+BARMAN_PLUGIN: Final = "barman-cloud.cloudnative-pg.io"
+#: The compressions of base backups (WAL also takes xz and zstd).
+DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 #: The keys of the application Secret ``<cluster>-app`` the operator writes.
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
@@ -60,8 +67,11 @@ class CloudNativePgDatabase(Construct):
     No password is chosen here: the operator generates it.
 
     With ``cloudnative_pg.backup`` the Cluster archives WAL and base backups to your object
-    store and a ``ScheduledBackup`` ``<name>`` takes a base backup on its schedule; without
-    it there is no backup at all. With ``cloudnative_pg.pooler`` a ``Pooler``
+    store through the Barman Cloud plugin (an ``ObjectStore`` ``<name>-store`` and the Cluster's
+    ``plugins`` entry; the in-tree ``barmanObjectStore`` is deprecated since CloudNativePG 1.26
+    and removed in 1.32) and a ``ScheduledBackup`` ``<name>`` (``method: plugin``) takes a base
+    backup on its schedule; without it there is no backup at all. The plugin (in the
+    operator's namespace, with cert-manager for its TLS) is a cluster prerequisite. With ``cloudnative_pg.pooler`` a ``Pooler``
     ``<name>-pooler-rw`` (PgBouncer, Service of the same name) fronts the primary and
     :meth:`url_env` points clients at it.
 
@@ -87,8 +97,8 @@ class CloudNativePgDatabase(Construct):
             and the Cluster bootstraps its owner from it (``bootstrap.initdb.secret``).
 
     Attributes:
-        cluster / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each (``None`` when not
-            created); ``api_object`` is the Cluster.
+        cluster / object_store / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each
+            (``None`` when not created); ``api_object`` is the Cluster.
         cluster_name, namespace, port, database_name, username, app_secret_name,
             service_name (what clients connect to: ``<name>-rw`` or the pooler's Service),
             selector_labels (every instance), client_pod_labels (the pods clients reach),
@@ -142,11 +152,13 @@ class CloudNativePgDatabase(Construct):
         self.client_pod_labels = self.pooler_labels or self.primary_labels
         labels = merged({"app": name}, props.labels)
         self.external = external
+        #: The Barman Cloud ObjectStore's name (``None`` without backups).
+        self.object_store_name: str | None = f"{name}-store" if options.backup is not None else None
         owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
         if external is not None:
             owned.append(("ExternalSecret", namespace, self.app_secret_name))
         if options.backup is not None:
-            owned.append(("ScheduledBackup", namespace, name))
+            owned += [("ScheduledBackup", namespace, name), ("ObjectStore", namespace, f"{name}-store")]
         if self.pooler_name is not None:
             owned.append(("Pooler", namespace, self.pooler_name))
         claim(self, owned)
@@ -163,6 +175,10 @@ class CloudNativePgDatabase(Construct):
         self.external_secret: cdk8s.ApiObject | None = None
         if external is not None:
             self.external_secret = self._external_secret(external, labels)
+        #: The ObjectStore (before the Cluster, whose plugin entry names it).
+        self.object_store: cdk8s.ApiObject | None = None
+        if options.backup is not None:
+            self.object_store = emit(self, "object-store", self._object_store(labels))
         self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
         self.api_object = self.cluster
         self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
@@ -175,7 +191,8 @@ class CloudNativePgDatabase(Construct):
                 "spec": {
                     "schedule": options.backup.schedule,
                     "cluster": {"name": name},
-                    "method": "barmanObjectStore",
+                    "method": "plugin",
+                    "pluginConfiguration": {"name": BARMAN_PLUGIN},
                     # The Backup objects belong to nobody: deleting the Cluster or this
                     # ScheduledBackup leaves them (and the store's files) in place.
                     "backupOwnerReference": "none",
@@ -210,6 +227,30 @@ class CloudNativePgDatabase(Construct):
                                data={"password": (external.database, external.database.property_of("password"))},
                                template=template, secret_type="kubernetes.io/basic-auth")
 
+    def _object_store(self, labels: dict[str, str]) -> "barman.ObjectStore":
+        """The Barman Cloud ObjectStore: where the plugin's sidecar in each instance archives
+        WAL and base backups, and how long it keeps them."""
+        store = self.options.backup
+        assert store is not None and self.object_store_name is not None
+        configuration: barman.ObjectStoreSpecConfiguration = {
+            "destinationPath": store.destination_path,
+            "s3Credentials": {
+                "accessKeyId": {"name": store.credentials_secret, "key": store.access_key_id_key},
+                "secretAccessKey": {"name": store.credentials_secret, "key": store.secret_access_key_key},
+            },
+            "wal": {"compression": store.compression},  # type: ignore[typeddict-item]
+        }
+        if store.compression in DATA_COMPRESSIONS:  # barman-cloud-backup takes no xz or zstd
+            configuration["data"] = {"compression": store.compression}  # type: ignore[typeddict-item]
+        if store.endpoint_url is not None:
+            configuration["endpointURL"] = store.endpoint_url
+        return {
+            "apiVersion": BARMAN_API_VERSION,
+            "kind": "ObjectStore",
+            "metadata": object_metadata(name=self.object_store_name, namespace=self.namespace, labels=labels),
+            "spec": {"configuration": configuration, "retentionPolicy": store.retention_policy},
+        }
+
     def _cluster(self, labels: dict[str, str]) -> "cnpg.Cluster":
         props, options = self.props, self.options
         storage: cnpg.ClusterSpecStorage = {"size": props.storage}
@@ -232,20 +273,9 @@ class CloudNativePgDatabase(Construct):
             spec["postgresql"] = {"parameters": dict(options.parameters)}
         if options.enable_pod_monitor:
             spec["monitoring"] = {"enablePodMonitor": True}
-        if options.backup is not None:
-            store = options.backup
-            object_store: cnpg.ClusterSpecBackupBarmanObjectStore = {
-                "destinationPath": store.destination_path,
-                "s3Credentials": {
-                    "accessKeyId": {"name": store.credentials_secret, "key": store.access_key_id_key},
-                    "secretAccessKey": {"name": store.credentials_secret, "key": store.secret_access_key_key},
-                },
-                "wal": {"compression": store.compression},  # type: ignore[typeddict-item]
-                "data": {"compression": store.compression},  # type: ignore[typeddict-item]
-            }
-            if store.endpoint_url is not None:
-                object_store["endpointURL"] = store.endpoint_url
-            spec["backup"] = {"barmanObjectStore": object_store, "retentionPolicy": store.retention_policy}
+        if self.object_store_name is not None:  # WAL archiving and base backups through the plugin
+            spec["plugins"] = [{"name": BARMAN_PLUGIN, "isWALArchiver": True,
+                                "parameters": {"barmanObjectName": self.object_store_name}}]
         return {
             "apiVersion": API_VERSION,
             "kind": "Cluster",
