@@ -150,7 +150,9 @@ class Taskora(Construct):
     ``routing: gateway``, the Gateway's proxies' namespaces) to the frontend and the backend;
     the frontend to the backend (server-side calls); the backend to Postgres and
     to public HTTPS (its LLM APIs); the backup job to Postgres, and with an off-site copy to
-    the object store's port on the public HTTPS ranges. More clients of the database
+    the object store's port on the public HTTPS ranges; with a cert-manager issuer on the
+    Ingress, the ingress controller to cert-manager's HTTP-01 solver pods on 8089 (their
+    documented label ``acme.cert-manager.io/http01-solver: "true"``). More clients of the database
     or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
 
     Attributes:
@@ -293,6 +295,12 @@ class Taskora(Construct):
             ingress=[Allow(ingress_controller, (frontend.container_port,))],
             # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
             egress=[Allow(backend_pods, (backend.container_port,))])
+        solver = self.ingress.acme_solver_labels
+        if solver is not None:  # cert-manager's HTTP-01 solver: the ingress controller fetches the challenge
+            policies["acme-solver"] = WorkloadNetworkPolicy(
+                self.charts["ingress"], "acme-solver-network-policy", name=f"{names.app}-acme-http01-solver",
+                namespace=ns, selector_labels=solver,
+                ingress=[Allow(ingress_controller, (TaskoraIngress.ACME_SOLVER_PORT,))])
 
     def _database_policies(self, props: NetworkPolicyProps, backend_pods: NetworkPeer) -> Allow:
         """The database's NetworkPolicies (and its backup's); returns the backend's egress to it."""
