@@ -123,7 +123,7 @@ bench: deps
 	  touch bench/js/node_modules/.installed; }
 	@$(PY) bench/bench.py $(if $(WRITE),--write)
 
-# The library's generated code, taskora_constructs/_generated/ (the Kubernetes and CloudNativePG
+# The library's generated code, taskora_constructs/_generated/ (the Kubernetes, CloudNativePG, Barman Cloud and External Secrets
 # TypedDicts, scripts/generate.py); the tests run it with --check.
 .PHONY: generate
 generate: deps

@@ -170,6 +170,12 @@ def _summary(o: Json, scaled: dict[tuple[str, str, str], tuple[int, int]] | None
                 f"pool mode {spec.get('pgbouncer', {}).get('poolMode', 'session')}")
     if kind == "ScheduledBackup":
         return f"schedule {spec.get('schedule')}, {spec.get('method', 'barmanObjectStore')}"
+    if kind == "ObjectStore":  # the Barman Cloud plugin's
+        return (f"{spec.get('configuration', {}).get('destinationPath', '?')}, "
+                f"retention {spec.get('retentionPolicy', 'none')}")
+    if kind == "ExternalSecret":
+        store = spec.get("secretStoreRef", {})
+        return f"from {store.get('kind', 'SecretStore')} {store.get('name', '?')}, every {spec.get('refreshInterval', '1h')}"
     if kind == "CronJob":
         return f"schedule {spec.get('schedule')}"
     if kind == "Service":
@@ -293,9 +299,16 @@ def objects_picture(objects: list[Json]) -> Picture:
             picture.edge(me, ref(target.get("kind", "?"), namespace, target.get("name", "?")), "scales", dashed=True)
         elif kind == "Cluster":
             picture.edge(me, node_id("Secret", f"{name}-app", namespace), "writes (uri, username, password)")
-            credentials = spec.get("backup", {}).get("barmanObjectStore", {}).get("s3Credentials", {})
+            for plugin in spec.get("plugins", []):
+                store = plugin.get("parameters", {}).get("barmanObjectName")
+                if store:
+                    picture.edge(me, ref("ObjectStore", namespace, store), "archives WAL and backups (plugin)")
+        elif kind == "ObjectStore":
+            credentials = spec.get("configuration", {}).get("s3Credentials", {})
             for secret in sorted({ref_["name"] for ref_ in credentials.values() if isinstance(ref_, dict) and "name" in ref_}):
                 picture.edge(me, ref("Secret", namespace, secret), "backup credentials")
+        elif kind == "ExternalSecret":
+            picture.edge(me, ref("Secret", namespace, spec.get("target", {}).get("name", name)), "writes", dashed=True)
         elif kind in ("ScheduledBackup", "Pooler"):
             cluster = spec.get("cluster", {}).get("name", "?")
             picture.edge(me, ref("Cluster", namespace, cluster),

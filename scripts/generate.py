@@ -4,8 +4,10 @@ with ``--check`` (the tests) write nothing and exit 1 if any of it is stale.
 
 * ``k8s_types.py``: the Kubernetes 1.28 object bodies and the Gateway API v1 HTTPRoute as
   TypedDicts (``scripts/k8s_typeddicts.py``, from kubernetes-validate's schema and ``crds/``);
-* ``cnpg_types.py``: the CloudNativePG custom resources as TypedDicts
-  (``scripts/crd_typeddicts.py``, from ``crds/cloudnative-pg-v1.29.2/``).
+* ``cnpg_types.py``, ``barman_types.py``, ``eso_types.py``: the CloudNativePG, Barman Cloud
+  plugin and External Secrets custom resources as TypedDicts (``scripts/crd_typeddicts.py``,
+  from ``crds/cloudnative-pg-v1.29.2/``, ``crds/plugin-barman-cloud-v0.14.0/`` and
+  ``crds/external-secrets-v2.9.0/``).
 """
 
 from __future__ import annotations

@@ -78,6 +78,18 @@ if [[ "$ENGINE" == cloudnative-pg ]]; then
   done
   ok "the CloudNativePG CRDs exist (${CNPG_CRDS[*]})"
 fi
+# Backups through the Barman Cloud plugin: its ObjectStore CRD (the plugin needs cert-manager).
+if in_dist '^apiVersion: barmancloud\.cnpg\.io/'; then
+  kubectl get customresourcedefinition objectstores.barmancloud.cnpg.io >/dev/null 2>&1 \
+    || fail "CRD objectstores.barmancloud.cnpg.io does not exist: install cert-manager and the Barman Cloud plugin in the operator's namespace before applying (README, Database engines)"
+  ok "the Barman Cloud plugin's CRD exists (objectstores.barmancloud.cnpg.io)"
+fi
+# Secrets from the External Secrets Operator: its ExternalSecret CRD.
+if in_dist '^apiVersion: external-secrets\.io/'; then
+  kubectl get customresourcedefinition externalsecrets.external-secrets.io >/dev/null 2>&1 \
+    || fail "CRD externalsecrets.external-secrets.io does not exist: install the External Secrets Operator before applying (README, Secrets)"
+  ok "the External Secrets Operator's CRD exists (externalsecrets.external-secrets.io)"
+fi
 if [[ "${1:-}" == "--prerequisites" ]]; then
   echo "smoke: prerequisites met (database engine ${ENGINE})"
   exit 0

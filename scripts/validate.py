@@ -109,24 +109,47 @@ def _strict(schema: Any) -> Any:
 
 
 @functools.cache
+def _file_validators(path: Path, crd_dir: Path) -> dict[tuple[str, str], tuple[str, jsonschema.Validator]]:
+    """(apiVersion, kind) -> (the file, relative to ``crd_dir``; its strict validator) for every
+    version served by every CRD in one file; metadata is checked as ObjectMeta."""
+    validators = {}
+    for crd in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader):
+        if not isinstance(crd, dict) or crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            if not version.get("served", True):
+                continue
+            schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
+            schema.setdefault("properties", {})["metadata"] = {"$ref": OBJECT_META}
+            registry = _definitions(MIN_KUBERNETES) @ Registry()
+            validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = (
+                path.relative_to(crd_dir).as_posix(), jsonschema.Draft202012Validator(schema, registry=registry))
+    return validators
+
+
 def crd_validators(crd_dir: Path) -> dict[tuple[str, str], tuple[str, jsonschema.Validator]]:
     """(apiVersion, kind) -> (the CRD's file, relative to ``crd_dir``; its strict validator),
-    for every version served by every CRD in ``crd_dir``; metadata is checked as ObjectMeta."""
-    validators = {}
-    for path in sorted(crd_dir.rglob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text()):
-            if not isinstance(crd, dict) or crd.get("kind") != "CustomResourceDefinition":
-                continue
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if not version.get("served", True):
-                    continue
-                schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
-                schema.setdefault("properties", {})["metadata"] = {"$ref": OBJECT_META}
-                registry = _definitions(MIN_KUBERNETES) @ Registry()
-                validators[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = (
-                    path.relative_to(crd_dir).as_posix(), jsonschema.Draft202012Validator(schema, registry=registry))
-    return validators
+    for every version served by every CRD in ``crd_dir``."""
+    return {key: value for path in sorted(crd_dir.rglob("*.yaml")) for key, value in _file_validators(path, crd_dir).items()}
+
+
+def crd_validator(crd_dir: Path, api_version: str, kind: str) -> tuple[str, jsonschema.Validator] | None:
+    """The CRD of ``kind`` in ``api_version`` from ``crd_dir``, or None. Files are read only
+    when needed: ``<group>_<plural>.yaml`` first (controller-gen's names, which every vendored
+    file keeps; the plural guessed as the kind's lower case and ``s``), then the group's other
+    files, then any file not named that way (the SecretStore CRDs alone are 1.4 MB that most
+    synths never need)."""
+    group = api_version.rpartition("/")[0]
+    named = sorted(crd_dir.rglob(f"{group}_*.yaml")) if group else []
+    guessed = [path for path in named if path.stem == f"{group}_{kind.lower()}s"]
+    unnamed = [path for path in sorted(crd_dir.rglob("*.yaml")) if "_" not in path.stem]
+    for paths in (guessed, named, unnamed):
+        for path in paths:
+            found = _file_validators(path, crd_dir).get((api_version, kind))
+            if found is not None:
+                return found
+    return None
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -154,7 +177,7 @@ def check_object(manifest: dict, *, file: str, versions: tuple[str, ...], crd_di
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return [Finding(file, obj, "", "apiVersion" if not isinstance(api_version, str) else "kind",
                         "missing: every Kubernetes object names its apiVersion and kind")]
-    custom = crd_validators(crd_dir).get((api_version, kind))
+    custom = crd_validator(crd_dir, api_version, kind)
     if custom is not None:
         crd_file, validator = custom
         return _findings(validator, manifest, file=file, obj=obj, schema=f"CRD {crd_file}")

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from taskora_app.values import ALIASES, values_json_schema  # noqa: E402
 from taskora_constructs.core import rules  # noqa: E402
+from taskora_constructs.core import external_secrets  # noqa: E402
 from taskora_constructs.database.cloudnative_pg_props import ENGINES  # noqa: E402
 from taskora_constructs.database.storage import VOLUME_BINDING_MODES  # noqa: E402
 from taskora_constructs.taskora.config import LOG_LEVELS  # noqa: E402
@@ -118,6 +119,19 @@ CONSTRAINTS: dict[str, Json] = {
     "namespace": {**DNS_LABEL, "not": enum(rules.SYSTEM_NAMESPACES)},
     "podSecurity": enum(POD_SECURITY_LEVELS),
     "secrets.existingSecret": DNS_SUBDOMAIN,
+    "secrets.external": {"required": ["storeRef", "app", "database"]},
+    "secrets.external.storeRef": {"required": ["name"]},
+    "secrets.external.storeRef.name": DNS_SUBDOMAIN,
+    "secrets.external.storeRef.kind": enum(external_secrets.STORE_KINDS),
+    "secrets.external.refreshInterval": {"type": "string", "pattern": _pattern(external_secrets._DURATION)},
+    **{f"secrets.external.{part}": {"required": ["remoteKey"]} for part in ("app", "database")},
+    **{f"secrets.external.{part}.remoteKey": {"type": "string", "pattern": _pattern(external_secrets._REMOTE_KEY)}
+       for part in ("app", "database")},
+    "secrets.external.app.properties": {"propertyNames": enum(external_secrets.APP_KEYS), "additionalProperties": {
+        "type": "string", "pattern": _pattern(external_secrets._REMOTE_KEY)}},
+    "secrets.external.database.properties": {"propertyNames": enum(external_secrets.DATABASE_KEYS),
+                                             "additionalProperties": {"type": "string", "pattern": _pattern(
+                                                 external_secrets._REMOTE_KEY)}},
     **_workload("frontend", replicas=True),
     **_workload("backend", replicas=True),
     **_workload("database", replicas=False),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from taskora_constructs import Problem, TaskoraConfigError, TaskoraSecretValues
+from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraSecretValues
 
 from .yaml_files import read_yaml
 
@@ -70,10 +70,14 @@ def _weak(variable: str, value: str, placeholder: str) -> str | None:
 
 def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_secret: str | None,
                        database_existing_secret: str | None, secrets_file: Path = SECRETS_FILE,
-                       database_from_operator: bool = False) -> TaskoraSecretValues:
+                       database_from_operator: bool = False,
+                       external: ExternalSecretsProps | None = None) -> TaskoraSecretValues:
     """The secret values for ``env``; raises ``TaskoraConfigError`` naming each missing or weak one.
     With ``database_from_operator`` (``database.engine: cloudnative-pg``) no database password
-    is read: the operator generates it."""
+    is read: the operator generates it. With ``external`` (``secrets.external``) no value is read
+    at all: the External Secrets Operator writes every Secret from the store."""
+    if external is not None:
+        return TaskoraSecretValues(external=external)
     from_file = _file_values(secrets_file)
     placeholders = TaskoraSecretValues.development_placeholders()
     needed = {} if app_existing_secret else dict(APP_VARIABLES)
@@ -100,6 +104,10 @@ def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_sec
             values[field] = value
     if problems:
         raise TaskoraConfigError(problems)
-    return TaskoraSecretValues(**values, existing_secret=app_existing_secret,
+    return TaskoraSecretValues(cohere_api_key=values.get("cohere_api_key"),
+                               better_auth_secret=values.get("better_auth_secret"),
+                               gemini_api_key=values.get("gemini_api_key"),
+                               database_password=values.get("database_password"),
+                               existing_secret=app_existing_secret,
                                database_existing_secret=database_existing_secret,
                                database_credentials_from_operator=database_from_operator)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from taskora_constructs import Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues
+from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues
 
 from . import props_values
 from .secrets import SECRETS_FILE, load_secret_values
@@ -51,9 +51,15 @@ TOP_LEVEL_ONLY = {
                             "refuse an image without a digest (production)"),
     "secrets": ({"type": "object", "additionalProperties": False, "properties": {"existingSecret": {
         **_EXISTING[0], "description": _EXISTING[1].format(
-            keys="DATABASE_URL, COHERE_API_KEY, BETTER_AUTH_SECRET and GEMINI_API_KEY")}}},
+            keys="DATABASE_URL, COHERE_API_KEY, BETTER_AUTH_SECRET and GEMINI_API_KEY")},
+        "external": {"anyOf": [props_values.section_schema(ExternalSecretsProps), {"type": "null"}],
+                     "default": None,
+                     "description": "the External Secrets Operator writes the app Secret and the database "
+                                    "credentials from this store: ExternalSecret objects in place of Secrets, "
+                                    "no TASKORA_* value (README, Secrets)"}}},
                 "the application Secret (values come from TASKORA_* variables, never from this file)"),
 }
+SECRETS_KEYS = ("existingSecret", "external")
 
 
 def _top_fields() -> list[Any]:
@@ -129,10 +135,10 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
         problems.append(Problem(where=where("requireImageDigests"), field="requireImageDigests",
                                 value=require_digests, rule="must be a boolean", fix="write true or false"))
     secrets_section = merged.get("secrets") or {}
-    if not isinstance(secrets_section, Mapping) or set(secrets_section) - {"existingSecret"}:
+    if not isinstance(secrets_section, Mapping) or set(secrets_section) - set(SECRETS_KEYS):
         problems.append(Problem(where=where("secrets"), field="secrets", value="<not shown>",
-                                rule="may only name an existing Secret (secrets.existingSecret): secret values "
-                                     "never go into a values file",
+                                rule="may only name an existing Secret (secrets.existingSecret) or a store "
+                                     "(secrets.external): secret values never go into a values file",
                                 fix="export TASKORA_* variables or use secrets.local.yaml (see README, Secrets)"))
     # Keys only a values file has come out first; everything else is TaskoraProps.
     props_data = {k: v for k, v in merged.items() if k not in TOP_LEVEL_ONLY}
@@ -243,6 +249,29 @@ def _digest_problems(component: str, image: str, digest: Any, required: bool,
     return []
 
 
+def _external(merged: Mapping, origin: Mapping[str, str], problems: list[Problem]) -> ExternalSecretsProps | None:
+    """``secrets.external`` as props (None when absent or null); its problems go to ``problems``."""
+    section = merged.get("secrets")
+    data = section.get("external") if isinstance(section, Mapping) else None
+    if data is None:
+        return None
+    where: Callable[[str], str] = lambda path: _source_of(origin, path)  # noqa: E731
+    found: list[Problem] = []
+    external = props_values.build(ExternalSecretsProps, data, "secrets.external", None, found, where)
+    for key in ("existingSecret",):
+        if isinstance(section, Mapping) and section.get(key) is not None:
+            found.append(Problem(where=where(f"secrets.{key}"), field=f"secrets.{key}", value=section[key],
+                                 rule="must not be given with secrets.external: the operator writes that Secret",
+                                 fix=f"drop secrets.{key}, or secrets.external"))
+    if _get(merged, "database", "existingSecret"):
+        found.append(Problem(where=where("database.existingSecret"), field="database.existingSecret",
+                             value=_get(merged, "database", "existingSecret"),
+                             rule="must not be given with secrets.external: the operator writes the credentials",
+                             fix="drop database.existingSecret, or secrets.external"))
+    problems += found
+    return None if found else external
+
+
 def _get(data: Mapping, *keys: str) -> Any:
     for key in keys:
         data = data.get(key) if isinstance(data, Mapping) else None
@@ -281,9 +310,10 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     if problems:
         raise TaskoraConfigError(problems)
     existing = merged if isinstance(merged, dict) else {}
+    external = _external(existing, origin, problems)
     try:
         secrets = load_secret_values(
-            env, environ, secrets_file=secrets_file,
+            env, environ, secrets_file=secrets_file, external=external,
             app_existing_secret=_get(existing, "secrets", "existingSecret"),
             database_existing_secret=_get(existing, "database", "existingSecret"),
             database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")

@@ -19,6 +19,7 @@ from .database.cloudnative_pg import CloudNativePgDatabase
 from .database.cloudnative_pg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
 from .taskora.config import AppConfig, AppSettings
 from .core.errors import Problem, TaskoraConfigError
+from .core.external_secrets import ExternalSecretsProps, RemoteSecret, SecretStoreRef
 from .taskora.frontend import Frontend, FrontendProps
 from .routing.httproute import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
 from .taskora.ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
@@ -57,6 +58,7 @@ __all__ = [
     "DisruptionBudget",
     "EnvVar",
     "ExternalSecret",
+    "ExternalSecretsProps",
     "Frontend",
     "FrontendProps",
     "GatewayParentRef",
@@ -79,8 +81,10 @@ __all__ = [
     "Problem",
     "ProbeTiming",
     "Probes",
+    "RemoteSecret",
     "Resources",
     "RetainedStorageClass",
+    "SecretStoreRef",
     "Taskora",
     "TaskoraConfigError",
     "TaskoraIngress",

@@ -45,6 +45,18 @@ STATEFULSET_LAYER = """database:
 """
 
 
+#: production with every secret from the External Secrets Operator (``secrets.external``, README,
+#: "Secrets"): no TASKORA_* value, ExternalSecret objects in place of the Secrets.
+EXTERNAL_PROFILE = "production-external-secrets"
+EXTERNAL_LAYER = """secrets:
+  external:
+    storeRef: {kind: ClusterSecretStore, name: platform-secrets}
+    refreshInterval: 15m
+    app: {remoteKey: taskora/production/app}
+    database: {remoteKey: taskora/production/database, properties: {password: db-password}}
+"""
+
+
 def release_layer(directory: Path) -> Path:
     """A TASKORA_VALUES file with :data:`DIGESTS`, in ``directory``."""
     path = directory / "release.yaml"
@@ -65,6 +77,11 @@ def props_of(profile: str) -> TaskoraProps:
         layer.write_text(STATEFULSET_LAYER.replace("database:\n", f"database:\n  imageDigest: {DIGESTS['database']}\n")
                          + "".join(f"{part}:\n  imageDigest: {DIGESTS[part]}\n" for part in ("frontend", "backend")))
         environ = {"TASKORA_ENV": "production", **SECRETS, "TASKORA_VALUES": str(layer)}
+    elif profile == EXTERNAL_PROFILE:  # no TASKORA_* secret at all
+        layer = _LAYER_DIR / "production-external-secrets.yaml"
+        layer.write_text(EXTERNAL_LAYER)
+        environ |= {"TASKORA_ENV": "production",
+                    "TASKORA_VALUES": f"{release_layer(_LAYER_DIR)}:{layer}"}
     elif profile != "local":
         environ |= {**SECRETS, "TASKORA_VALUES": str(release_layer(_LAYER_DIR))}
     return load(environ, secrets_file=NO_SECRETS_FILE)[1]

@@ -5,6 +5,7 @@ open exactly the documented paths, the CNPG TypedDicts cost no import, local is 
 from __future__ import annotations
 
 import copy
+import functools
 import subprocess
 import sys
 from typing import get_args
@@ -21,14 +22,17 @@ from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, Net
                                 TaskoraProps, TaskoraSecretValues, TaskoraValidation)
 
 CRD_DIR = ROOT / "crds" / "cloudnative-pg-v1.29.2"
+sys.path.insert(0, str(ROOT / "scripts"))
+import validate  # noqa: E402
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.4"
 
 
+@functools.cache
 def crd_schemas() -> dict[str, dict]:
     """kind -> the openAPIV3Schema of its vendored CRD (metadata is Kubernetes' own)."""
     schemas = {}
     for path in CRD_DIR.glob("*.yaml"):
-        crd = yaml.safe_load(path.read_text())
+        crd = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
         schema = copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
         schema["properties"]["metadata"] = {"type": "object"}
         schemas[crd["spec"]["names"]["kind"]] = schema
@@ -36,10 +40,14 @@ def crd_schemas() -> dict[str, dict]:
 
 
 def assert_valid(manifest: dict) -> None:
-    schema = crd_schemas()[manifest["kind"]]
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(manifest)]
-    assert errors == []
-    assert manifest["apiVersion"] == "postgresql.cnpg.io/v1"
+    schema = crd_schemas().get(manifest["kind"])
+    if schema is not None:
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(manifest)]
+        assert errors == []
+        assert manifest["apiVersion"] == "postgresql.cnpg.io/v1"
+    # and strictly (an unknown field refused), against whichever vendored CRD defines it
+    assert validate.check_object(manifest, file="test", versions=(), crd_dir=validate.CRD_DIR) == []
+    assert validate.crd_validator(validate.CRD_DIR, manifest["apiVersion"], manifest["kind"]) is not None
 
 
 def secrets(**fields) -> TaskoraSecretValues:
@@ -67,12 +75,24 @@ def test_production_is_a_3_instance_cluster_with_a_scheduled_backup_valid_agains
     assert cluster["spec"]["affinity"]["topologyKey"] == "kubernetes.io/hostname"
     assert cluster["spec"]["imageName"].startswith("ghcr.io/cloudnative-pg/postgresql:15.8@sha256:")
     assert cluster["spec"]["storage"] == {"size": "50Gi"}
-    assert cluster["spec"]["backup"]["barmanObjectStore"]["destinationPath"] == "s3://taskora-backups/production"
+    # backups through the Barman Cloud plugin, not the in-tree barmanObjectStore (removed in 1.32)
+    assert "backup" not in cluster["spec"]
+    assert cluster["spec"]["plugins"] == [{"name": "barman-cloud.cloudnative-pg.io", "isWALArchiver": True,
+                                           "parameters": {"barmanObjectName": "taskora-db-store"}}]
+    store = found["ObjectStore/taskora-db-store"]
+    assert store["spec"]["configuration"]["destinationPath"] == "s3://taskora-backups/production"
+    assert store["spec"]["configuration"]["s3Credentials"]["accessKeyId"] == {"name": "taskora-backup-s3",
+                                                                              "key": "ACCESS_KEY_ID"}
+    assert store["spec"]["retentionPolicy"] == "30d"
     backup = found["ScheduledBackup/taskora-db"]
-    assert backup["spec"]["cluster"] == {"name": "taskora-db"} and backup["spec"]["method"] == "barmanObjectStore"
+    assert backup["spec"]["cluster"] == {"name": "taskora-db"} and backup["spec"]["method"] == "plugin"
+    assert backup["spec"]["pluginConfiguration"] == {"name": "barman-cloud.cloudnative-pg.io"}
     assert backup["spec"]["backupOwnerReference"] == "none"
-    for manifest in (cluster, backup):
+    for manifest in (cluster, backup, store):
         assert_valid(manifest)
+    # the store is applied before the Cluster whose plugin entry names it
+    kinds = [o["kind"] for o in objects_of("production")]
+    assert kinds.index("ObjectStore") < kinds.index("Cluster")
     # no StatefulSet, no credentials Secret, no pg_dump CronJob
     assert not [k for k in found if k.split("/")[0] in ("StatefulSet", "CronJob")]
     assert "Secret/taskora-db-credentials" not in found
@@ -151,16 +171,28 @@ def test_a_pooler_fronts_the_primary_and_the_backend_connects_through_it():
 def test_the_custom_resources_match_the_generated_typeddicts():
     from test_k8s_types import mismatches
 
-    from taskora_constructs._generated import cnpg_types
+    from taskora_constructs._generated import barman_types, cnpg_types
     kinds = {cls.__name__: cls for cls in get_args(cnpg_types.Manifest)}
+    kinds["ObjectStore"] = barman_types.Manifest
     found = taskora(cloudnative_pg=CloudNativePgOptions(
         pooler=PgBouncerPooler(), backup=ObjectStoreBackup(destination_path="s3://b/p", credentials_secret="s3",
                                                            endpoint_url="https://minio.example.com")))
     custom = [o for o in found.values() if o["kind"] in kinds]
-    assert {o["kind"] for o in custom} == {"Cluster", "ScheduledBackup", "Pooler"}
+    assert {o["kind"] for o in custom} == {"Cluster", "ScheduledBackup", "Pooler", "ObjectStore"}
     for manifest in custom:
         assert_valid(manifest)
         assert mismatches(manifest, kinds[manifest["kind"]], manifest["kind"]) == []
+
+
+@pytest.mark.parametrize("compression, data", [("gzip", True), ("lz4", True), ("zstd", False), ("xz", False)])
+def test_each_compression_gives_an_object_store_its_crd_accepts(compression, data):
+    found = taskora(cloudnative_pg=CloudNativePgOptions(backup=ObjectStoreBackup(
+        destination_path="s3://b/p", credentials_secret="s3", compression=compression)))
+    store = found["ObjectStore/taskora-db-store"]
+    assert_valid(store)
+    configuration = store["spec"]["configuration"]
+    assert configuration["wal"] == {"compression": compression}
+    assert configuration.get("data") == ({"compression": compression} if data else None)
 
 
 def test_importing_the_library_does_not_import_the_cnpg_types():

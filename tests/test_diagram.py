@@ -166,7 +166,10 @@ def test_production_shows_the_autoscaled_ranges_the_full_images_and_the_database
     assert 'cluster_taskora_taskora_db -->|"writes (uri, username, password)"| secret_taskora_taskora_db_app' in page
     assert 'deployment_taskora_taskora_backend -->|"env"| secret_taskora_taskora_db_app' in page
     assert 'scheduledbackup_taskora_taskora_db -.->|"backs up"| cluster_taskora_taskora_db' in page
-    assert 'cluster_taskora_taskora_db -->|"backup credentials"| secret_taskora_taskora_backup_s3' in page
+    # (through the Barman Cloud plugin's ObjectStore, which names the credentials)
+    assert ('cluster_taskora_taskora_db -->|"archives WAL and backups (plugin)"| '
+            'objectstore_taskora_taskora_db_store') in page
+    assert 'objectstore_taskora_taskora_db_store -->|"backup credentials"| secret_taskora_taskora_backup_s3' in page
     # AND who may reach it: the backend, on 5432; the instances each other; never the frontend
     assert "| Deployment taskora-backend | Cluster taskora-db (primary) | TCP 5432 |" in page
     assert "| Cluster taskora-db (replica) | Cluster taskora-db (primary) | TCP 5432, TCP 8000 |" in page

@@ -354,3 +354,21 @@ def test_jobs_need_no_probes_but_their_references_are_checked():
     problems = check_manifests([_deployment("web", "web"), job])
     assert [(p.where, p.field) for p in problems] == [
         ("Job/migrate", "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name")]
+
+
+@pytest.mark.parametrize("annotation, selected", [("cert-manager.io/cluster-issuer", True),
+                                                   ("cert-manager.io/issuer", True),
+                                                   ("nginx.ingress.kubernetes.io/ssl-redirect", False)])
+def test_an_ingress_with_an_issuer_implies_cert_managers_solver_pods_a_policy_may_select(annotation, selected):
+    # GIVEN a NetworkPolicy selecting cert-manager's HTTP-01 solver pods, and an Ingress
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "web", "namespace": "ns", "annotations": {annotation: "letsencrypt"}},
+               "spec": {"rules": [{"host": "tasks.example.com"}]}}
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "solver", "namespace": "ns"},
+              "spec": {"podSelector": {"matchLabels": {"acme.cert-manager.io/http01-solver": "true"}},
+                       "policyTypes": ["Ingress"],
+                       "ingress": [{"ports": [{"protocol": "TCP", "port": 8089}]}]}}
+    problems = [p for p in check_manifests([ingress, policy]) if p.where == "NetworkPolicy/solver"]
+    # THEN with an issuer the policy selects the solver (cert-manager starts it), without one it selects nothing
+    assert (problems == []) is selected, problems

@@ -173,7 +173,9 @@ def test_policies_select_by_the_documented_labels_only():
                 peer["podSelector"] for direction, key in (("ingress", "from"), ("egress", "to"))
                 for rule in policy["spec"].get(direction, []) for peer in rule.get(key, []) if "podSelector" in peer
                 and "namespaceSelector" not in peer]
-            assert all(set(s.get("matchLabels", {})) <= {"app"} for s in selectors), policy["metadata"]["name"]
+            # the app's own pods by "app"; cert-manager's solver pods by the label cert-manager documents
+            assert all(set(s.get("matchLabels", {})) <= {"app"} or s == {"matchLabels": ACME_SOLVER_SELECTOR}
+                       for s in selectors), policy["metadata"]["name"]
 
 
 def test_the_ingress_controller_namespace_is_configurable():
@@ -207,3 +209,55 @@ def test_no_policy_when_disabled():
     app = cdk8s.Testing.app()
     Taskora(app, "taskora", replace(props, network_policy=replace(props.network_policy, enabled=False)))
     assert [o for o in synth_app(app) if o["kind"] == "NetworkPolicy"] == []
+
+
+# --- cert-manager's HTTP-01 solver (issue 20) ---------------------------------------------
+
+#: The pod cert-manager's ACME issuer starts in the app's namespace for an HTTP-01 challenge
+#: (its documented labels), serving the token on 8089.
+ACME_SOLVER = pod("cert-manager's HTTP-01 solver", **{"acme.cert-manager.io/http01-solver": "true",
+                                                      "acme.cert-manager.io/http-domain": "1234567890"})
+
+
+ACME_SOLVER_SELECTOR = {"acme.cert-manager.io/http01-solver": "true"}
+
+
+def _policies_with(ingress) -> "Policies":
+    import cdk8s
+
+    from conftest import synth_app
+    from taskora_constructs import Taskora, TaskoraSecretValues
+    app = cdk8s.Testing.app()
+    Taskora(app, "taskora", secrets=TaskoraSecretValues.development_placeholders(), ingress=ingress)
+    return Policies([o for o in synth_app(app) if o["kind"] == "NetworkPolicy"])
+
+
+@pytest.mark.parametrize("tls", [{"cluster_issuer": "letsencrypt"}, {"issuer": "letsencrypt-staging"}])
+def test_with_a_cert_manager_issuer_the_ingress_controller_reaches_the_http01_solver(tls):
+    from taskora_constructs import IngressProps, IngressTLS
+    policies = _policies_with(IngressProps(host="tasks.example.com", tls=IngressTLS(**tls)))
+    # THEN the ingress controller fetches the challenge from the solver on 8089, and only there
+    assert policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
+    assert not policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8080)
+    # AND nobody else reaches it, and it opens nothing but DNS
+    assert not policies.allows(OTHER_NAMESPACE, ACME_SOLVER, 8089)
+    assert not policies.allows(BACKEND, ACME_SOLVER, 8089)
+    assert not policies.allows(ACME_SOLVER, BACKEND, 8000)
+    assert not policies.allows(ACME_SOLVER, LLM_API, 443)
+    assert policies.allows(ACME_SOLVER, DNS, 53, "UDP")
+    # AND the solver's policy admits no other pod of the namespace
+    assert not policies.allows(INGRESS_CONTROLLER, STRAY, 8089)
+
+
+def test_production_admits_the_solver_of_its_issuer():
+    policies = Policies([o for o in objects_of("production") if o["kind"] == "NetworkPolicy"])
+    assert policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
+
+
+@pytest.mark.parametrize("tls", [None, {"secret_name": "wildcard-example-com"}])
+def test_without_an_issuer_no_solver_is_admitted(tls):
+    from taskora_constructs import IngressProps, IngressTLS
+    policies = _policies_with(IngressProps(host="tasks.example.com",
+                                           tls=IngressTLS(**tls) if tls is not None else None))
+    assert not policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
+    assert not [p for p in policies.items if "acme" in p["metadata"]["name"]]

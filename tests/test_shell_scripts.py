@@ -146,6 +146,26 @@ def test_smoke_prerequisites_fail_before_anything_when_the_operator_is_missing(f
     assert all("customresourcedefinition" in c for c in calls)
 
 
+@pytest.mark.parametrize("manifest, crd, install", [
+    ("apiVersion: barmancloud.cnpg.io/v1\nkind: ObjectStore\nmetadata:\n  name: taskora-db-store\n",
+     "objectstores.barmancloud.cnpg.io", "install cert-manager and the Barman Cloud plugin"),
+    ("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: taskora-secrets\n",
+     "externalsecrets.external-secrets.io", "install the External Secrets Operator"),
+])
+def test_smoke_prerequisites_check_the_plugin_and_operator_crds_the_dist_uses(fake_cluster, tmp_path, manifest,
+                                                                              crd, install):
+    # GIVEN a dist/ with a CloudNativePG Cluster and an object of the plugin or of External Secrets
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "0002-taskora-database.k8s.yaml").write_text(CNPG_DIST + "---\n" + manifest)
+    result, calls = fake_cluster("smoke.sh", "--prerequisites")
+    assert result.returncode == 0, result.stderr
+    assert f"kubectl get customresourcedefinition {crd}" in calls
+    # WHEN its CRD is missing THEN the prerequisites fail naming what to install
+    result, _ = fake_cluster("smoke.sh", "--prerequisites", FAKE_MISSING_CRD=crd.split(".")[0])
+    assert result.returncode == 1
+    assert crd in result.stderr and install in result.stderr
+
+
 def test_smoke_prerequisites_alone_check_only_the_crds(fake_cluster):
     result, calls = fake_cluster("smoke.sh", "--prerequisites", TASKORA_DATABASE_ENGINE="cloudnative-pg")
     assert result.returncode == 0, result.stderr

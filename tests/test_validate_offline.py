@@ -55,7 +55,7 @@ def test_the_synth_of_each_profile_passes(profile, capsys, monkeypatch):
     count = len(objects_of(profile))
     assert out == (f"Validated {count} objects in dist/ against Kubernetes {validate.MIN_KUBERNETES} and "
                    f"{validate.NEWEST_KUBERNETES} (strict: no unknown fields) and the vendored CRDs "
-                   "(cloudnative-pg-v1.29.2, gateway-api-v1.6.1): no problems\n")
+                   "(cloudnative-pg-v1.29.2, external-secrets-v2.9.0, gateway-api-v1.6.1, plugin-barman-cloud-v0.14.0): no problems\n")
     if profile == "local":  # the README's example
         assert out in README
 
@@ -138,3 +138,34 @@ def test_a_version_without_schemas_is_refused_with_the_shipped_ones(capsys):
         validate.main(["dist", "--kubernetes", "1.12"])
     assert exited.value.code == 2
     assert "no schema for Kubernetes 1.12: kubernetes-validate ships 1.25, 1.26," in capsys.readouterr().err
+
+
+def test_a_crd_file_is_read_only_for_an_object_of_its_group(tmp_path, monkeypatch):
+    # GIVEN a directory with one HTTPRoute and one ExternalSecret
+    secret = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+              "metadata": {"name": "app", "namespace": "taskora"},
+              "spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                       "target": {"name": "app"}, "data": [{"secretKey": "K", "remoteRef": {"key": "k"}}]}}
+    read: set[str] = set()
+    original = validate._file_validators
+
+    def spy(path, crd_dir):
+        read.add(path.name)
+        return original(path, crd_dir)
+
+    monkeypatch.setattr(validate, "_file_validators", spy)
+    # WHEN it is validated
+    count, found = validate.check_directory(write(tmp_path / "dist", [ROUTE, secret]))
+    # THEN both pass, and the 1.4 MB of SecretStore CRDs and the other groups' files stay unread
+    assert (count, found) == (2, [])
+    assert sorted(read) == ["external-secrets.io_externalsecrets.yaml", "gateway.networking.k8s.io_httproutes.yaml"]
+
+
+def test_an_external_secret_with_an_unknown_field_is_refused_against_its_crd(tmp_path):
+    secret = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+              "metadata": {"name": "app", "namespace": "taskora"},
+              "spec": {"secretStoreRef": {"kind": "VaultStore", "name": "vault"}, "target": {"nmae": "app"}}}
+    count, found = validate.check_directory(write(tmp_path / "dist", [secret]))
+    fields = sorted(f.field for f in found)
+    assert fields == ["spec.secretStoreRef.kind", "spec.target.nmae"], found
+    assert all(f.schema == "CRD external-secrets-v2.9.0/external-secrets.io_externalsecrets.yaml" for f in found)

@@ -32,6 +32,8 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Dr
 DIGEST = "sha256:" + "a" * 64
 CNPG = "engine: cloudnative-pg, image: 'ghcr.io/cloudnative-pg/postgresql:15.8', retainedStorageClass: {enabled: false}"
 
+ESO = "storeRef: {name: platform-secrets}, app: {remoteKey: taskora/app}, database: {remoteKey: taskora/db}"
+
 #: (layer, accepted): the same verdict expected from both.
 CASES = [
     # the four, and their good twins
@@ -97,6 +99,18 @@ CASES = [
     # types
     ("deletionProtection: 'yes'", False), ("requireImageDigests: 1", False), ("frontend: []", False),
     ("ingress: {tls: {enabled: true, secretName: taskora-tls}}", True),
+    # secrets.external (External Secrets Operator)
+    (f"secrets: {{external: {{{ESO}}}}}", True),
+    (f"secrets: {{external: {{{ESO}, refreshInterval: 15m}}}}", True),
+    ("secrets: {external: {storeRef: {name: s, kind: Vault}, app: {remoteKey: a}, database: {remoteKey: d}}}", False),
+    ("secrets: {external: {storeRef: {name: s}, app: {remoteKey: a}}}", False),
+    (f"secrets: {{external: {{{ESO}, refreshIntervl: 1h}}}}", False),
+    ("secrets: {external: null}", True),
+    (f"secrets: {{external: {{{ESO}, refreshInterval: daily}}}}", False),
+    ("secrets: {external: {storeRef: {name: s}, app: {remoteKey: a, properties: {COHERE: c}}, database: {remoteKey: d}}}",
+     False),
+    ("secrets: {external: {storeRef: {name: s}, app: {remoteKey: a}, database: {remoteKey: d, properties: {password: p}}}}",
+     True),
 ]
 
 #: Refused by the loader, accepted by the schema: rules JSON Schema cannot say. Each says why.
@@ -111,6 +125,7 @@ LOADER_ONLY = {
     "ingress: {tls: {enabled: true}}": "across keys: TLS needs a Secret or a cert-manager issuer",
     "routing: gateway": "across keys: routing gateway needs gateway.parentRefs",
     "database: {existingSecret: taskora-pg}": "across keys: needs secrets.existingSecret too",
+    f"secrets: {{existingSecret: s, external: {{{ESO}}}}}": "across keys: an existing Secret beside the store",
     "ingress: {tls: {enabled: true, hosts: ['*.example.com'], clusterIssuer: le}}":
         "across keys: a TLS host must be the route's host",
 }

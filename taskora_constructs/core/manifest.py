@@ -28,13 +28,13 @@ from constructs import Construct
 
 from .._generated import k8s_types as k8s
 
-if TYPE_CHECKING:  # CloudNativePG's TypedDicts: read by the type checker only (no import cost)
-    from .._generated import cnpg_types
+if TYPE_CHECKING:  # the custom resources' TypedDicts: read by the type checker only (no import cost)
+    from .._generated import barman_types, cnpg_types, eso_types
 
 _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
-def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_types.Manifest",
+def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_types.Manifest | barman_types.Manifest | eso_types.Manifest",
          library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 

@@ -22,9 +22,11 @@ from ..core.errors import Problem, raise_if_any
 from ..lint.app import declare_external_secret
 from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
+from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
+    from .._generated import barman_types as barman
     from .._generated import cnpg_types as cnpg
 
 #: The API group and version of the CloudNativePG resources.
@@ -43,6 +45,12 @@ STATUS_PORT = 8000
 METRICS_PORT = 9187
 #: Declarative hibernation: ``on`` removes the instances' pods and keeps their claims.
 HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
+#: The Barman Cloud plugin (plugin-barman-cloud, CRD vendored in crds/plugin-barman-cloud-v0.14.0/):
+#: its ObjectStore's API version and the name the Cluster and ScheduledBackup give it.
+BARMAN_API_VERSION: Final = "barmancloud.cnpg.io/v1"
+BARMAN_PLUGIN: Final = "barman-cloud.cloudnative-pg.io"
+#: The compressions of base backups (WAL also takes xz and zstd).
+DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 #: The keys of the application Secret ``<cluster>-app`` the operator writes.
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
@@ -59,8 +67,11 @@ class CloudNativePgDatabase(Construct):
     No password is chosen here: the operator generates it.
 
     With ``cloudnative_pg.backup`` the Cluster archives WAL and base backups to your object
-    store and a ``ScheduledBackup`` ``<name>`` takes a base backup on its schedule; without
-    it there is no backup at all. With ``cloudnative_pg.pooler`` a ``Pooler``
+    store through the Barman Cloud plugin (an ``ObjectStore`` ``<name>-store`` and the Cluster's
+    ``plugins`` entry; the in-tree ``barmanObjectStore`` is deprecated since CloudNativePG 1.26
+    and removed in 1.32) and a ``ScheduledBackup`` ``<name>`` (``method: plugin``) takes a base
+    backup on its schedule; without it there is no backup at all. The plugin (in the
+    operator's namespace, with cert-manager for its TLS) is a cluster prerequisite. With ``cloudnative_pg.pooler`` a ``Pooler``
     ``<name>-pooler-rw`` (PgBouncer, Service of the same name) fronts the primary and
     :meth:`url_env` points clients at it.
 
@@ -79,10 +90,15 @@ class CloudNativePgDatabase(Construct):
             or its fields as keyword arguments.
         name: the Cluster's name; default: the construct id as a DNS label.
         namespace: default: the enclosing Chart's namespace.
+        external: the owner's password from the External Secrets Operator instead of the
+            operator's generated one: an ``ExternalSecret`` writes ``<name>-app`` (type
+            ``kubernetes.io/basic-auth``; keys ``username``, ``password``, ``host``, ``port``,
+            ``dbname`` and ``uri``, the URL of :attr:`service_name`) from ``external.database``,
+            and the Cluster bootstraps its owner from it (``bootstrap.initdb.secret``).
 
     Attributes:
-        cluster / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each (``None`` when not
-            created); ``api_object`` is the Cluster.
+        cluster / object_store / scheduled_backup / pooler: the ``cdk8s.ApiObject`` of each
+            (``None`` when not created); ``api_object`` is the Cluster.
         cluster_name, namespace, port, database_name, username, app_secret_name,
             service_name (what clients connect to: ``<name>-rw`` or the pooler's Service),
             selector_labels (every instance), client_pod_labels (the pods clients reach),
@@ -95,7 +111,8 @@ class CloudNativePgDatabase(Construct):
     PASSWORD_KEY = "password"
 
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
-                 name: str | None = None, namespace: str | None = None, **props_fields: Any) -> None:
+                 name: str | None = None, namespace: str | None = None,
+                 external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
         from ..web.workload import props_from  # the web module imports the postgres one
 
@@ -135,19 +152,34 @@ class CloudNativePgDatabase(Construct):
         self.service_name = self.pooler_name or f"{name}-rw"
         self.client_pod_labels = self.pooler_labels or self.primary_labels
         labels = merged({"app": name}, props.labels)
+        self.external = external
+        #: The Barman Cloud ObjectStore's name (``None`` without backups).
+        self.object_store_name: str | None = f"{name}-store" if options.backup is not None else None
         owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
+        if external is not None:
+            owned.append(("ExternalSecret", namespace, self.app_secret_name))
         if options.backup is not None:
-            owned.append(("ScheduledBackup", namespace, name))
+            owned += [("ScheduledBackup", namespace, name), ("ObjectStore", namespace, f"{name}-store")]
         if self.pooler_name is not None:
             owned.append(("Pooler", namespace, self.pooler_name))
         claim(self, owned)
         if namespace is not None:
-            # The operator writes <name>-app: the opt-in lint lets references name it.
+            # The operator (or with ``external`` the External Secrets Operator) writes <name>-app:
+            # the opt-in lint lets references name it.
             declare_external_secret(self, name=self.app_secret_name, namespace=namespace, keys=APP_SECRET_KEYS)
             if options.backup is not None:
                 declare_external_secret(self, name=options.backup.credentials_secret, namespace=namespace,
                                         keys=(options.backup.access_key_id_key, options.backup.secret_access_key_key))
 
+        #: The ``ExternalSecret`` of ``<name>-app`` with ``external`` (else ``None``); before the
+        #: Cluster, which bootstraps from its Secret.
+        self.external_secret: cdk8s.ApiObject | None = None
+        if external is not None:
+            self.external_secret = self._external_secret(external, labels)
+        #: The ObjectStore (before the Cluster, whose plugin entry names it).
+        self.object_store: cdk8s.ApiObject | None = None
+        if options.backup is not None:
+            self.object_store = emit(self, "object-store", self._object_store(labels))
         self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
         self.api_object = self.cluster
         self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
@@ -160,7 +192,8 @@ class CloudNativePgDatabase(Construct):
                 "spec": {
                     "schedule": options.backup.schedule,
                     "cluster": {"name": name},
-                    "method": "barmanObjectStore",
+                    "method": "plugin",
+                    "pluginConfiguration": {"name": BARMAN_PLUGIN},
                     # The Backup objects belong to nobody: deleting the Cluster or this
                     # ScheduledBackup leaves them (and the store's files) in place.
                     "backupOwnerReference": "none",
@@ -182,6 +215,43 @@ class CloudNativePgDatabase(Construct):
             }
             self.pooler = emit(self, "pooler", pooler)
 
+    def _external_secret(self, external: ExternalSecretsProps, labels: dict[str, str]) -> cdk8s.ApiObject:
+        from urllib.parse import quote
+
+        host, port, dbname = self.host_for(self.namespace), str(self.port), self.database_name
+        template = {self.USERNAME_KEY: self.username, self.PASSWORD_KEY: "{{ .password }}", "host": host,
+                    "port": port, "dbname": dbname,
+                    self.URI_KEY: f"postgresql://{quote(self.username, safe='')}:{url_escaped('password')}@{host}:"
+                                  f"{port}/{quote(dbname, safe='')}"}
+        return external_secret(self, "external-secret", name=self.app_secret_name, namespace=self.namespace,
+                               labels=labels, props=external,
+                               data={"password": (external.database, external.database.property_of("password"))},
+                               template=template, secret_type="kubernetes.io/basic-auth")
+
+    def _object_store(self, labels: dict[str, str]) -> "barman.ObjectStore":
+        """The Barman Cloud ObjectStore: where the plugin's sidecar in each instance archives
+        WAL and base backups, and how long it keeps them."""
+        store = self.options.backup
+        assert store is not None and self.object_store_name is not None
+        configuration: barman.ObjectStoreSpecConfiguration = {
+            "destinationPath": store.destination_path,
+            "s3Credentials": {
+                "accessKeyId": {"name": store.credentials_secret, "key": store.access_key_id_key},
+                "secretAccessKey": {"name": store.credentials_secret, "key": store.secret_access_key_key},
+            },
+            "wal": {"compression": store.compression},  # type: ignore[typeddict-item]
+        }
+        if store.compression in DATA_COMPRESSIONS:  # barman-cloud-backup takes no xz or zstd
+            configuration["data"] = {"compression": store.compression}  # type: ignore[typeddict-item]
+        if store.endpoint_url is not None:
+            configuration["endpointURL"] = store.endpoint_url
+        return {
+            "apiVersion": BARMAN_API_VERSION,
+            "kind": "ObjectStore",
+            "metadata": object_metadata(name=self.object_store_name, namespace=self.namespace, labels=labels),
+            "spec": {"configuration": configuration, "retentionPolicy": store.retention_policy},
+        }
+
     def _cluster(self, labels: dict[str, str]) -> "cnpg.Cluster":
         props, options = self.props, self.options
         storage: cnpg.ClusterSpecStorage = {"size": props.storage}
@@ -191,7 +261,8 @@ class CloudNativePgDatabase(Construct):
             "instances": options.instances,
             "imageName": props.image,
             "imagePullPolicy": props.image_pull_policy,
-            "bootstrap": {"initdb": {"database": props.database_name, "owner": props.username}},
+            "bootstrap": {"initdb": {"database": props.database_name, "owner": props.username,
+                                     **({"secret": {"name": self.app_secret_name}} if self.external else {})}},
             "storage": storage,
             "resources": {"requests": {"cpu": props.resources.requests.cpu, "memory": props.resources.requests.memory},
                           "limits": {"cpu": props.resources.limits.cpu, "memory": props.resources.limits.memory}},
@@ -203,20 +274,9 @@ class CloudNativePgDatabase(Construct):
             spec["postgresql"] = {"parameters": dict(options.parameters)}
         if options.enable_pod_monitor:
             spec["monitoring"] = {"enablePodMonitor": True}
-        if options.backup is not None:
-            store = options.backup
-            object_store: cnpg.ClusterSpecBackupBarmanObjectStore = {
-                "destinationPath": store.destination_path,
-                "s3Credentials": {
-                    "accessKeyId": {"name": store.credentials_secret, "key": store.access_key_id_key},
-                    "secretAccessKey": {"name": store.credentials_secret, "key": store.secret_access_key_key},
-                },
-                "wal": {"compression": store.compression},  # type: ignore[typeddict-item]
-                "data": {"compression": store.compression},  # type: ignore[typeddict-item]
-            }
-            if store.endpoint_url is not None:
-                object_store["endpointURL"] = store.endpoint_url
-            spec["backup"] = {"barmanObjectStore": object_store, "retentionPolicy": store.retention_policy}
+        if self.object_store_name is not None:  # WAL archiving and base backups through the plugin
+            spec["plugins"] = [{"name": BARMAN_PLUGIN, "isWALArchiver": True,
+                                "parameters": {"barmanObjectName": self.object_store_name}}]
         return {
             "apiVersion": API_VERSION,
             "kind": "Cluster",
@@ -252,7 +312,7 @@ class CloudNativePgDatabase(Construct):
                                   rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
                                        f"operator's Secret {self.app_secret_name} is readable only there",
                                   fix="deploy the client beside the Cluster, or copy the Secret outside the app")])
-        if self.pooler_name is None:
+        if self.pooler_name is None or self.external is not None:  # the external uri names service_name
             return [env_from(variable, self.key_ref(self.URI_KEY))]
         user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
         return [env_from(user, self.key_ref(self.USERNAME_KEY)),

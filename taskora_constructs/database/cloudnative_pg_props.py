@@ -29,7 +29,9 @@ _SIX_FIELD_CRON = re.compile(r"^\S+( \S+){5}$")
 @dataclass(frozen=True, kw_only=True)
 class ObjectStoreBackup:
     """Base backups and continuous WAL archiving of the Cluster to an S3-compatible object
-    store (barman-cloud), and the ``ScheduledBackup`` that takes the base backups.
+    store through the Barman Cloud plugin (an ``ObjectStore`` and the Cluster's ``plugins``
+    entry; the plugin and cert-manager are cluster prerequisites), and the ``ScheduledBackup``
+    (``method: plugin``) that takes the base backups.
 
     With it the database survives the loss of every instance and volume, and of the Cluster
     object itself: a new Cluster recovers from the store to any point in time up to the last
@@ -54,7 +56,8 @@ class ObjectStoreBackup:
     retention_policy: str = "30d"
     #: The ScheduledBackup's schedule, six fields with seconds first: 0 0 3 * * * (03:00 daily).
     schedule: str = "0 0 3 * * *"
-    #: Compression of WAL segments and base backups: gzip.
+    #: Compression of WAL segments and base backups (xz and zstd compress the WAL only:
+    #: barman-cloud's base backups do not take them and are then uncompressed): gzip.
     compression: str = "gzip"
     #: Where the instances may connect to reach the store (HTTPS): anywhere public by default;
     #: name the store's addresses to narrow it, or a private range for an in-cluster store.

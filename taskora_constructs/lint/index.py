@@ -111,9 +111,23 @@ _CNPG_PODS = {
 }
 
 
+#: cert-manager's annotations that ask an issuer for an Ingress's certificate: an ACME issuer
+#: then starts HTTP-01 solver pods beside the Ingress (their documented label, port 8089).
+_CERT_MANAGER_ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+_ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
+_ACME_SOLVER_CONTAINERS = [{"name": "acmesolver", "ports": [{"name": "http", "containerPort": 8089}]}]
+
+
 def _operator_pods(obj: _Obj) -> _PodSpec | None:
-    """The pods an operator creates for ``obj`` (a CloudNativePG Cluster or Pooler), else None.
-    They are not the app's to check (no pod rule applies), only to be selected."""
+    """The pods an operator creates for ``obj`` (a CloudNativePG Cluster or Pooler; cert-manager's
+    HTTP-01 solver for an Ingress with an issuer), else None. They are not the app's to check
+    (no pod rule applies), only to be selected."""
+    if obj.kind == "Ingress":
+        annotations = _dict(_dict(obj.manifest.get("metadata")).get("annotations"))
+        if not any(key in annotations for key in _CERT_MANAGER_ISSUER_ANNOTATIONS):
+            return None
+        return _PodSpec(obj, "(cert-manager's HTTP-01 solver)", dict(_ACME_SOLVER_LABELS),
+                        {"containers": _ACME_SOLVER_CONTAINERS})
     if obj.kind not in _CNPG_PODS or not _str(obj.manifest.get("apiVersion")).startswith(_CNPG_GROUP):
         return None
     labels, containers = _CNPG_PODS[obj.kind]

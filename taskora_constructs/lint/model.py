@@ -19,6 +19,7 @@ NAMESPACED_KINDS = frozenset({
     "PersistentVolumeClaim", "Pod", "PodDisruptionBudget", "PodTemplate", "ReplicaSet",
     "ReplicationController", "ResourceQuota", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount",
     "StatefulSet", "HTTPRoute", "GRPCRoute", "Gateway", "ReferenceGrant", "Cluster", "ScheduledBackup", "Pooler",
+    "ExternalSecret", "ObjectStore",
 })
 #: Kinds without a namespace: a ``metadata.namespace`` on them means nothing.
 CLUSTER_SCOPED_KINDS = frozenset({

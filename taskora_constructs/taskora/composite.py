@@ -27,6 +27,7 @@ from ..database.postgres import PostgresProps
 from ..core.rules import check_non_empty
 from .secrets import AppSecrets
 from ..database.storage import RetainedStorageClass
+from ..core.external_secrets import ExternalSecretsProps, external_secret
 
 #: The StorageClass the app's database claims use by default, created with reclaimPolicy Retain.
 RETAINED_STORAGE_CLASS = "taskora-retain"
@@ -41,7 +42,9 @@ class TaskoraSecretValues:
     ``BETTER_AUTH_SECRET``, ``GEMINI_API_KEY``) or ``database_existing_secret`` (the database
     credentials: ``username``, ``password``). No Secret object is synthesized for either. With
     ``database_credentials_from_operator`` (CloudNativePG) the operator writes the database
-    credentials and ``DATABASE_URL`` comes from its Secret.
+    credentials and ``DATABASE_URL`` comes from its Secret. With ``external`` no value is given
+    at all: the External Secrets Operator writes both Secrets (same names and keys) from your
+    store, from the ``ExternalSecret`` objects synthesized in their place.
     """
 
     #: COHERE_API_KEY; default None: required unless ``existing_secret``.
@@ -57,9 +60,19 @@ class TaskoraSecretValues:
     #: True when an operator generates the database credentials (``database.engine:
     #: cloudnative-pg``): then there is no ``database_password``. Default false.
     database_credentials_from_operator: bool = False
+    #: The store the External Secrets Operator reads every value from; default None: the values
+    #: above. Exclusive with them and with the existing Secrets.
+    external: ExternalSecretsProps | None = None
 
     def __post_init__(self) -> None:
         where = "TaskoraSecretValues"
+        if self.external is not None:
+            raise_if_any([Problem(where=where, field=key, value="<redacted>",
+                                  rule="must not be given with external: the store holds it", fix="drop it")
+                          for key in ("cohere_api_key", "better_auth_secret", "gemini_api_key", "database_password",
+                                      "existing_secret", "database_existing_secret")
+                          if getattr(self, key) is not None])
+            return
         required = [] if self.existing_secret else ["cohere_api_key", "better_auth_secret", "gemini_api_key"]
         if not self.database_existing_secret and not self.database_credentials_from_operator:
             required.append("database_password")
@@ -143,7 +156,9 @@ class Taskora(Construct):
     ``routing: gateway``, the Gateway's proxies' namespaces) to the frontend and the backend;
     the frontend to the backend (server-side calls); the backend to Postgres and
     to public HTTPS (its LLM APIs); the backup job to Postgres, and with an off-site copy to
-    the object store's port on the public HTTPS ranges. More clients of the database
+    the object store's port on the public HTTPS ranges; with a cert-manager issuer on the
+    Ingress, the ingress controller to cert-manager's HTTP-01 solver pods on 8089 (their
+    documented label ``acme.cert-manager.io/http01-solver: "true"``). More clients of the database
     or the backend: :meth:`allow_database_client`, :meth:`allow_backend_client`.
 
     Attributes:
@@ -200,8 +215,8 @@ class Taskora(Construct):
                                 api_base_url=Backend.url_for(names.backend, props.backend))
         self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
                                   database=self.database, existing_secret=secrets.existing_secret,
-                                  revision=props.secrets_revision,
-                                  **({} if secrets.existing_secret else {
+                                  revision=props.secrets_revision, external=secrets.external,
+                                  **({} if secrets.existing_secret or secrets.external else {
                                       "cohere_api_key": secrets.cohere_api_key,
                                       "better_auth_secret": secrets.better_auth_secret,
                                       "gemini_api_key": secrets.gemini_api_key}))
@@ -221,6 +236,16 @@ class Taskora(Construct):
         """The database of ``props.database.engine``: the StatefulSet, or a CloudNativePG Cluster."""
         secrets = props.secrets
         if props.database.engine != CLOUDNATIVE_PG:
+            if secrets.external is not None:  # the operator writes the credentials Secret the StatefulSet reads
+                from .names import credentials_name
+                credentials = credentials_name(name)
+                external_secret(chart, "credentials-external-secret", name=credentials, namespace=ns,
+                                labels={"app": name}, props=secrets.external,
+                                data={"password": (secrets.external.database,
+                                                   secrets.external.database.property_of("password"))},
+                                template={"username": props.database.username, "password": "{{ .password }}"})
+                return PostgresDatabase(chart, "postgres", props.database, name=name, namespace=ns,
+                                        existing_secret=credentials)
             return PostgresDatabase(chart, "postgres", props.database, name=name, namespace=ns,
                                     password=secrets.database_password,
                                     existing_secret=secrets.database_existing_secret)
@@ -229,7 +254,8 @@ class Taskora(Construct):
                               rule="must not be given with database.engine cloudnative-pg: the operator generates "
                                    "the credentials (Secret <cluster>-app)", fix="drop it")
                       for key, value in given.items() if value is not None])
-        return CloudNativePgDatabase(chart, "postgres", props.database, name=name, namespace=ns)
+        return CloudNativePgDatabase(chart, "postgres", props.database, name=name, namespace=ns,
+                                     external=secrets.external)
 
     def allow_database_client(self, peer: NetworkPeer) -> None:
         """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an
@@ -275,6 +301,12 @@ class Taskora(Construct):
             ingress=[Allow(ingress_controller, (frontend.container_port,))],
             # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
             egress=[Allow(backend_pods, (backend.container_port,))])
+        solver = self.ingress.acme_solver_labels
+        if solver is not None:  # cert-manager's HTTP-01 solver: the ingress controller fetches the challenge
+            policies["acme-solver"] = WorkloadNetworkPolicy(
+                self.charts["ingress"], "acme-solver-network-policy", name=f"{names.app}-acme-http01-solver",
+                namespace=ns, selector_labels=solver,
+                ingress=[Allow(ingress_controller, (TaskoraIngress.ACME_SOLVER_PORT,))])
 
     def _database_policies(self, props: NetworkPolicyProps, backend_pods: NetworkPeer) -> Allow:
         """The database's NetworkPolicies (and its backup's); returns the backend's egress to it."""

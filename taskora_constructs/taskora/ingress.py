@@ -220,7 +220,15 @@ class TaskoraIngress(Construct):
             (``https://<host>`` with TLS, ``http://`` without; ``.../api``).
         gateway_namespaces: where the Gateway's proxies run (empty with ingress routing).
         tls_secret_name: the Ingresses' TLS Secret (None without TLS).
+        acme_solver_labels: with a cert-manager issuer on the Ingress, the labels of the HTTP-01
+            solver pods cert-manager starts in this namespace (``acme.cert-manager.io/http01-solver:
+            "true"``), which the ingress controller must reach on :attr:`ACME_SOLVER_PORT`; else None.
     """
+
+    #: The port cert-manager's HTTP-01 solver pods serve the challenge on (cert-manager's
+    #: acmesolver listens on 8089 and its Service targets it).
+    ACME_SOLVER_PORT = 8089
+    ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 
     def __init__(self, scope: Construct, construct_id: str, *, frontend: WebWorkload, backend: WebWorkload,
                  name: str | None = None, namespace: str | None = None,
@@ -241,6 +249,7 @@ class TaskoraIngress(Construct):
         self.api_ingress: cdk8s.ApiObject | None = None
         #: The TLS Secret of both Ingresses (None without TLS, and with gateway routing).
         self.tls_secret_name: str | None = None
+        self.acme_solver_labels: dict[str, str] | None = None
         labels = {"app": app_name or name}
         if props.routing == "gateway":
             self.gateway_namespaces = props.gateway.namespaces(namespace)
@@ -265,6 +274,8 @@ class TaskoraIngress(Construct):
                 issuer = {f"{CERT_MANAGER}/cluster-issuer": tls.cluster_issuer}
             elif tls.issuer is not None:
                 issuer = {f"{CERT_MANAGER}/issuer": tls.issuer}
+            if issuer:  # an ACME issuer's HTTP-01 solver pods land here (a DNS-01 one starts none)
+                self.acme_solver_labels = dict(self.ACME_SOLVER_LABELS)
         self.tls_secret_name = tls.secret_for(name) if tls is not None else None
         #: The two Ingresses' ``cdk8s.ApiObject`` (the escape hatch); ``api_object`` is the first.
         self.ingress = emit(self, "ingress", self._ingress(

@@ -18,6 +18,7 @@ from ..lint.app import declare_external_secret
 from ..database.cloudnative_pg import CloudNativePgDatabase
 from ..database.postgres import PostgresDatabase
 from ..core.podspec import env_from
+from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 
 
 class AppSecrets(Construct):
@@ -40,6 +41,10 @@ class AppSecrets(Construct):
         revision: the counter the consumers' pods carry (``revision/secrets``): bump
             it after changing a value, so they roll; default 0. No digest of the values is ever
             written outside the Secret (docs/hardening.md).
+        external: instead of the values, the External Secrets Operator writes the Secret
+            ``name`` (same keys) from ``external.app`` (the API keys) and, for a StatefulSet
+            database, ``DATABASE_URL`` composed from ``external.database``'s password: an
+            ``ExternalSecret`` is synthesized instead of the Secret (README, "Secrets").
     """
 
     DATABASE_URL = "DATABASE_URL"
@@ -51,14 +56,21 @@ class AppSecrets(Construct):
                  cohere_api_key: str | None = None, better_auth_secret: str | None = None,
                  gemini_api_key: str | None = None, existing_secret: str | None = None,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str | None = None, revision: int = 0) -> None:
+                 app_name: str | None = None, revision: int = 0,
+                 external: ExternalSecretsProps | None = None) -> None:
         super().__init__(scope, construct_id)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
         where = self.node.path
         values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
                   "geminiApiKey": gemini_api_key}
-        if existing_secret is not None:
+        if external is not None:
+            problems = rules.check_dns_subdomain(where, "name", name)
+            problems += [Problem(where=where, field=field, value="<redacted>",
+                                 rule="must not be given together with external: the store holds it",
+                                 fix="drop the value") for field, value in
+                         {**values, "existingSecret": existing_secret}.items() if value is not None]
+        elif existing_secret is not None:
             problems = rules.check_dns_subdomain(where, "existingSecret", existing_secret)
             problems += [Problem(where=where, field=field, value="<redacted>",
                                  rule="must not be given together with existingSecret",
@@ -75,14 +87,17 @@ class AppSecrets(Construct):
         self.secret_name = existing_secret or name
         self.namespace = namespace
         self.database = database
-        #: True when the Secret is synthesized here, False for an existing one.
-        self.manages_secret = existing_secret is None
+        #: True when the Secret is synthesized here, False for an existing one or one the
+        #: External Secrets Operator writes (``external``).
+        self.manages_secret = existing_secret is None and external is None
+        self.external = external
         #: False when ``DATABASE_URL`` comes from the database's own Secret (CloudNativePG).
         self.holds_database_url = isinstance(database, PostgresDatabase)
         self.keys = ((self.DATABASE_URL,) if self.holds_database_url else ()) + (
             self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)
         if not self.manages_secret and namespace is not None:
-            # Managed outside the app: the opt-in lint lets references name it.
+            # Managed outside the app (or written by the External Secrets Operator): the opt-in
+            # lint lets references name it.
             declare_external_secret(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         require_secret_keys(self, name=self.secret_name, namespace=namespace, keys=self.keys)
         self._string_data: dict[str, str] = {}
@@ -105,9 +120,33 @@ class AppSecrets(Construct):
                 "stringData": self._string_data,
             }
             self.secret = emit(self, "secret", secret)
-        self.api_object = self.secret
-        if self.secret is not None:
-            self.node.default_child = self.secret  # cdk8s.ApiObject.of(construct) finds it
+        #: The ``ExternalSecret``'s ``cdk8s.ApiObject`` with ``external`` (else ``None``).
+        self.external_secret: cdk8s.ApiObject | None = None
+        if external is not None:
+            claim(self, [("ExternalSecret", namespace, name), ("Secret", namespace, name)])
+            self.external_secret = self._external_secret(external, name, namespace, app_name or name)
+        self.api_object = self.secret or self.external_secret
+        if self.api_object is not None:
+            self.node.default_child = self.api_object  # cdk8s.ApiObject.of(construct) finds it
+
+    def _external_secret(self, external: ExternalSecretsProps, name: str, namespace: str | None,
+                         app_name: str) -> cdk8s.ApiObject:
+        """The ExternalSecret of the app Secret: the API keys, and for a StatefulSet database
+        ``DATABASE_URL`` with the password from ``external.database``, URL-encoded."""
+        from urllib.parse import quote
+
+        data = {key: (external.app, external.app.property_of(key))
+                for key in (self.COHERE_API_KEY, self.BETTER_AUTH_SECRET, self.GEMINI_API_KEY)}
+        template = {key: f"{{{{ .{key} }}}}" for key in data}
+        database = self.database
+        if isinstance(database, PostgresDatabase):
+            data = {"DATABASE_PASSWORD": (external.database, external.database.property_of("password")), **data}
+            template = {self.DATABASE_URL: (
+                f"postgresql://{quote(database.username, safe='')}:{url_escaped('DATABASE_PASSWORD')}@"
+                f"{database.host_for(namespace)}:{database.port}/{quote(database.database_name, safe='')}"),
+                **template}
+        return external_secret(self, "external-secret", name=name, namespace=namespace, labels={"app": app_name},
+                               props=external, data=data, template=template)
 
     def checksum(self, keys: Sequence[str]) -> str | None:
         """Always ``None``: a digest of secret data in a pod spec lets whoever may read pods test
