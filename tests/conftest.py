@@ -53,3 +53,14 @@ def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
 def default_objects() -> list[dict]:
     """The default (documented) deployment, synthesized once per test session."""
     return synth_taskora()[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cluster`` ask a real kube-apiserver (make cluster-test starts one): they run
+    only when ``-m`` names the marker, so ``make test`` and ``make check`` never need a cluster."""
+    if "cluster" in (config.getoption("markexpr") or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("cluster") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cluster")])
+        items[:] = kept
