@@ -179,6 +179,9 @@ def up(state: Path) -> str:
             f"--service-account-issuer={server}", f"--service-account-key-file={pki / 'sa.pub'}",
             f"--service-account-signing-key-file={pki / 'sa.key'}",
             "--service-cluster-ip-range=10.0.0.0/24", "--profiling=false",
+            # As kubeadm and managed clusters run it: Pod Security admission, not this flag,
+            # is what refuses a privileged container in a restricted namespace.
+            "--allow-privileged=true",
             # The default admission plugins (PodSecurity and ValidatingAdmissionPolicy among
             # them) stay as they are: no --enable/--disable-admission-plugins.
         ])
