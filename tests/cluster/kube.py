@@ -129,7 +129,7 @@ def protection(kube: Kube) -> list[dict]:
                                                                     "namespace": operator_namespace}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "test-cnpg-claims"},
          "rules": [{"apiGroups": [""], "resources": ["persistentvolumeclaims"],
-                    "verbs": ["create", "delete", "get", "list", "watch"]}]},
+                    "verbs": ["create", "delete", "get", "list", "watch", "patch", "update"]}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
          "metadata": {"name": "test-cnpg-claims"},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "test-cnpg-claims"},
