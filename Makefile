@@ -173,6 +173,32 @@ VALIDATE_DIR ?= dist
 validate: deps
 	@$(PY) scripts/validate.py $(VALIDATE_DIR)
 
+# The deletion protection (docs: README, Teardown): one cluster-wide ValidatingAdmissionPolicy and
+# binding, written outside dist/ (`kubectl delete -f dist/` would delete it first), for a cluster
+# admin to apply once: kubectl apply --server-side -f build/protection/. OPERATOR_SA=ns:name names
+# the CloudNativePG operator's service account (default cnpg-system:cnpg-manager).
+.PHONY: protection
+protection: deps
+	@$(PY) scripts/protection.py --output build/protection $(if $(OPERATOR_SA),--operator-service-account $(OPERATOR_SA))
+
+# A real control plane on loopback (cluster/controlplane.py): etcd, kube-apiserver and
+# kube-controller-manager built by cluster/build.sh (cold: once per machine, README "Real
+# control plane"), the vendored CRDs installed. cluster-down stops exactly its processes.
+# cluster-test starts one of its own (build/cluster-test) and runs the tests marked `cluster`.
+.PHONY: cluster-up cluster-down cluster-test
+CLUSTER_STATE ?= build/cluster
+cluster-up:
+	@python3 cluster/controlplane.py up --state $(CLUSTER_STATE)
+cluster-down:
+	@python3 cluster/controlplane.py down --state $(CLUSTER_STATE)
+cluster-test: deps
+	@python3 cluster/controlplane.py down --state build/cluster-test >/dev/null
+	@python3 cluster/controlplane.py up --state build/cluster-test
+	@status=0; TASKORA_CLUSTER_KUBECONFIG=$(CURDIR)/build/cluster-test/kubeconfig \
+	  TASKORA_CLUSTER_KUBECTL=$(CURDIR)/build/cluster-test/bin/kubectl \
+	  $(PY) -m pytest -m cluster tests/cluster $(ARGS) || status=$$?; \
+	  python3 cluster/controlplane.py down --state build/cluster-test; exit $$status
+
 clean:
 	rm -rf dist .dist-* $(VENV) $(CHECKOV_VENV) node_modules
 	rm -rf helm build taskora_constructs.egg-info

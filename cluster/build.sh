@@ -7,8 +7,10 @@
 # Why a wrapper module: k8s.io/kubernetes replaces its staging modules (k8s.io/api, ...) with
 # ./staging paths, so `go install k8s.io/kubernetes/cmd/...@v` is refused; go.mod here replaces
 # each with its published v0.Y.Z release instead.
+#
+#   cluster/build.sh [MODULE_DIR]   (default: cluster/, the newest; cluster/k8s-1.34: the minimum)
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "${1:-$(dirname "$0")}"
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOOS=linux GOARCH=amd64
 k8s=$(go list -m -f '{{.Version}}' k8s.io/kubernetes)
 etcd=$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)

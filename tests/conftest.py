@@ -18,6 +18,9 @@ os.environ["PATH"] = os.pathsep.join([str(ROOT / "node_modules" / ".bin"), os.en
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
 # Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
 # not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
+# The control plane of `make cluster-test` (tests/cluster/kube.py) is kept: it is no value.
+CLUSTER_ENVIRONMENT = {v: os.environ[v] for v in ("TASKORA_CLUSTER_KUBECONFIG", "TASKORA_CLUSTER_KUBECTL")
+                       if v in os.environ}
 for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
     del os.environ[_variable]
 
@@ -53,3 +56,14 @@ def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
 def default_objects() -> list[dict]:
     """The default (documented) deployment, synthesized once per test session."""
     return synth_taskora()[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cluster`` ask a real kube-apiserver (make cluster-test starts one): they run
+    only when ``-m`` names the marker, so ``make test`` and ``make check`` never need a cluster."""
+    if "cluster" in (config.getoption("markexpr") or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("cluster") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cluster")])
+        items[:] = kept

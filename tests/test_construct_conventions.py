@@ -79,9 +79,12 @@ def test_two_taskora_instances_differ_only_by_id_and_namespace(tmp_path: Path):
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
     assert ("Deployment", "taskora-backend") in names and ("StatefulSet", "taskora-db") in names
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in CLUSTER_SCOPED} == {"taskora", "green"}
-    # AND each has its own deletion protection (cluster-scoped, named after its namespace)
-    assert {("ValidatingAdmissionPolicy", "taskora-deletion-protection"),
-            ("ValidatingAdmissionPolicy", "green-deletion-protection")} <= names
+    # AND each Namespace carries the protection label; the policy itself is cluster-wide and
+    # outside dist/ (make protection; tests/cluster/test_cluster_deletion.py)
+    namespaces = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Namespace"}
+    assert {n: ns["metadata"]["labels"]["taskora.io/deletion-protection"] for n, ns in namespaces.items()} == \
+        {"taskora": "enabled", "green": "enabled"}
+    assert not any(o["kind"].startswith("ValidatingAdmissionPolicy") for o in objects)
     assert (blue.names.namespace, green.names.namespace) == ("taskora", "green")
     # AND the files are readable, named after the ids, each instance in apply order
     files = sorted(p.name for p in tmp_path.glob("*.k8s.yaml"))

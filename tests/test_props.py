@@ -162,10 +162,9 @@ def test_another_app_name_and_namespace_rename_everything_consistently():
         "PodDisruptionBudget/taskora-staging-backend", "NetworkPolicy/taskora-staging-backend",
         "ServiceAccount/taskora-staging-frontend", "PodDisruptionBudget/taskora-staging-frontend",
         "NetworkPolicy/taskora-staging-frontend",
-        # deletion protection (issue 11): the policy and binding named after the namespace,
-        # the claims' StorageClass (shared by every instance: cluster-wide, same settings)
-        "ValidatingAdmissionPolicy/staging-deletion-protection",
-        "ValidatingAdmissionPolicyBinding/staging-deletion-protection", "StorageClass/taskora-retain"])
+        # the claims' StorageClass (shared by every instance: cluster-wide, same settings); the
+        # deletion protection's policy is cluster-wide and outside dist/ (make protection)
+        "StorageClass/taskora-retain"])
     cluster_scoped = {"Namespace", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "StorageClass"}
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] not in cluster_scoped} == {"staging"}
     objs = by_kind_name(objects)

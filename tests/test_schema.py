@@ -55,9 +55,10 @@ def test_strict_validation_catches_a_misspelt_field():
 
 @pytest.mark.parametrize("kind", sorted(kind for _, kind in FIRST_VERSION))
 def test_the_deletion_protection_kinds_are_unknown_to_1_28_and_valid_from_1_30(kind):
-    # GIVEN the default synth's policy objects WHEN validated for 1.28 THEN refused (the API
-    # does not exist there: the minimum Kubernetes for the protection is 1.30); for 1.30 valid
-    manifest = next(o for o in synth_taskora()[1] if o["kind"] == kind)
+    # GIVEN the deletion protection's objects (make protection) WHEN validated for 1.28 THEN
+    # refused (the API does not exist there: the minimum Kubernetes for it is 1.30); 1.30 valid
+    from taskora_constructs.taskora.namespace import deletion_protection_policy
+    manifest = next(o for o in deletion_protection_policy() if o["kind"] == kind)
     with pytest.raises(kubernetes_validate.utils.SchemaNotFoundError):
         kubernetes_validate.validate(manifest, "1.28.0", strict=True)
     kubernetes_validate.validate(manifest, "1.30.0", strict=True)

