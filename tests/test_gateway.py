@@ -230,7 +230,8 @@ def test_an_unknown_routing_is_refused(tmp_path):
 
 
 def test_gateway_routing_with_ingress_tls_is_refused_tls_is_the_listeners(tmp_path):
-    text = "ingress: {routing: gateway, gateway: {parentRefs: [{name: public, namespace: gateways}]}}\n"
+    # production's own cert-manager settings, switched on beside its Gateway
+    text = "ingress: {routing: gateway, tls: {enabled: true}}\n"
     [message] = problems_of(tmp_path, text, env="production")
     assert message.startswith(f"{tmp_path}/layer.yaml: ingress.routing='gateway': needs tls off: with a Gateway, "
                               "TLS is its listener's business")
