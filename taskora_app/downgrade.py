@@ -53,7 +53,9 @@ def _no_tls(props: TaskoraProps) -> bool:
 def _tls_keys(props: TaskoraProps) -> tuple[str, ...]:
     if props.ingress.routing == "gateway":
         return ("ingress.gateway.https", "gateway.https", "ingress.gateway", "gateway", "ingress.routing", "routing")
-    return ("ingress.tls.enabled", "ingress.tls.redirectHttp", "ingress.tls", "ingress.routing", "routing", "ingress")
+    if props.ingress.tls is not None:  # on, but plain HTTP is served beside it
+        return ("ingress.tls.redirectHttp",)
+    return ("ingress.tls.enabled", "ingress.tls", "ingress.routing", "routing", "ingress")
 
 
 def _no_backups(props: TaskoraProps) -> bool:

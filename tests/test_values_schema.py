@@ -98,6 +98,7 @@ CASES = [
     ("database: {backup: {enabled: true, schedule: '@daily'}}", True),
     ("database: {cloudnativePg: {apiServerCidrs: [10.0.0.10/32], apiServerPorts: [6443]}}", True),
     ("database: {cloudnativePg: {apiServerCidrs: []}}", False), ("database: {cloudnativePg: {apiServerPorts: []}}", False),
+    ("acceptRisks: [no-tls, no-backups]", True), ("acceptRisks: [no-tsl]", False), ("acceptRisks: no-tls", False),
     # types
     ("deletionProtection: 'yes'", False), ("requireImageDigests: 1", False), ("frontend: []", False),
     ("ingress: {tls: {enabled: true, secretName: taskora-tls}}", True),
