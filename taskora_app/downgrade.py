@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 from taskora_constructs import Problem, TaskoraProps
 
@@ -148,8 +148,3 @@ def _value_at(data: Any, key: str) -> Any:
     for part in key.split("."):
         data = data.get(part) if isinstance(data, Mapping) else None
     return data
-
-
-def risk_names(problems: Sequence[Problem]) -> list[str]:
-    """The risk names the guard's problems name (for tests and messages)."""
-    return [name for p in problems for name in NAMES if f"[{name}]" in p.fix]
