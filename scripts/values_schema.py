@@ -158,6 +158,9 @@ CONSTRAINTS: dict[str, Json] = {
     "database.cloudnativePg.monitoringNamespace": DNS_LABEL,
     "database.cloudnativePg.operatorNamespace": DNS_LABEL,
     "database.cloudnativePg.operatorPodLabels": LABELS,
+    # An empty list would write a rule with no peers (no ports), which allows every address (port).
+    "database.cloudnativePg.apiServerCidrs": {"minItems": 1},
+    "database.cloudnativePg.apiServerPorts": {"minItems": 1},
     "database.cloudnativePg.apiServerPorts[]": PORT,
     "database.cloudnativePg.backup.credentialsSecret": DNS_SUBDOMAIN,
     "database.cloudnativePg.backup.accessKeyIdKey": CONFIG_KEY,

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues
 
-from . import props_values
+from . import downgrade, props_values
 from .secrets import SECRETS_FILE, load_secret_values
 from .yaml_files import read_yaml
 
@@ -58,6 +58,7 @@ TOP_LEVEL_ONLY = {
                                     "credentials from this store: ExternalSecret objects in place of Secrets, "
                                     "no TASKORA_* value (README, Secrets)"}}},
                 "the application Secret (values come from TASKORA_* variables, never from this file)"),
+    downgrade.KEY: downgrade.SCHEMA,
 }
 SECRETS_KEYS = ("existingSecret", "external")
 
@@ -303,12 +304,17 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     layers += [Path(part) for part in (environ.get("TASKORA_VALUES") or "").split(os.pathsep) if part]
     merged: dict = {}
     origin: dict[str, str] = {}
-    for layer in layers:
+    accepted: dict[str, set[str]] = {}  # each layer's own acceptRisks: the merge keeps only the last list
+    risk_problems: list[Problem] = []  # reported with the rest, not before: the guard still runs
+    sources = [str(layer.relative_to(ROOT) if layer.is_relative_to(ROOT) else layer) for layer in layers]
+    for layer, source in zip(layers, sources):
         data = _read_layer(layer, problems)
         if data is not None:
-            _merge(merged, data, origin, str(layer.relative_to(ROOT) if layer.is_relative_to(ROOT) else layer))
+            accepted[source] = downgrade.accepted_risks(source, data, risk_problems)
+            _merge(merged, data, origin, source)
     if problems:
         raise TaskoraConfigError(problems)
+    problems += risk_problems
     existing = merged if isinstance(merged, dict) else {}
     external = _external(existing, origin, problems)
     try:
@@ -324,6 +330,9 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         props = _props(merged, origin, secrets)
     except TaskoraConfigError as error:
         problems += error.problems
+    else:
+        if env in downgrade.GUARDED_ENVS:
+            problems += downgrade.downgrade_problems(props, merged, origin, sources[0], accepted)
     if problems:
         raise TaskoraConfigError(problems)
     return env, props

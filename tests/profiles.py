@@ -57,6 +57,13 @@ EXTERNAL_LAYER = """secrets:
 """
 
 
+#: production routed through ingress-nginx again (examples/values/ingress-nginx.yaml), as it was
+#: before ingress-nginx's retirement made the Gateway API production's default: two Ingresses
+#: over HTTPS from cert-manager's certificate.
+INGRESS_NGINX_PROFILE = "production-ingress-nginx"
+INGRESS_NGINX_LAYER = Path(__file__).resolve().parent.parent / "examples" / "values" / "ingress-nginx.yaml"
+
+
 def release_layer(directory: Path) -> Path:
     """A TASKORA_VALUES file with :data:`DIGESTS`, in ``directory``."""
     path = directory / "release.yaml"
@@ -82,6 +89,9 @@ def props_of(profile: str) -> TaskoraProps:
         layer.write_text(EXTERNAL_LAYER)
         environ |= {"TASKORA_ENV": "production",
                     "TASKORA_VALUES": f"{release_layer(_LAYER_DIR)}:{layer}"}
+    elif profile == INGRESS_NGINX_PROFILE:
+        environ |= {**SECRETS, "TASKORA_ENV": "production",
+                    "TASKORA_VALUES": f"{release_layer(_LAYER_DIR)}:{INGRESS_NGINX_LAYER}"}
     elif profile != "local":
         environ |= {**SECRETS, "TASKORA_VALUES": str(release_layer(_LAYER_DIR))}
     return load(environ, secrets_file=NO_SECRETS_FILE)[1]

@@ -230,7 +230,8 @@ def test_an_unknown_routing_is_refused(tmp_path):
 
 
 def test_gateway_routing_with_ingress_tls_is_refused_tls_is_the_listeners(tmp_path):
-    text = "ingress: {routing: gateway, gateway: {parentRefs: [{name: public, namespace: gateways}]}}\n"
+    # production's own cert-manager settings, switched on beside its Gateway
+    text = "ingress: {routing: gateway, tls: {enabled: true}}\n"
     [message] = problems_of(tmp_path, text, env="production")
     assert message.startswith(f"{tmp_path}/layer.yaml: ingress.routing='gateway': needs tls off: with a Gateway, "
                               "TLS is its listener's business")
@@ -353,3 +354,37 @@ def test_problem_objects_name_the_route_fields():
     the_route(objects)["spec"]["hostnames"] = ["Taskora.Local"]
     [problem] = check_manifests(objects)
     assert isinstance(problem, Problem) and problem.field == "spec.hostnames[0]"
+
+
+# --- production's default (issue 20: ingress-nginx was retired in March 2026) -------------------
+
+def test_production_routes_through_the_gateway_by_default():
+    from profiles import objects_of as profile_objects
+    objects = profile_objects("production")
+    kinds = [o["kind"] for o in objects]
+    assert "Ingress" not in kinds and kinds.count("HTTPRoute") == 1
+    route = the_route(objects)
+    assert route["spec"]["parentRefs"] == [{"name": "public", "namespace": "gateway-system", "sectionName": "https"}]
+    assert route["spec"]["hostnames"] == ["taskora.example.com"]
+    # no ingress-nginx annotation or class anywhere, and no policy admits the retired controller
+    assert "nginx.ingress.kubernetes.io" not in repr(objects) and "ingress-nginx" not in repr(
+        [o for o in objects if o["kind"] == "NetworkPolicy"])
+
+
+def test_a_values_layer_switches_production_back_to_ingress_nginx_over_https():
+    from profiles import INGRESS_NGINX_PROFILE, objects_of as profile_objects
+    objects = profile_objects(INGRESS_NGINX_PROFILE)
+    assert "HTTPRoute" not in [o["kind"] for o in objects]
+    ingresses = [o for o in objects if o["kind"] == "Ingress"]
+    assert [i["metadata"]["name"] for i in ingresses] == ["taskora-ingress", "taskora-ingress-api"]
+    for ingress in ingresses:  # production's cert-manager settings apply again
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        assert ingress["spec"]["tls"] == [{"hosts": ["taskora.example.com"], "secretName": "taskora-tls"}]
+    assert ingresses[0]["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+
+
+def test_local_keeps_the_models_ingress_nginx():
+    from profiles import objects_of as profile_objects
+    objects = profile_objects("local")
+    assert "HTTPRoute" not in [o["kind"] for o in objects]
+    assert [o["spec"]["ingressClassName"] for o in objects if o["kind"] == "Ingress"] == ["nginx", "nginx"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from profiles import STATEFULSET_PROFILE, objects_of, props_of
+from profiles import INGRESS_NGINX_PROFILE, STATEFULSET_PROFILE, objects_of, props_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/test_cloudnative_pg.py).
@@ -44,6 +44,11 @@ DATABASE = pod("database", app="taskora-db", component="database")
 BACKUP = pod("backup", app="taskora-db-backup", component="backup")
 STRAY = pod("a pod added to the namespace by hand", app="debug")
 INGRESS_CONTROLLER = pod("ingress controller", "ingress-nginx", **{"app.kubernetes.io/name": "ingress-nginx"})
+#: production's Gateway proxies (routing gateway: the parentRef's namespace, gateway-system).
+GATEWAY_PROXY = pod("gateway proxy", "gateway-system", **{"gateway.networking.k8s.io/gateway-name": "public"})
+#: Whatever fronts the app in the profile under test: the ingress controller (local) or the
+#: Gateway's proxies (production); the tables below name it, Policies.allows resolves it.
+EDGE = pod("edge proxy")
 OTHER_NAMESPACE = pod("a pod of another namespace", "default", app="curl")
 DNS = pod("cluster DNS", "kube-system", **{"k8s-app": "kube-dns"})
 LLM_API = Endpoint("a public LLM API", ip="142.250.74.10")
@@ -55,6 +60,7 @@ METADATA = Endpoint("the cloud metadata endpoint", ip="169.254.169.254")
 @dataclass
 class Policies:
     items: list[dict] = field(default_factory=list)
+    edge: Endpoint = INGRESS_CONTROLLER
 
     def _selecting(self, target: Endpoint, policy_type: str) -> list[dict]:
         return [p for p in self.items if p["metadata"]["namespace"] == target.namespace
@@ -75,6 +81,7 @@ class Policies:
         return False
 
     def allows(self, source: Endpoint, target: Endpoint, port: int, protocol: str = "TCP") -> bool:
+        source = self.edge if source == EDGE else source
         egress_ok, ingress_ok = True, True
         if source.namespace is not None:
             selecting = self._selecting(source, "Egress")
@@ -115,18 +122,19 @@ def _peer_matches(peer: dict, endpoint: Endpoint, policy_namespace: str) -> bool
 
 @pytest.fixture(scope="module", params=PROFILES)
 def policies(request) -> Policies:
-    return Policies([o for o in objects_of(request.param) if o["kind"] == "NetworkPolicy"])
+    return Policies([o for o in objects_of(request.param) if o["kind"] == "NetworkPolicy"],
+                    INGRESS_CONTROLLER if request.param == "local" else GATEWAY_PROXY)
 
 
 # Every path the issue documents, and the ones it closes.
 OPEN = [
-    (INGRESS_CONTROLLER, FRONTEND, 3000), (INGRESS_CONTROLLER, BACKEND, 8000),
+    (EDGE, FRONTEND, 3000), (EDGE, BACKEND, 8000),
     (FRONTEND, BACKEND, 8000),  # server-side rendering calls the backend in the cluster
     (BACKEND, DATABASE, 5432),
     (BACKEND, LLM_API, 443), (BACKEND, LLM_API_V6, 443),
 ]
 CLOSED = [
-    (INGRESS_CONTROLLER, DATABASE, 5432), (INGRESS_CONTROLLER, FRONTEND, 8080),
+    (EDGE, DATABASE, 5432), (EDGE, FRONTEND, 8080),
     (OTHER_NAMESPACE, FRONTEND, 3000), (OTHER_NAMESPACE, BACKEND, 8000), (OTHER_NAMESPACE, DATABASE, 5432),
     (STRAY, FRONTEND, 3000), (STRAY, BACKEND, 8000), (STRAY, DATABASE, 5432),
     (FRONTEND, DATABASE, 5432), (FRONTEND, LLM_API, 443), (FRONTEND, FRONTEND, 3000),
@@ -250,8 +258,20 @@ def test_with_a_cert_manager_issuer_the_ingress_controller_reaches_the_http01_so
 
 
 def test_production_admits_the_solver_of_its_issuer():
-    policies = Policies([o for o in objects_of("production") if o["kind"] == "NetworkPolicy"])
+    # with ingress-nginx and cert-manager's issuer on its Ingress (a Gateway's certificate is the
+    # platform's: no solver lands in the app's namespace, and no policy admits one)
+    policies = Policies([o for o in objects_of(INGRESS_NGINX_PROFILE) if o["kind"] == "NetworkPolicy"])
     assert policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
+    gateway = Policies([o for o in objects_of("production") if o["kind"] == "NetworkPolicy"])
+    assert not gateway.allows(GATEWAY_PROXY, ACME_SOLVER, 8089)
+    assert not [p for p in gateway.items if "acme" in p["metadata"]["name"]]
+
+
+def test_production_admits_its_gateway_not_the_retired_ingress_controller():
+    policies = Policies([o for o in objects_of(STATEFULSET_PROFILE) if o["kind"] == "NetworkPolicy"])
+    assert policies.allows(GATEWAY_PROXY, FRONTEND, 3000) and policies.allows(GATEWAY_PROXY, BACKEND, 8000)
+    assert not policies.allows(INGRESS_CONTROLLER, FRONTEND, 3000)
+    assert not policies.allows(INGRESS_CONTROLLER, BACKEND, 8000)
 
 
 @pytest.mark.parametrize("tls", [None, {"secret_name": "wildcard-example-com"}])

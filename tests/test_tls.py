@@ -1,6 +1,8 @@
 """TLS on the Ingresses (issue #12): ``ingress.tls``.
 
-GIVEN the production profile THEN both Ingresses serve its host over HTTPS from one Secret,
+GIVEN the production profile routed through ingress-nginx (examples/values/ingress-nginx.yaml:
+production's default is a Gateway, whose listener holds the certificate) THEN both Ingresses
+serve its host over HTTPS from one Secret,
 redirect HTTP to HTTPS, and only the frontend's Ingress asks cert-manager for the certificate
 (one Certificate per Secret). GIVEN the local profile (the model) THEN there is no TLS at all
 (the conformance test and the snapshot prove the rest of it unchanged). GIVEN an existing
@@ -15,7 +17,7 @@ from pathlib import Path
 import cdk8s
 import pytest
 
-from profiles import NO_SECRETS_FILE, by_id, objects_of, props_of
+from profiles import INGRESS_NGINX_PROFILE, NO_SECRETS_FILE, by_id, objects_of, props_of
 from taskora_app.values import load
 from taskora_constructs import IngressProps, IngressTLS, Taskora, TaskoraConfigError, TaskoraSecretValues
 
@@ -28,7 +30,7 @@ def ingresses(objects: list[dict]) -> list[dict]:
 
 
 def test_production_serves_its_host_over_https_with_http_redirected():
-    main, api = ingresses(objects_of("production"))
+    main, api = ingresses(objects_of(INGRESS_NGINX_PROFILE))
     for ingress in (main, api):
         assert ingress["spec"]["tls"] == [{"hosts": ["taskora.example.com"], "secretName": "taskora-tls"}]
         assert ingress["spec"]["rules"][0]["host"] == "taskora.example.com"
@@ -110,7 +112,8 @@ def test_tls_in_values_without_a_secret_or_issuer_is_refused(tmp_path: Path):
 def test_a_values_layer_switches_production_tls_off(tmp_path: Path):
     from profiles import DIGESTS_LAYER, SECRETS as ENV_SECRETS
     layer = tmp_path / "layer.yaml"
-    layer.write_text(DIGESTS_LAYER + "ingress:\n  tls: {enabled: false}\n")
-    _, props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": str(layer), **ENV_SECRETS},
+    layer.write_text(DIGESTS_LAYER + "ingress:\n  tls: {enabled: false}\nacceptRisks: [no-tls]\n")  # the guard's
+    from profiles import INGRESS_NGINX_LAYER
+    _, props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{INGRESS_NGINX_LAYER}:{layer}", **ENV_SECRETS},
                     secrets_file=NO_SECRETS_FILE)
-    assert props.ingress.tls is None and props_of("production").ingress.tls is not None
+    assert props.ingress.tls is None and props_of(INGRESS_NGINX_PROFILE).ingress.tls is not None

@@ -131,7 +131,7 @@ def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(t
 def test_existing_secrets_need_no_values_in_production(tmp_path):
     extra = write(tmp_path, DIGESTS.replace("database:\n", "database:\n  existingSecret: taskora-pg\n"
                                             "  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n")
-                  + "secrets:\n  existingSecret: taskora-app\n")
+                  + "secrets:\n  existingSecret: taskora-app\nacceptRisks: [no-backups]\n")
     _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=extra)
     assert [o for o in synth(props) if o["kind"] == "Secret"] == []
 

@@ -96,6 +96,9 @@ CASES = [
     ("database: {backup: {enabled: true, schedule: '30 1 * * 0'}}", True),
     ("database: {backup: {enabled: true, schedule: nightly}}", False),
     ("database: {backup: {enabled: true, schedule: '@daily'}}", True),
+    ("database: {cloudnativePg: {apiServerCidrs: [10.0.0.10/32], apiServerPorts: [6443]}}", True),
+    ("database: {cloudnativePg: {apiServerCidrs: []}}", False), ("database: {cloudnativePg: {apiServerPorts: []}}", False),
+    ("acceptRisks: [no-tls, no-backups]", True), ("acceptRisks: [no-tsl]", False), ("acceptRisks: no-tls", False),
     # types
     ("deletionProtection: 'yes'", False), ("requireImageDigests: 1", False), ("frontend: []", False),
     ("ingress: {tls: {enabled: true, secretName: taskora-tls}}", True),
@@ -117,6 +120,7 @@ CASES = [
 LOADER_ONLY = {
     "database: {storage: 512Mi}": "a minimum size (storage >= 1Gi): a quantity's value, not its spelling",
     "networkPolicy: {httpsEgressCidrs: [0.0.0.0/33]}": "CIDR notation with host bits zero",
+    "database: {cloudnativePg: {apiServerCidrs: [10.0.0.10]}}": "CIDR notation: a prefix length",
     "backend: {autoscaling: {enabled: true, minReplicas: 1, maxReplicas: 4}}":
         "across keys: the autoscaler's floor must not be below replicas",
     "backend: {autoscaling: {enabled: true, minReplicas: 5, maxReplicas: 4}}": "across keys: minReplicas <= maxReplicas",

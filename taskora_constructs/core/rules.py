@@ -332,8 +332,12 @@ def check_cron_schedule(where: str, field: str, value: object) -> list[Problem]:
 
 
 def check_cidr(where: str, field: str, value: object) -> list[Problem]:
+    # Text with a prefix length only: ip_network also takes an int (10 -> 0.0.0.10/32) and a bare
+    # address, which the API server refuses in an ipBlock.
     try:
-        ipaddress.ip_network(value, strict=True)  # type: ignore[arg-type]
+        if not isinstance(value, str) or "/" not in value:
+            raise ValueError(value)
+        ipaddress.ip_network(value, strict=True)
     except (TypeError, ValueError):
         return [Problem(where=where, field=field, value=value,
                         rule="must be an IPv4 or IPv6 network in CIDR notation, host bits zero",

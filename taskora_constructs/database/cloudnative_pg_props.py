@@ -22,6 +22,9 @@ ENGINES = (STATEFULSET, CLOUDNATIVE_PG)
 
 _RETENTION = re.compile(r"^[1-9][0-9]*[dwm]$")
 _DESTINATION = re.compile(r"^(s3|gs|https?)://[^\s/]+(/[^\s]*)?$")
+#: The default of ``apiServerCidrs``: the private ranges, without link-local (169.254.0.0/16 and
+#: fe80::/10 hold the cloud metadata endpoint, never an API server).
+API_SERVER_PRIVATE_CIDRS = tuple(c for c in PRIVATE_IPV4 + PRIVATE_IPV6 if c not in ("169.254.0.0/16", "fe80::/10"))
 #: CloudNativePG's schedules have six fields: seconds first.
 _SIX_FIELD_CRON = re.compile(r"^\S+( \S+){5}$")
 
@@ -129,6 +132,23 @@ class PgBouncerPooler:
         raise_if_any(self.problems(type(self).__name__))
 
 
+def _api_server_problems(where: str, cidrs: object, ports: object) -> list[Problem]:
+    """An empty list is refused: a NetworkPolicy rule with no ``to`` peers (or no ``ports``)
+    allows every address (every port), the opposite of what an empty list reads as."""
+    found: list[Problem] = []
+    for key, value, example, check in (("apiServerCidrs", cidrs, "[10.0.0.0/8]", rules.check_cidr),
+                                       ("apiServerPorts", ports, "[443, 6443]", rules.check_port)):
+        if not isinstance(value, tuple) or not value:
+            found.append(Problem(where=where, field=key, value=list(value) if isinstance(value, tuple) else value,
+                                 rule="must be a non-empty list: an empty one would allow every "
+                                      + ("address" if key == "apiServerCidrs" else "port"),
+                                 fix=f"write it like {example}"))
+            continue
+        for i, item in enumerate(value):
+            found += check(where, f"{key}[{i}]", item)
+    return found
+
+
 @dataclass(frozen=True, kw_only=True)
 class CloudNativePgOptions:
     """The options of a CloudNativePG ``Cluster`` (used with ``engine: cloudnative-pg`` only).
@@ -161,9 +181,12 @@ class CloudNativePgOptions:
     operator_pod_labels: Mapping[str, str] = field(
         default_factory=lambda: {"app.kubernetes.io/name": "cloudnative-pg"})
     #: Where the instances and pooler pods reach the Kubernetes API (their instance manager
-    #: watches it): anywhere by default, on ``apiServerPorts``; narrow it to the addresses of
-    #: ``kubectl get endpoints kubernetes``.
-    api_server_cidrs: tuple[str, ...] = ("0.0.0.0/0", "::/0")
+    #: watches it), on ``apiServerPorts``: the private ranges by default (RFC 1918, CGNAT
+    #: 100.64.0.0/10, IPv6 ULA; not link-local, home of the cloud metadata endpoint), which hold the
+    #: ``kubernetes`` Service's ClusterIP and a control plane on the nodes' or the VPC's network.
+    #: An API server on a public address must be named here; narrowest: the addresses of
+    #: ``kubectl get endpointslices -l kubernetes.io/service-name=kubernetes`` as /32 (/128).
+    api_server_cidrs: tuple[str, ...] = API_SERVER_PRIVATE_CIDRS
     #: The API server's ports (the ``kubernetes`` Service's and the endpoints'): 443 and 6443.
     api_server_ports: tuple[int, ...] = (443, 6443)
 
@@ -182,10 +205,7 @@ class CloudNativePgOptions:
         found += rules.check_dns_label(where, "monitoringNamespace", self.monitoring_namespace)
         found += rules.check_dns_label(where, "operatorNamespace", self.operator_namespace)
         found += rules.check_labels(where, "operatorPodLabels", dict(self.operator_pod_labels))
-        for cidr in self.api_server_cidrs:
-            found += rules.check_cidr(where, "apiServerCidrs", cidr)
-        for port in self.api_server_ports:
-            found += rules.check_port(where, "apiServerPorts", port)
+        found += _api_server_problems(where, self.api_server_cidrs, self.api_server_ports)
         if self.backup is not None:
             found += [replace(p, field=f"backup.{p.field}") for p in self.backup.problems(where)]
         if self.pooler is not None:

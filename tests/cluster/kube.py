@@ -17,22 +17,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import cdk8s
 import pytest
 import yaml
 
 from conftest import CLUSTER_ENVIRONMENT
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, written_profile
-from taskora_app.values import load
-from taskora_constructs import Taskora
+from profiles import INGRESS_NGINX_PROFILE, written_profile
 from taskora_constructs.taskora.namespace import OPERATOR_USERS, PROTECTION_LABEL, deletion_protection_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "taskora"
-GATEWAY_PROFILE = "gateway"
-#: local and production (CloudNativePG), production on the StatefulSet engine, and the Gateway
-#: API layer (examples/values/gateway.yaml) over production.
-PROFILES = ("local", "production", "production-statefulset", GATEWAY_PROFILE)
+#: local (ingress-nginx) and production (CloudNativePG, Gateway API routing), production on the
+#: StatefulSet engine, and production switched back to ingress-nginx over HTTPS
+#: (examples/values/ingress-nginx.yaml): both routings on the real API server.
+PROFILES = ("local", "production", "production-statefulset", INGRESS_NGINX_PROFILE)
 OPERATOR = OPERATOR_USERS[0]  # system:serviceaccount:cnpg-system:cnpg-manager
 GARBAGE_COLLECTOR = "system:serviceaccount:kube-system:generic-garbage-collector"
 _DIR = Path(tempfile.mkdtemp(prefix="taskora-cluster-"))
@@ -140,19 +137,8 @@ def protection(kube: Kube) -> list[dict]:
 
 
 def dist_of(profile: str) -> Path:
-    """The files `make synth` writes for ``profile`` (the Gateway layer: over production)."""
-    if profile != GATEWAY_PROFILE:
-        return written_profile(profile)
-    outdir = _DIR / profile / "dist"
-    if not outdir.exists():
-        layer = _DIR / "gateway.yaml"
-        layer.write_text(DIGESTS_LAYER + (ROOT / "examples" / "values" / "gateway.yaml").read_text())
-        _, props = load({"TASKORA_ENV": "production", **SECRETS, "TASKORA_VALUES": str(layer)},
-                        secrets_file=NO_SECRETS_FILE)
-        app = cdk8s.App(outdir=str(outdir))
-        Taskora(app, "taskora", props)
-        app.synth()
-    return outdir
+    """The files `make synth` writes for ``profile``."""
+    return written_profile(profile)
 
 
 def remove_namespace(kube: Kube) -> None:
