@@ -8,10 +8,12 @@ values file, production, hand-made policies) THEN the picture follows them.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import xml.etree.ElementTree as ET
 
 import cdk8s
+import pytest
 
 from conftest import ROOT
 from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_PROFILE, written_profile
@@ -77,6 +79,8 @@ def test_the_references_are_drawn():
 
 
 def test_a_values_file_gets_its_own_picture(tmp_path):
+    if shutil.which("dot") is None:  # as the picture tests do (tests/test_diagram_render.py)
+        pytest.skip("Graphviz dot is not installed: `make deps-debian` (run by `make test`) installs it")
     values = tmp_path / "mine.yaml"
     values.write_text("backend:\n  replicas: 5\nnetworkPolicy:\n  enabled: false\n")
     props = load_values({"TASKORA_ENV": "local", "TASKORA_VALUES": str(values)}, secrets_file=NO_SECRETS_FILE)[1]
