@@ -214,7 +214,7 @@ def staged_directory(output: Path, *, owns: Optional[Callable[[Path], bool]] = N
         try:
             yield staging
         except OSError as error:
-            if not str(error.filename or "").startswith(str(staging)):
+            if not _on_staging(error, staging):
                 raise  # not the output's: a bug or another file's problem, with its traceback
             raise _as_problem(error, output, variable, given) from None
         refuse_if_any()
@@ -233,6 +233,16 @@ def _problem_on_os_error(output: Path, variable: str, given: str) -> Iterator[No
         yield
     except OSError as error:
         raise _as_problem(error, output, variable, given) from None
+
+
+#: Errors of a write to an open file, which names no path: the file system written is the output's.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+def _on_staging(error: OSError, staging: Path) -> bool:
+    if error.filename is None:
+        return error.errno in _WRITE_ERRORS
+    return Path(os.fsdecode(error.filename)) == staging or staging in Path(os.fsdecode(error.filename)).parents
 
 
 def _as_problem(error: OSError, output: Path, variable: str, given: str) -> OutputProblem:
