@@ -329,3 +329,29 @@ def test_the_staging_directory_is_private_while_written_and_gets_its_final_mode_
         assert stat.S_IMODE(staging.stat().st_mode) == 0o700
         (staging / "a.k8s.yaml").write_text("a")
     assert stat.S_IMODE(output.stat().st_mode) == 0o750
+
+
+def test_main_turns_a_full_file_system_in_jsiis_node_into_a_problem(tmp_path, monkeypatch, capsys):
+    # GIVEN a previous dist/ WHEN jsii's Node process writes a manifest onto a full device
+    import main
+
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0000-taskora-namespace.k8s.yaml").write_text("previous")
+    make_staging = atomic.tempfile.mkdtemp
+
+    def staging_on_a_full_device(*args, **kwargs):
+        staging = make_staging(*args, **kwargs)
+        Path(staging, "0000-taskora-namespace.k8s.yaml").symlink_to("/dev/full")
+        return staging
+
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", staging_on_a_full_device)
+    monkeypatch.setenv("CDK8S_OUTDIR", str(output))
+    # THEN main exits 2 naming the output and the cause, without a traceback; dist/ is as it was
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"taskora: synth failed, nothing written to or deleted from {output}/"), err
+    assert f"  - {output}: CDK8S_OUTDIR='{output}': cannot be written: no space left on device (ENOSPC). Fix: " in err
+    assert "Traceback" not in err and ".dist-" not in err
+    assert tree(output) == {"0000-taskora-namespace.k8s.yaml": "previous"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
