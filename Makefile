@@ -88,11 +88,13 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # The app itself, without cdk8s-cli (which takes about a second to load and deletes dist/
 # before the app runs): the same files as `cdk8s synth` (tests/test_cli_synth.py); a failed
 # or killed run leaves the previous dist/ as it was; a configuration error exits 2.
-# DIST: another output directory (make bench times `make synth` into a temporary one).
+# DIST: another output directory (make bench times `make synth` into a temporary one), passed
+# as given: main.py refuses an empty one, a symlink, a file, this directory or one holding it,
+# and a directory holding anything but its own previous output (exit 2, nothing deleted).
 DIST ?= dist
 synth: deps
-	@CDK8S_OUTDIR=$(DIST) $(PY) main.py
-	@echo "Wrote $$(grep -h '^kind:' $(DIST)/*.yaml | wc -l) objects in $$(ls $(DIST)/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
+	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py
+	@echo "Wrote $$(grep -h '^kind:' '$(DIST)'/*.yaml | wc -l) objects in $$(ls '$(DIST)'/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.

@@ -6,6 +6,13 @@ the output directory and replace it, in one atomic step, only when every chart s
 (``taskora_app/atomic.py``). Run directly, the previous ``dist/`` is kept on failure;
 ``cdk8s synth`` deletes it before it starts the app. A configuration error prints
 every problem found, one per line, and exits with status 2, without a traceback.
+
+Synth replaces nothing but its own previous output: an output path that is empty, a symlink,
+an existing file, the current directory or the repository (or a directory holding either), or
+a directory holding anything but this app's manifests is refused (exit 2), as is an output
+that cannot be written (read-only or full file system, no permission, under ``/proc``).
+Manifests are private while they are written: jsii's Node writes them under umask 077, into a
+0700 staging directory; they get their final modes (:func:`protect_secrets`) just before the swap.
 """
 
 from __future__ import annotations
@@ -22,9 +29,16 @@ from taskora_app.node import use_pinned_node
 # before cdk8s (and so jsii's Node process) is imported.
 use_pinned_node()
 
-import cdk8s  # noqa: E402
+# jsii's Node process starts when cdk8s is imported and writes every manifest: under umask 077
+# each file is created 0600, never readable by anyone else, even for an instant. This process
+# keeps the user's umask, which the final modes follow (protect_secrets).
+_USER_UMASK = os.umask(0o077)
+try:
+    import cdk8s  # noqa: E402
+finally:
+    os.umask(_USER_UMASK)
 
-from taskora_app.atomic import staged_directory  # noqa: E402
+from taskora_app.atomic import OutputProblem, io_problem, staged_directory  # noqa: E402
 from taskora_app.values import load  # noqa: E402
 from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, config_error_from_synth  # noqa: E402
 
@@ -59,10 +73,37 @@ def synthesize(app: cdk8s.App) -> None:
         raise config_error from None
 
 
-def synth_atomically(outdir: Path) -> list[Path]:
-    """Synthesize into a fresh directory, then swap it in place of ``outdir``."""
-    with staged_directory(outdir) as staging:
-        synthesize(build(str(staging)))
+#: The repository: never replaced by the output, nor is any directory holding it.
+ROOT = Path(__file__).resolve().parent
+
+#: What this app writes into its output directory (cdk8s names a chart's file ``NNNN-<chart>.k8s.yaml``;
+#: ``construct-metadata.json`` when CDK8S_RECORD_CONSTRUCT_METADATA is on): its own previous output.
+_OWN_FILE = re.compile(r"\d{4}-taskora-[a-z0-9-]+\.k8s\.yaml|construct-metadata\.json")
+
+
+def owns(entry: Path) -> bool:
+    """Whether ``entry`` of an existing output directory is one this app writes (a regular file)."""
+    return bool(_OWN_FILE.fullmatch(entry.name)) and entry.is_file() and not entry.is_symlink()
+
+
+#: A failed write in jsii's Node process, raised as ``Error: ENOSPC: no space left on device, write``.
+_NODE_IO_ERROR = re.compile(r"(?:Error: )?(E[A-Z]+): ([^,\n]+)")
+
+
+def synth_atomically(outdir: Path, *, given: str | None = None) -> list[Path]:
+    """Synthesize into a fresh directory, then swap it in place of ``outdir``; an output that may
+    not be replaced or cannot be written raises :class:`OutputProblem`."""
+    given = str(outdir) if given is None else given
+    with staged_directory(outdir, owns=owns, protected={"the current directory": Path.cwd(), "the repository": ROOT}, final_mode=directory_mode,
+                          variable="CDK8S_OUTDIR", given=given) as staging:
+        try:
+            synthesize(build(str(staging)))
+        except RuntimeError as error:
+            failed_write = _NODE_IO_ERROR.match(str(error))
+            if failed_write is None:
+                raise
+            raise OutputProblem([io_problem(outdir, failed_write[1], failed_write[2], variable="CDK8S_OUTDIR",
+                                            given=given)]) from None
         protect_secrets(staging)
     return sorted(outdir.resolve().glob("*.k8s.yaml"))
 
@@ -71,14 +112,22 @@ def synth_atomically(outdir: Path) -> list[Path]:
 _SECRET_KIND = re.compile(r"^kind: Secret$", re.M)
 
 
+def _has_secret(path: Path) -> bool:
+    return bool(_SECRET_KIND.search(path.read_text()))
+
+
 def protect_secrets(directory: Path) -> None:
-    """Make the files that hold a Secret readable by their owner only (0600), and then the
-    directory too (0700): under the usual umask they would be world-readable (0644, 0755)."""
-    secret_files = [path for path in directory.glob("*.yaml") if _SECRET_KIND.search(path.read_text())]
-    for path in secret_files:
-        path.chmod(0o600)
-    if secret_files:
-        directory.chmod(0o700)
+    """The final file modes: the files that hold a Secret readable by their owner only (0600),
+    the others ordinary files under the user's umask (0644 under 022). Set in the private
+    staging directory, before :func:`directory_mode` opens it."""
+    for path in directory.glob("*.yaml"):
+        path.chmod(0o600 if _has_secret(path) else 0o666 & ~_USER_UMASK)
+
+
+def directory_mode(directory: Path) -> int:
+    """The output directory's final mode: 0700 when a file in it holds a Secret, else an
+    ordinary directory under the user's umask (0755 under 022)."""
+    return 0o700 if any(_has_secret(path) for path in directory.glob("*.yaml")) else 0o777 & ~_USER_UMASK
 
 
 #: The directory ``cdk8s synth --stdout`` hands the app: ``mkdtemp(<tmpdir>/cdk8s-)`` (cdk8s-cli's util.js).
@@ -99,11 +148,18 @@ def shown_destination(outdir: Path) -> str:
 
 
 def main() -> int:
-    outdir = Path(os.environ.get("CDK8S_OUTDIR", "dist"))
+    given = os.environ.get("CDK8S_OUTDIR", "dist")
+    outdir = Path(given)
     try:
-        synth_atomically(outdir)
+        synth_atomically(outdir, given=given)
     except TaskoraConfigError as error:
         print(f"taskora: synth failed, nothing written to {shown_destination(outdir)}\n{error}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except OutputProblem as error:
+        # make synth passes DIST as CDK8S_OUTDIR: the message names both.
+        where = shown_destination(outdir) if given.strip() else "the current directory"
+        print(f"taskora: synth failed, nothing written to or deleted from {where} (the output directory: "
+              f"CDK8S_OUTDIR, or make synth DIST=...)\n{error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
     return 0
 

@@ -10,6 +10,17 @@ back if the second rename fails.
 
 A run killed before it finished leaves its staging directory behind; the next run removes
 the staging directories of processes that no longer exist.
+
+The staging directory is private (0700, as ``mkdtemp`` creates it) until the swap: nothing
+written into it is readable by anyone else while it is written, whatever the file modes.
+Its final mode is set just before the swap, so the new output appears with it.
+
+Nothing but the previous output is ever replaced (:func:`output_problems`): an output that
+is a symlink, an existing non-directory, the current directory or the repository (or a
+directory holding either), or a directory holding an entry the caller does not own is
+refused before anything is written, and again just before the swap. A system call that
+fails on the output (read-only or full file system, no permission, a path under ``/proc``)
+becomes an :class:`OutputProblem` naming the path and a fix.
 """
 
 from __future__ import annotations
@@ -22,7 +33,10 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional, cast
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping, Optional, cast
+
+from taskora_constructs import Problem
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
@@ -91,25 +105,149 @@ def remove_stale_staging(output: Path) -> list[Path]:
     return removed
 
 
-@contextmanager
-def staged_directory(output: Path) -> Iterator[Path]:
-    """Yield a fresh directory beside ``output``, private to this run; when the block succeeds,
-    it replaces ``output`` whole. When the block raises (or the process is killed), ``output``
-    is left exactly as it was; the staging directory is removed (by the next run, if killed)."""
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_staging(output)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-{os.getpid()}-", dir=output.parent))
+class OutputProblem(RuntimeError):
+    """The output cannot be written, or may not be replaced: nothing was written or deleted."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(f"  - {problem}" for problem in self.problems))
+
+
+#: What to do when a system call on the output fails with this error (``errno`` name).
+_IO_FIXES = {
+    "EROFS": "the file system is read-only: choose a directory on a writable one",
+    "ENOSPC": "free space on that file system, or choose a directory on another one",
+    "EDQUOT": "free space within your quota on that file system, or choose a directory on another one",
+    "EACCES": "choose a directory you may write to, or get write permission on it and its parent",
+    "EPERM": "choose a directory you may write to (not under /sys or /proc)",
+    "ENOENT": "choose a directory that can be created (not under /proc or /sys)",
+    "ENOTDIR": "choose a path whose parents are directories, not files",
+}
+
+
+def io_problem(output: Path, code: str, detail: str, *, variable: str, given: str) -> Problem:
+    """The problem a failed system call (``code``, e.g. ``ENOSPC``) on ``output`` is to the user."""
+    return Problem(where=str(output), field=variable, value=given, rule=f"cannot be written: {detail} ({code})",
+                   fix=_IO_FIXES.get(code, "choose another output directory"))
+
+
+def output_problems(given: str, *, variable: str, owns: Optional[Callable[[Path], bool]],
+                    protected: Mapping[str, Path] = MappingProxyType({})) -> list[Problem]:
+    """Why the output ``given`` (as the user wrote it) may not be replaced; empty when it may.
+
+    ``owns(entry)`` says whether an entry of an existing output is one the caller writes (its
+    own previous output); ``None`` accepts any. ``protected`` names directories that must never
+    be replaced, nor anything holding them (``{"the current directory": Path.cwd()}``)."""
+    def problem(rule: str, fix: str, where: str = "") -> list[Problem]:
+        return [Problem(where=where or str(output), field=variable, value=given, rule=rule, fix=fix)]
+
+    if not given.strip():
+        return problem("is empty, which would mean the current directory and replace everything in it",
+                       f"name the output directory, e.g. {variable}=dist, or leave {variable} unset (dist)",
+                       where="output directory")
+    output = Path(os.path.abspath(given))  # ".." removed, symlinks kept: the last one is the user's
+    try:
+        if output.is_symlink():
+            return problem(f"is a symlink (to {os.readlink(output)}): replacing it would act on the "
+                           "directory it points to", "name a real directory: a new one, or the previous "
+                           "output itself")
+        resolved = output.resolve()
+        for name, directory in protected.items():
+            directory = directory.resolve()
+            if resolved == directory or resolved in directory.parents:
+                relation = "is" if resolved == directory else "holds"
+                return problem(f"{relation} {name} ({directory}): synth replaces the whole output directory",
+                               "name a directory of its own for the output, e.g. dist")
+        above = next((parent for parent in output.parents if parent.exists() or parent.is_symlink()), None)
+        if above is not None and not above.is_dir():
+            return problem(f"is under {above}, which is a file, not a directory",
+                           "choose a path whose parents are directories")
+        if output.exists() and not output.is_dir():
+            return problem("is an existing file, not a directory: synth replaces only a directory",
+                           "name a new directory, or move that file away first")
+        if owns is not None and output.is_dir():
+            foreign = sorted(entry.name for entry in output.iterdir() if not owns(entry))
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+                return problem(f"holds {len(foreign)} entr{'y' if len(foreign) == 1 else 'ies'} synth never "
+                               f"writes ({shown}): synth replaces only its own previous output",
+                               "name a new or empty directory, or move those entries away first")
+    except OSError as error:
+        return [io_problem(output, errno.errorcode.get(error.errno or 0, "EIO"), error.strerror or str(error),
+                           variable=variable, given=given)]
+    return []
+
+
+def _ordinary_mode(_: Path) -> int:
     umask = os.umask(0)
     os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output is an ordinary directory
+    return 0o777 & ~umask
+
+
+@contextmanager
+def staged_directory(output: Path, *, owns: Optional[Callable[[Path], bool]] = None,
+                     protected: Mapping[str, Path] = MappingProxyType({}), final_mode: Callable[[Path], int] = _ordinary_mode,
+                     variable: str = "output", given: Optional[str] = None) -> Iterator[Path]:
+    """Yield a fresh directory beside ``output``, private to this run (0700); when the block
+    succeeds, it gets ``final_mode(staging)`` (default: an ordinary directory under the umask)
+    and replaces ``output`` whole. When the block raises (or the process is killed), ``output``
+    is left exactly as it was; the staging directory is removed (by the next run, if killed).
+
+    An ``output`` :func:`output_problems` refuses raises :class:`OutputProblem` before anything
+    is written, and again just before the swap; so does a failed system call on the output, or
+    an ``OSError`` of the block on a path in the staging directory. ``variable`` and ``given``
+    name the setting and its value in those problems."""
+    given = str(output) if given is None else given
+
+    def refuse_if_any() -> None:
+        problems = output_problems(given, variable=variable, owns=owns, protected=protected)
+        if problems:
+            raise OutputProblem(problems)
+
+    refuse_if_any()
+    output = Path(os.path.abspath(output))
+    with _problem_on_os_error(output, variable, given):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(output)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-{os.getpid()}-", dir=output.parent))
     try:
-        yield staging
-        if (output.exists() or output.is_symlink()) and exchange(staging, output):
-            return  # ``staging`` now holds the previous output: removed below
-        _rename_into_place(staging, output)
+        try:
+            yield staging
+        except OSError as error:
+            if not _on_staging(error, staging):
+                raise  # not the output's: a bug or another file's problem, with its traceback
+            raise _as_problem(error, output, variable, given) from None
+        refuse_if_any()
+        with _problem_on_os_error(output, variable, given):
+            staging.chmod(final_mode(staging))
+            if (output.exists() or output.is_symlink()) and exchange(staging, output):
+                return  # ``staging`` now holds the previous output: removed below
+            _rename_into_place(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _problem_on_os_error(output: Path, variable: str, given: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as error:
+        raise _as_problem(error, output, variable, given) from None
+
+
+#: Errors of a write to an open file, which names no path: the file system written is the output's.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+def _on_staging(error: OSError, staging: Path) -> bool:
+    if error.filename is None:
+        return error.errno in _WRITE_ERRORS
+    return Path(os.fsdecode(error.filename)) == staging or staging in Path(os.fsdecode(error.filename)).parents
+
+
+def _as_problem(error: OSError, output: Path, variable: str, given: str) -> OutputProblem:
+    code = errno.errorcode.get(error.errno or 0, "EIO")
+    return OutputProblem([io_problem(output, code, error.strerror or str(error), variable=variable, given=given)])
 
 
 def _rename_into_place(staging: Path, output: Path) -> None:

@@ -4,7 +4,9 @@ no staging left behind by the next run, and concurrent runs never share a stagin
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -155,7 +157,7 @@ APP_WITH_MARKER = textwrap.dedent("""\
 
 @pytest.mark.e2e
 def test_python_main_killed_at_any_moment_leaves_a_whole_output(tmp_path):
-    # GIVEN a previous output with a marker file
+    # GIVEN a previous output, one of its files marked
     app = tmp_path / "app.py"
     app.write_text(APP_WITH_MARKER.format(root=str(ROOT)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CDK8S_", "TASKORA_"))}
@@ -163,7 +165,8 @@ def test_python_main_killed_at_any_moment_leaves_a_whole_output(tmp_path):
     output = tmp_path / "dist"
     new = tree(output)
     assert len(new) == 6
-    (output / "marker").write_text("previous run")
+    marked = output / "0000-taskora-namespace.k8s.yaml"  # a file synth writes: dist/ stays its own
+    marked.write_text(marked.read_text() + "# previous run\n")
     previous = tree(output)
     # WHEN main.py is killed (-9) at moments spread over its run
     for delay in (0.3, 0.5, 0.65, 0.8, 1.0, 1.4):
@@ -176,4 +179,179 @@ def test_python_main_killed_at_any_moment_leaves_a_whole_output(tmp_path):
         # THEN dist/ is always either the whole previous output or the whole new one
         assert tree(output) in (previous, new), delay
         if tree(output) == new:
-            (output / "marker").write_text("previous run")
+            marked.write_text(marked.read_text() + "# previous run\n")
+    # AND a run left alone writes the new output over the marked one (its own previous output)
+    subprocess.run([sys.executable, str(app)], cwd=tmp_path, env=env, check=True, timeout=300)
+    assert tree(output) == new
+
+
+# --- Synth replaces nothing but its own previous output (issue 20) ----------------------------
+
+def own(entry: Path) -> bool:
+    """The caller's own previous output: regular ``*.k8s.yaml`` files."""
+    return entry.name.endswith(".k8s.yaml") and entry.is_file() and not entry.is_symlink()
+
+
+def snapshot(directory: Path) -> dict[str, tuple[str, bool]]:
+    """Every path under ``directory`` (links not followed): its kind and content."""
+    return {str(p.relative_to(directory)): (os.readlink(p) if p.is_symlink() else p.read_text() if p.is_file() else "dir",
+                                            p.is_symlink()) for p in sorted(directory.rglob("*"))}
+
+
+def refused(output: Path, **options) -> str:
+    with pytest.raises(atomic.OutputProblem) as caught:
+        with staged_directory(output, owns=own, variable="CDK8S_OUTDIR", **options) as staging:
+            (staging / "new.k8s.yaml").write_text("new")
+    return str(caught.value)
+
+
+def test_a_symlinked_output_is_refused_and_the_folder_it_points_to_keeps_its_files(tmp_path, mode):
+    # GIVEN dist -> a folder of the user's holding a sentinel file
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "sentinel.txt").write_text("keep me")
+    (tmp_path / "dist").symlink_to(folder)
+    before = snapshot(tmp_path)
+    # WHEN synth writes to dist THEN it is refused, naming the link and its target
+    message = refused(tmp_path / "dist")
+    assert f"{tmp_path / 'dist'}: CDK8S_OUTDIR=" in message and "is a symlink" in message and str(folder) in message
+    # AND nothing changed: the link, the folder, the sentinel; no staging left
+    assert snapshot(tmp_path) == before
+
+
+def test_an_existing_file_as_output_is_refused_and_kept(tmp_path, mode):
+    (tmp_path / "dist").write_text("my notes")
+    before = snapshot(tmp_path)
+    assert "is an existing file, not a directory" in refused(tmp_path / "dist")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_directory_holding_files_synth_never_writes_is_refused_and_kept(tmp_path, mode):
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0000-old.k8s.yaml").write_text("old")
+    (output / "notes.txt").write_text("mine")
+    before = snapshot(tmp_path)
+    message = refused(output)
+    assert "holds 1 entry synth never writes (notes.txt)" in message and "Fix: " in message
+    assert snapshot(tmp_path) == before
+
+
+def test_an_empty_directory_and_the_own_previous_output_are_replaced(tmp_path, mode):
+    output = tmp_path / "dist"
+    output.mkdir()
+    with staged_directory(output, owns=own) as staging:
+        (staging / "a.k8s.yaml").write_text("first")
+    with staged_directory(output, owns=own) as staging:
+        (staging / "b.k8s.yaml").write_text("second")
+    assert tree(output) == {"b.k8s.yaml": "second"}
+
+
+@pytest.mark.parametrize("given", ["", " ", "."])
+def test_an_empty_output_path_or_the_current_directory_is_refused(tmp_path, monkeypatch, given):
+    # GIVEN a working tree (with .git) as the current directory
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tmp_path / "README.md").write_text("mine")
+    before = snapshot(tmp_path)
+    message = refused(Path(given), given=given, protected={"the current directory": tmp_path})
+    assert f"CDK8S_OUTDIR={given!r}" in message and "Fix: " in message
+    assert snapshot(tmp_path) == before
+
+
+def test_a_directory_holding_the_repository_is_refused(tmp_path, monkeypatch):
+    repository = tmp_path / "work" / "repo"
+    repository.mkdir(parents=True)
+    (repository / "README.md").write_text("mine")
+    monkeypatch.chdir(repository)
+    before = snapshot(tmp_path)
+    for given in ("..", str(tmp_path), "/"):
+        message = refused(Path(given), given=given, protected={"the repository": repository})
+        assert f"holds the repository ({repository})" in message, given
+    assert snapshot(tmp_path) == before
+
+
+def test_entries_appearing_while_staging_are_refused_before_the_swap(tmp_path, mode):
+    output = tmp_path / "dist"
+    output.mkdir()
+    with pytest.raises(atomic.OutputProblem, match="notes.txt"):
+        with staged_directory(output, owns=own) as staging:
+            (staging / "new.k8s.yaml").write_text("new")
+            (output / "notes.txt").write_text("written meanwhile")
+    assert tree(output) == {"notes.txt": "written meanwhile"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_an_output_under_proc_or_under_a_file_is_a_problem_not_a_traceback(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert "(ENOENT)" in refused(Path("/proc/taskora-dist")) and "/proc/taskora-dist" in refused(Path("/proc/taskora-dist"))
+    assert f"is under {tmp_path / 'file'}, which is a file" in refused(tmp_path / "file" / "dist")
+    assert (tmp_path / "file").read_text() == "x"
+
+
+def test_a_read_only_file_system_is_a_problem_naming_the_path_and_the_previous_output_stays(tmp_path, monkeypatch):
+    # GIVEN a previous output on a file system that refuses new entries (root ignores modes: the
+    # system call is made to fail as a read-only mount fails it)
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0000-old.k8s.yaml").write_text("old")
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(tmp_path))
+
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", read_only)
+    message = refused(output)
+    assert f"{output}: CDK8S_OUTDIR='{output}': cannot be written: Read-only file system (EROFS)" in message
+    assert "Fix: the file system is read-only: choose a directory on a writable one" in message
+    assert tree(output) == {"0000-old.k8s.yaml": "old"}
+
+
+def test_a_full_file_system_while_writing_is_a_problem_and_the_previous_output_stays(tmp_path, mode):
+    # GIVEN a previous output WHEN a write into the staging directory hits a full device (/dev/full)
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0000-old.k8s.yaml").write_text("old")
+    with pytest.raises(atomic.OutputProblem) as caught:
+        with staged_directory(output, owns=own, variable="CDK8S_OUTDIR") as staging:
+            (staging / "0001-new.k8s.yaml").symlink_to("/dev/full")
+            (staging / "0001-new.k8s.yaml").write_text("new" * 10000)
+    # THEN the problem names the output and the cause, and the previous output is as it was
+    assert "cannot be written: No space left on device (ENOSPC)" in str(caught.value)
+    assert str(output) in str(caught.value) and "staging" not in str(caught.value)
+    assert tree(output) == {"0000-old.k8s.yaml": "old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_the_staging_directory_is_private_while_written_and_gets_its_final_mode_at_the_swap(tmp_path, mode):
+    output = tmp_path / "dist"
+    with staged_directory(output, final_mode=lambda _: 0o750) as staging:
+        assert stat.S_IMODE(staging.stat().st_mode) == 0o700
+        (staging / "a.k8s.yaml").write_text("a")
+    assert stat.S_IMODE(output.stat().st_mode) == 0o750
+
+
+def test_main_turns_a_full_file_system_in_jsiis_node_into_a_problem(tmp_path, monkeypatch, capsys):
+    # GIVEN a previous dist/ WHEN jsii's Node process writes a manifest onto a full device
+    import main
+
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0000-taskora-namespace.k8s.yaml").write_text("previous")
+    make_staging = atomic.tempfile.mkdtemp
+
+    def staging_on_a_full_device(*args, **kwargs):
+        staging = make_staging(*args, **kwargs)
+        Path(staging, "0000-taskora-namespace.k8s.yaml").symlink_to("/dev/full")
+        return staging
+
+    monkeypatch.setattr(atomic.tempfile, "mkdtemp", staging_on_a_full_device)
+    monkeypatch.setenv("CDK8S_OUTDIR", str(output))
+    # THEN main exits 2 naming the output and the cause, without a traceback; dist/ is as it was
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"taskora: synth failed, nothing written to or deleted from {output}/"), err
+    assert f"  - {output}: CDK8S_OUTDIR='{output}': cannot be written: no space left on device (ENOSPC). Fix: " in err
+    assert "Traceback" not in err and ".dist-" not in err
+    assert tree(output) == {"0000-taskora-namespace.k8s.yaml": "previous"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

@@ -163,3 +163,51 @@ def test_main_runs_jsii_on_the_pinned_node_without_any_banner(tmp_path):
     assert result.stderr == ""
     assert len(list((tmp_path / "dist").glob("*.k8s.yaml"))) == 6
     assert result.stdout.splitlines() == [str(ROOT / "node_modules" / ".bin" / "node"), f"v{pinned_node_version()}"]
+
+
+@pytest.fixture
+def scratch_repository(tmp_path) -> Path:
+    """A working tree of its own to point `make synth DIST=...` at (never the real one: were the
+    rule broken, a test would replace it): the Makefile and main.py copied, with a .git holding
+    a sentinel; the set-up, the app's and the library's code are the project's (linked)."""
+    tree = tmp_path / "work" / "taskora"
+    tree.mkdir(parents=True)
+    for name in ("Makefile", "main.py"):
+        (tree / name).write_bytes((ROOT / name).read_bytes())
+    for name in (".venv", "node_modules", "taskora_app"):
+        (tree / name).symlink_to(ROOT / name)
+    (tree / ".git").mkdir()
+    (tree / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (tree / "mine").mkdir()
+    (tree / "mine" / "sentinel.txt").write_text("keep me")
+    return tree
+
+
+def files_under(directory: Path) -> dict[str, bytes | str]:
+    return {str(p.relative_to(directory)): os.readlink(p) if p.is_symlink() else p.read_bytes() if p.is_file() else "dir"
+            for p in sorted(directory.rglob("*")) if not p.is_relative_to(directory / "work" / "taskora" / ".venv")}
+
+
+@pytest.mark.parametrize(("dist", "rule"), [
+    ("", "is empty, which would mean the current directory"),
+    (".", "is the current directory"),
+    ("..", "holds the current directory"),
+    ("dist", "is a symlink (to mine)"),
+])
+def test_make_synth_refuses_an_output_that_is_not_its_own_and_deletes_nothing(scratch_repository, dist, rule):
+    # GIVEN a working tree with .git, a folder of the user's, and (for the symlink case) dist -> that folder
+    if dist == "dist":
+        (scratch_repository / "dist").symlink_to("mine")
+    top = scratch_repository.parent.parent
+    before = files_under(top)
+    # WHEN `make synth DIST=...` names the tree itself, a parent of it, or the link
+    # (-o: the set-up is the project's, never redone from the scratch tree)
+    result = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "-o", "node_modules/.installed",
+                             "synth", f"DIST={dist}"], cwd=scratch_repository,
+                            env=hermetic_environment(), capture_output=True, text=True, timeout=600)
+    # THEN it exits 2 with the path, the rule and the fix, no traceback, and nothing changed
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("taskora: synth failed, nothing written to or deleted from "), result.stderr
+    assert f"CDK8S_OUTDIR={dist!r}: {rule}" in result.stderr and ". Fix: " in result.stderr
+    assert "Traceback" not in result.stderr and "Wrote" not in result.stdout
+    assert files_under(top) == before
