@@ -83,39 +83,48 @@ def values_json_schema() -> dict:
 
 # --- loading -----------------------------------------------------------------------------
 
-def _merge(base: dict, layer: Mapping, origin: dict, source: str, prefix: str = "") -> None:
-    """Deep-merge ``layer`` into ``base``, recording the source file of every leaf key path."""
+def _merge(base: dict, layer: Mapping, origin: dict, source: str, marks: Mapping[str, tuple[int, int]],
+           prefix: str = "") -> None:
+    """Deep-merge ``layer`` into ``base``, recording where (``file:line:column``) every key path
+    was last set: a problem then names the layer that set the value, not an earlier one."""
     for key, value in layer.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value, origin, source, path)
+            origin[path] = _located(source, marks, path)
+            _merge(base[key], value, origin, source, marks, path)
         else:
             base[key] = dict(value) if isinstance(value, Mapping) else value
-            for known in [k for k in origin if k == path or k.startswith(path + ".")]:
+            for known in [k for k in origin if k == path or k.startswith((path + ".", path + "["))]:
                 del origin[known]
-            _record(origin, value, source, path)
+            _record(origin, value, source, marks, path)
 
 
-def _record(origin: dict, value: Any, source: str, path: str) -> None:
-    origin[path] = source
-    if isinstance(value, Mapping):
-        for key, child in value.items():
-            _record(origin, child, source, f"{path}.{key}")
+def _located(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> str:
+    line, column = marks.get(path, (0, 0))
+    return f"{source}:{line}:{column}" if line else source
+
+
+def _record(origin: dict, value: Any, source: str, marks: Mapping[str, tuple[int, int]], path: str) -> None:
+    origin[path] = _located(source, marks, path)
+    children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        _record(origin, child, source, marks, f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}")
 
 
 def _source_of(origin: Mapping[str, str], path: str) -> str:
-    path = re.sub(r"\[\d+\]", "", path)  # an item of a list comes from the file of the list
+    """Where ``path`` (or, if it was not written, the nearest key above it) was last set."""
     while path:
         if path in origin:
             return origin[path]
-        path = path.rpartition(".")[0]
+        path = re.sub(r"\[\d+\]$", "", path) if path.endswith("]") else path.rpartition(".")[0]
     return "values"
 
 
-def _read_layer(path: Path, problems: list[Problem]) -> Mapping | None:
+def _read_layer(path: Path, problems: list[Problem], marks: dict[str, tuple[int, int]]) -> Mapping | None:
+    """The layer's data; None (a problem appended) when the file cannot be read or parsed."""
     before = len(problems)
-    data = read_yaml(path, problems, fix_path="the path given in TASKORA_VALUES / TASKORA_ENV")
-    if len(problems) > before:
+    data = read_yaml(path, problems, fix_path="the path given in TASKORA_VALUES / TASKORA_ENV", marks=marks)
+    if data is None and len(problems) > before:
         return None
     if data is None:
         return {}
@@ -303,11 +312,15 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     layers += [Path(part) for part in (environ.get("TASKORA_VALUES") or "").split(os.pathsep) if part]
     merged: dict = {}
     origin: dict[str, str] = {}
+    unreadable = False
     for layer in layers:
-        data = _read_layer(layer, problems)
+        marks: dict[str, tuple[int, int]] = {}
+        data = _read_layer(layer, problems, marks)
+        unreadable |= data is None
         if data is not None:
-            _merge(merged, data, origin, str(layer.relative_to(ROOT) if layer.is_relative_to(ROOT) else layer))
-    if problems:
+            _merge(merged, data, origin, str(layer.relative_to(ROOT) if layer.is_relative_to(ROOT) else layer),
+                   marks)
+    if unreadable:  # without a layer, what the others lack is no problem of theirs
         raise TaskoraConfigError(problems)
     existing = merged if isinstance(merged, dict) else {}
     external = _external(existing, origin, problems)

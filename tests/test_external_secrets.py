@@ -184,5 +184,5 @@ def test_a_malformed_or_contradicting_store_is_refused_naming_the_key(tmp_path, 
         load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{release}:{path}"}, secrets_file=NO_SECRETS_FILE)
     problems = {(p.field, p.rule.split(":")[0].split(" (")[0]) for p in error.value.problems}
     assert any(f == field and r.startswith(rule) for f, r in problems), problems
-    assert all(Path(p.where).name in ("layer.yaml", "production.yaml") or p.where.startswith("environment")
+    assert all(Path(p.where.split(":")[0]).name in ("layer.yaml", "production.yaml") or p.where.startswith("environment")
                for p in error.value.problems if p.field.startswith("secrets"))

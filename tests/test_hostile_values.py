@@ -22,3 +22,145 @@ def test_a_quantity_of_200000_digits_is_refused_at_once_naming_the_bound():
     (problem,) = rules.check_quantity("w", "backend.resources.requests.cpu", "9" * 200_000, example="250m")
     assert time.monotonic() - start < 0.1
     assert f"at most {rules.MAX_QUANTITY_LENGTH} characters" in problem.rule
+
+
+# --- the values layers ------------------------------------------------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from profiles import NO_SECRETS_FILE  # noqa: E402
+from taskora_app import yaml_files  # noqa: E402
+from taskora_app.values import load  # noqa: E402
+from taskora_constructs import TaskoraConfigError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SENTINEL = "sentinel-secret-77-3f9e1c"
+
+
+def messages_of(tmp_path: Path, text: str, name: str = "extra.yaml", **environ: str) -> tuple[list[str], Path]:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(TaskoraConfigError) as raised:
+        load({"TASKORA_VALUES": str(path), **environ}, secrets_file=NO_SECRETS_FILE)
+    return [str(p) for p in raised.value.problems], path
+
+
+def test_the_reported_case_names_line_column_and_hides_the_secret(tmp_path):
+    # GIVEN the layer of the issue: an octal-looking number and an API key under a section key
+    messages, path = messages_of(tmp_path, f"backend: {{replicas: 017, COHERE_API_KEY: {SENTINEL}}}\n"
+                                           f"database:\n  password: {SENTINEL}\n")
+    assert not any(SENTINEL in m for m in messages)
+    assert messages == [
+        f"{path}:1:21: backend.replicas=017: has a leading zero: YAML 1.1 reads 017 as octal (15), YAML 1.2 as 17. "
+        "Fix: write the number without the leading zero, or quote it for text",
+        f"{path}:1:26: backend.COHERE_API_KEY='<not shown>': is not a known key. Fix: remove it; known keys here: "
+        + messages[1].split("known keys here: ")[1],
+        f"{path}:3:3: database.password='<not shown>': is not a known key. Fix: did you mean 'database.username'?"
+        if "did you mean" in messages[2] else messages[2]]
+    assert messages[2].startswith(f"{path}:3:3: database.password='<not shown>': is not a known key")
+
+
+def test_terminal_control_characters_in_keys_and_values_are_escaped(tmp_path):
+    messages, _ = messages_of(tmp_path, 'ingress: {"\\e[2J\\u202e": 1}\n')
+    messages += messages_of(tmp_path, 'namespace: "\\e]0;owned\\a"\n')[0]
+    text = "\n".join(messages)
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "ingress.\\x1b[2J\\u202e='<not shown>': is not a known key" in text
+    assert 'namespace="\\x1b]0;owned\\x07"' in text
+
+
+def test_values_are_printed_as_yaml_writes_them(tmp_path):
+    messages, path = messages_of(tmp_path, "backend:\n  replicas: true\nfrontend:\n  replicas: null\n")
+    assert any(m.startswith(f"{path}:2:3: backend.replicas=true: must be an integer") for m in messages)
+    assert any(m.startswith(f"{path}:4:3: frontend.replicas=null: must be an integer") for m in messages)
+    assert not any("=True" in m or "=None" in m for m in messages)
+
+
+def test_a_problem_names_the_layer_and_line_that_set_the_value(tmp_path):
+    # GIVEN config/local.yaml and a first layer set backend.resources, the second layer one request
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("backend:\n  resources:\n    requests: {cpu: 100m}\n")
+    second.write_text("# release\nbackend:\n  resources:\n    requests: {cpu: 5000m}\n")
+    with pytest.raises(TaskoraConfigError) as raised:
+        load({"TASKORA_VALUES": f"{first}:{second}"}, secrets_file=NO_SECRETS_FILE)
+    (problem,) = raised.value.problems
+    assert problem.where == f"{second}:4:16" and problem.field == "backend.resources.requests.cpu", str(problem)
+
+
+@pytest.mark.parametrize("written, rule", [
+    ("017", "leading zero"), ("1:30", "base-60"), ("yes", "YAML 1.1 boolean"), ("off", "YAML 1.1 boolean"),
+    ("0x1F", "hexadecimal"), ("0o17", "octal"), ("0b101", "binary"), ("1_000", "_ separators"),
+    ("1e3", "exponent"), ("2026-12-03", "date"),
+])
+def test_yaml_1_1_surprises_are_refused_by_name(tmp_path, written, rule):
+    messages, path = messages_of(tmp_path, f"backend:\n  replicas: {written}\n")
+    assert len(messages) == 1 and messages[0].startswith(f"{path}:2:13: backend.replicas={written}: "), messages
+    assert rule in messages[0]
+
+
+@pytest.mark.parametrize("written, value", [("17", 17), ("'017'", "017"), ("true", True), ("'yes'", "yes"),
+                                            ("~", None), ("1.5", 1.5), ("-3", -3), ("0", 0)])
+def test_yaml_1_2_core_scalars_are_read(tmp_path, written, value):
+    path = tmp_path / "x.yaml"
+    path.write_text(f"a: {written}\n")
+    problems: list = []
+    assert yaml_files.read_yaml(path, problems, fix_path="x") == {"a": value} and problems == []
+
+
+def test_a_merge_key_is_refused_by_name(tmp_path):
+    messages, path = messages_of(tmp_path, "base: &b {replicas: 4}\nbackend:\n  <<: *b\n")
+    assert any(m.startswith(f"{path}:3:3: backend.<<='<not shown>': is a YAML 1.1 merge key") for m in messages)
+
+
+def test_an_explicit_tag_is_refused_by_name(tmp_path):
+    messages, path = messages_of(tmp_path, "backend:\n  replicas: !!int '017'\n")
+    assert messages[0].startswith(f"{path}:2:13: backend.replicas='<not shown>': has the explicit tag !!int")
+
+
+def test_an_alias_bomb_within_the_alias_cap_is_refused_in_a_second(tmp_path):
+    # 1.4 KB: each of 8 levels holds 8 aliases of the one before: 8**8 = 16 million leaves
+    lines = ["a0: &a0 [" + ", ".join(["x" * 100] * 8) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 8) + "]" for i in range(1, 8)]
+    start = time.monotonic()
+    messages, _ = messages_of(tmp_path, "\n".join(lines) + "\n")
+    assert time.monotonic() - start < 2
+    assert len(messages) == 1 and f"more than {yaml_files.MAX_NODES} nodes once aliases are expanded" in messages[0]
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 500 + "]" * 500 + "\n",
+                                  "".join(f"{'  ' * i}k{i}:\n" for i in range(300)) + "  " * 300 + "v: 1\n",
+                                  "a: &a [*a]\n"])
+def test_deep_nesting_is_refused_naming_the_bound(tmp_path, text):
+    messages, path = messages_of(tmp_path, text)
+    assert len(messages) == 1 and f"nested more than {yaml_files.MAX_DEPTH} levels deep" in messages[0], messages
+    assert messages[0].startswith(f"{path}:")
+
+
+def test_a_device_is_refused_unread(tmp_path):
+    start = time.monotonic()
+    messages, _ = messages_of(tmp_path, "", name="unused.yaml", TASKORA_VALUES="/dev/zero")
+    assert messages == ["/dev/zero: (file)='/dev/zero': must be a regular file, not a device. "
+                        "Fix: check the path given in TASKORA_VALUES / TASKORA_ENV"]
+    assert time.monotonic() - start < 2
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "values.yaml"
+    os.mkfifo(fifo)
+    code = ("import sys; sys.path.insert(0, 'tests'); from profiles import NO_SECRETS_FILE\n"
+            "from taskora_app.values import load\nfrom taskora_constructs import TaskoraConfigError\n"
+            f"try: load({{'TASKORA_VALUES': {str(fifo)!r}}}, secrets_file=NO_SECRETS_FILE)\n"
+            "except TaskoraConfigError as e: print(e)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "must be a regular file, not a FIFO" in result.stdout, result.stderr
+
+
+def test_a_huge_number_is_refused_without_converting_it(tmp_path):
+    messages, path = messages_of(tmp_path, "backend:\n  replicas: " + "9" * 5000 + "\n")
+    assert messages[0].startswith(f"{path}:2:13: backend.replicas=") and "more than 32 characters" in messages[0]
+    assert len(messages[0]) < 400
