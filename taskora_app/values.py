@@ -332,7 +332,9 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
             database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")
     except TaskoraConfigError as error:
         problems += error.problems
-        secrets = TaskoraSecretValues.development_placeholders()  # only to find the values' problems too
+        # Only to find the values' problems too (the Secrets named stay, or they would be missed).
+        secrets = replace(TaskoraSecretValues.development_placeholders(),
+                          existing_secret=_get(existing, "secrets", "existingSecret"))
     try:
         props = _props(merged, origin, secrets)
     except TaskoraConfigError as error:

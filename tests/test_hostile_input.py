@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS
+from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_SECRETS
 from taskora_app.values import load
 from taskora_app.yaml_files import MAX_ALIASES, MAX_BYTES
 from taskora_constructs import TaskoraConfigError
@@ -122,7 +122,7 @@ def test_a_secret_put_into_a_values_file_is_not_echoed(tmp_path):
     ("TASKORA_COHERE_API_KEY", SENTINEL[:30] + "\udcff", "valid UTF-8"),
 ])
 def test_production_refuses_weak_secrets_without_showing_them(tmp_path, variable, value, rule):
-    environ = {**SECRETS, variable: value, "TASKORA_ENV": "production"}
+    environ = {**STATEFULSET_SECRETS, variable: value, "TASKORA_ENV": "production"}
     # The StatefulSet engine, whose password is ours (CloudNativePG's is the operator's).
     statefulset = "database:\n  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n"
     (message,) = problems(tmp_path, DIGESTS_LAYER.replace("database:\n", statefulset), **environ)

@@ -164,3 +164,82 @@ def test_a_huge_number_is_refused_without_converting_it(tmp_path):
     messages, path = messages_of(tmp_path, "backend:\n  replicas: " + "9" * 5000 + "\n")
     assert messages[0].startswith(f"{path}:2:13: backend.replicas=") and "more than 32 characters" in messages[0]
     assert len(messages[0]) < 400
+
+
+# --- secrets.local.yaml and the TASKORA_* variables -------------------------------------------
+
+def secret_messages(tmp_path: Path, text: str | None, values: str = "", **environ: str) -> tuple[list[str], Path]:
+    secrets_file = tmp_path / "secrets.local.yaml"
+    if text is not None:
+        secrets_file.write_text(text)
+    if values:
+        (tmp_path / "layer.yaml").write_text(values)
+        environ["TASKORA_VALUES"] = str(tmp_path / "layer.yaml")
+    with pytest.raises(TaskoraConfigError) as raised:
+        load(environ, secrets_file=secrets_file)
+    messages = [str(p) for p in raised.value.problems]
+    assert not any(SENTINEL in m for m in messages) and SENTINEL not in str(raised.value)
+    return messages, secrets_file
+
+
+def test_a_misspelt_name_in_the_secrets_file_is_refused_with_a_suggestion(tmp_path):
+    messages, path = secret_messages(tmp_path, f"TASKORA_BETTER_AUTH_SECRET: {SENTINEL}\n"
+                                               f"TASKORA_DB_PASSWROD: {SENTINEL}\n")
+    assert messages == [f"{path}:2:1: TASKORA_DB_PASSWROD='<not shown>': is not a secret variable. "
+                        "Fix: did you mean 'TASKORA_DB_PASSWORD'?"]
+
+
+def test_a_secret_in_the_file_that_the_configuration_does_not_use_is_reported(tmp_path):
+    messages, path = secret_messages(tmp_path, f"# mine\nTASKORA_DB_PASSWORD: {SENTINEL}\n",
+                                     "database:\n  existingSecret: pg\nsecrets:\n  existingSecret: app\n")
+    assert messages == [f"{path}:2:1: TASKORA_DB_PASSWORD='<not shown>': is set but not used: database.existingSecret "
+                        "is set: the password comes from the Secret 'pg'. Fix: remove TASKORA_DB_PASSWORD from "
+                        "secrets.local.yaml"]
+
+
+def test_a_variable_that_the_configuration_does_not_use_is_reported(tmp_path):
+    messages, _ = secret_messages(tmp_path, None, "secrets:\n  existingSecret: app\n",
+                                  TASKORA_GEMINI_API_KEY=SENTINEL)
+    assert messages == ["environment 'local': TASKORA_GEMINI_API_KEY='<not shown>': is set but not used: "
+                        "secrets.existingSecret is set: the app's values come from the Secret 'app'. "
+                        "Fix: unset TASKORA_GEMINI_API_KEY"]
+
+
+@pytest.mark.parametrize("env", ["local", "production"])
+@pytest.mark.parametrize("inner, rule", [("\n", "must be one line"), ("\r", "must be one line"),
+                                         ("\x1b[0m", "control characters"), ("\t", "control characters")])
+def test_a_password_with_a_line_break_or_control_character_is_refused_unshown(tmp_path, env, inner, rule):
+    statefulset = "database:\n  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n"
+    environ = {"TASKORA_ENV": env, "TASKORA_DB_PASSWORD": SENTINEL + inner + SENTINEL}
+    if env == "production":
+        from profiles import DIGESTS_LAYER, SECRETS
+        environ |= SECRETS
+        statefulset = DIGESTS_LAYER.replace("database:\n", statefulset)
+    messages, _ = secret_messages(tmp_path, None, statefulset, **environ)
+    assert [m.split(": ")[:3] for m in messages] == [[f"environment {env!r}", "TASKORA_DB_PASSWORD='<not shown>'",
+                                                      messages[0].split(": ")[2]]]
+    assert rule in messages[0]
+
+
+def test_a_secret_with_a_line_break_in_the_file_is_refused_at_its_line(tmp_path):
+    messages, path = secret_messages(tmp_path, f'TASKORA_COHERE_API_KEY: "{SENTINEL}\\n{SENTINEL}"\n')
+    assert messages[0].startswith(f"{path}:1:1: TASKORA_COHERE_API_KEY='<not shown>': must be one line")
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("TASKORA_DB_PASSWORD: " + "[" * 400 + "]" * 400 + "\n", "nested more than"),
+    ("TASKORA_DB_PASSWORD: 12345\n", "must be text"),
+    (f"TASKORA_DB_PASSWORD: {SENTINEL}\nTASKORA_DB_PASSWORD: {SENTINEL}\n", "appears twice"),
+    (f"TASKORA_DB_PASSWORD: 0123{SENTINEL[:0]}\n", "leading zero"),
+])
+def test_a_broken_secrets_file_is_refused_without_showing_a_value(tmp_path, text, rule):
+    messages, path = secret_messages(tmp_path, text)
+    assert len(messages) == 1 and rule in messages[0] and messages[0].startswith(f"{path}:"), messages
+    assert "0123" not in messages[0]
+
+
+def test_a_fifo_as_the_secrets_file_is_refused(tmp_path):
+    os.mkfifo(tmp_path / "secrets.local.yaml")
+    messages, _ = secret_messages(tmp_path, None)
+    assert messages == [f"{tmp_path}/secrets.local.yaml: (file)='{tmp_path}/secrets.local.yaml': must be a regular "
+                        "file, not a FIFO. Fix: check secrets.local.yaml"]

@@ -118,14 +118,19 @@ def test_production_without_secrets_names_each_missing_one(tmp_path):
 
 
 def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(tmp_path):
-    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **SENTINELS)
+    app_secrets = {k: v for k, v in SENTINELS.items() if k != "TASKORA_DB_PASSWORD"}
+    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **app_secrets)
     objects = synth(props)
     images = {c["image"] for o in objects if o["kind"] in ("Deployment", "StatefulSet")
               for c in o["spec"]["template"]["spec"]["containers"]}
     assert not any(image.endswith(":latest") for image in images)
     text = json.dumps(objects)
-    # the database password is the CloudNativePG operator's: a given one is not used
-    assert "your-" not in text and "sentinel-db-7f3a-000000000" not in text
+    assert "your-" not in text
+    # the database password is the CloudNativePG operator's: a given one is refused as unused
+    (message,) = problems_of(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **SENTINELS)
+    assert message == ("environment 'production': TASKORA_DB_PASSWORD='<not shown>': is set but not used: "
+                       "database.engine is cloudnative-pg: the operator generates the database's password. "
+                       "Fix: unset TASKORA_DB_PASSWORD")
 
 
 def test_existing_secrets_need_no_values_in_production(tmp_path):
