@@ -82,10 +82,14 @@ class _AsWritten:
 
 
 class _Refused(yaml.YAMLError):
-    def __init__(self, message: str, mark: Any = None) -> None:
-        super().__init__(message)
-        self.problem = message
-        self.problem_mark = mark
+    """A bound exceeded: the file is refused before more of it is read or expanded."""
+
+    def __init__(self, rule: str, mark: Any, fix: str) -> None:
+        super().__init__(rule)
+        self.rule, self.fix, self.problem_mark = rule, fix, mark
+
+
+_SMALLER = "a values file holds only the keys that differ from the defaults"
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -113,13 +117,16 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
         if isinstance(event, yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                raise _Refused(f"more than {MAX_ALIASES} aliases (*name)", event.start_mark)
+                raise _Refused(f"must not use more than {MAX_ALIASES} aliases (*name)", event.start_mark,
+                               f"write the values out, or alias fewer anchors: {_SMALLER}")
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Refused(f"more than {MAX_NODES} nodes", event.start_mark)
+            raise _Refused(f"must not have more than {MAX_NODES} nodes (keys, values, items)", event.start_mark,
+                           _SMALLER)
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            raise _Refused(f"must not be nested more than {MAX_DEPTH} levels deep", event.start_mark,
+                           "flatten it: no key of a values file is nested that deep")
         try:
             return super().compose_node(parent, index)
         finally:
@@ -149,9 +156,11 @@ class _Builder:
     def build(self, node: Any, path: str, depth: int = 0) -> Any:
         self.expanded += 1
         if self.expanded > MAX_NODES or depth > MAX_DEPTH:  # aliases re-walk their anchor's nodes
-            bound = f"more than {MAX_NODES} nodes once aliases are expanded" if depth <= MAX_DEPTH else \
-                f"nested more than {MAX_DEPTH} levels deep (an alias inside its own anchor?)"
-            raise _Refused(bound, node.start_mark)
+            if depth > MAX_DEPTH:
+                raise _Refused(f"must not be nested more than {MAX_DEPTH} levels deep (an alias inside its "
+                               "own anchor?)", node.start_mark, "flatten it, and alias no anchor inside itself")
+            raise _Refused(f"must not have more than {MAX_NODES} nodes once aliases are expanded",
+                           node.start_mark, f"alias fewer or smaller anchors (*name): {_SMALLER}")
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
@@ -284,6 +293,11 @@ def read_yaml(path: Path, problems: list[Problem], *, fix_path: str, secret: boo
         problems.append(Problem(where=f"{path}:{line}:{column}", field="(file)", value=f"U+{error.character:04X}"
                                 if isinstance(error.character, int) else "<not shown>",
                                 rule="must not contain control characters", fix="remove the character"))
+        return None
+    except _Refused as error:
+        mark = error.problem_mark
+        problems.append(Problem(where=f"{path}:{mark.line + 1}:{mark.column + 1}", field="(file)",
+                                value=f"line {mark.line + 1}", rule=error.rule, fix=error.fix))
         return None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
