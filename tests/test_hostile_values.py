@@ -243,3 +243,13 @@ def test_a_fifo_as_the_secrets_file_is_refused(tmp_path):
     messages, _ = secret_messages(tmp_path, None)
     assert messages == [f"{tmp_path}/secrets.local.yaml: (file)='{tmp_path}/secrets.local.yaml': must be a regular "
                         "file, not a FIFO. Fix: check secrets.local.yaml"]
+
+
+@pytest.mark.parametrize("text, field, at", [
+    ("backend:\n  autoscaling: {enabled: true}\n", "backend.autoscaling.maxReplicas", "2:3"),
+    ("ingress:\n  tls: {enabled: true, hosts: [taskora.local]}\n", "ingress.tls.secretName", "2:3"),
+])
+def test_a_key_missing_from_a_section_the_user_switched_on_names_the_users_layer(tmp_path, text, field, at):
+    # config/local.yaml has the section too (switched off): the user's layer switched it on
+    messages, path = messages_of(tmp_path, text)
+    assert [m.split("=")[0] for m in messages] == [f"{path}:{at}: {field}"]
