@@ -50,7 +50,7 @@ _SPECIAL_FLOAT = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf
 _AMBIGUOUS = [
     (re.compile(r"y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF"),
      "is a YAML 1.1 boolean (yes/no/on/off) but YAML 1.2 text", "write true or false, or quote it for text"),
-    (re.compile(r"[-+]?0[0-9]+"), "has a leading zero: YAML 1.1 reads 017 as octal (15), YAML 1.2 as 17",
+    (_LEADING_ZERO := re.compile(r"[-+]?0[0-9]+"), "has a leading zero: YAML 1.1 reads 017 as octal (15), YAML 1.2 as 17",
      "write the number without the leading zero, or quote it for text"),
     (re.compile(r"[-+]?0x[0-9a-fA-F_]+"), "is a hexadecimal number (0x)", "write it in decimal, or quote it for text"),
     (re.compile(r"[-+]?0o[0-7_]+"), "is an octal number (0o): YAML 1.1 reads it as text",
@@ -212,6 +212,15 @@ class _Builder:
             return _SPECIAL_FLOAT[text]
         number = _INT.fullmatch(text) or _FLOAT.fullmatch(text)
         ambiguous = next(((rule, fix) for pattern, rule, fix in _AMBIGUOUS if pattern.fullmatch(text)), None)
+        if ambiguous is not None and _LEADING_ZERO.fullmatch(text) and len(text) <= MAX_NUMBER_LENGTH:
+            # Which number was meant, spelt out: a file mode (0644) is octal, a count decimal.
+            if set(text.lstrip("+-")) <= set("01234567"):
+                ambiguous = (f"has a leading zero: YAML 1.1 reads it as octal ({int(text, 8)}), YAML 1.2 as "
+                             f"{int(text)}", f"write {int(text)}, or {int(text, 8)} if you meant octal (a file "
+                             "mode), or quote it for text")
+            else:
+                ambiguous = (f"has a leading zero: YAML 1.1 reads it as text, YAML 1.2 as {int(text)}",
+                             f"write {int(text)}, or quote it for text")
         if ambiguous is not None:
             self.refuse(node, path, _AsWritten(text), *ambiguous)
             return _DROPPED

@@ -56,8 +56,8 @@ def test_the_reported_case_names_line_column_and_hides_the_secret(tmp_path):
                                            f"database:\n  password: {SENTINEL}\n")
     assert not any(SENTINEL in m for m in messages)
     assert messages == [
-        f"{path}:1:21: backend.replicas=017: has a leading zero: YAML 1.1 reads 017 as octal (15), YAML 1.2 as 17. "
-        "Fix: write the number without the leading zero, or quote it for text",
+        f"{path}:1:21: backend.replicas=017: has a leading zero: YAML 1.1 reads it as octal (15), YAML 1.2 as 17. "
+        "Fix: write 17, or 15 if you meant octal (a file mode), or quote it for text",
         f"{path}:1:26: backend.COHERE_API_KEY='<not shown>': is not a known key. Fix: remove it; known keys here: "
         + messages[1].split("known keys here: ")[1],
         f"{path}:3:3: database.password='<not shown>': is not a known key. Fix: did you mean 'database.username'?"
