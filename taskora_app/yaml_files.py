@@ -288,8 +288,8 @@ def read_yaml(path: Path, problems: list[Problem], *, fix_path: str, secret: boo
                                 rule="must be UTF-8 text", fix="save the file as UTF-8"))
         return None
     builder = _Builder(str(path), secret)
-    composer = _Composer(text)
     try:
+        composer = _Composer(text)  # the reader refuses a control character here, before parsing
         try:
             node = composer.get_single_node()
         finally:
@@ -299,8 +299,8 @@ def read_yaml(path: Path, problems: list[Problem], *, fix_path: str, secret: boo
     except yaml.reader.ReaderError as error:  # a control character: name it by code, not by itself
         line = text[:error.position].count("\n") + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
-        problems.append(Problem(where=f"{path}:{line}:{column}", field="(file)", value=f"U+{error.character:04X}"
-                                if isinstance(error.character, int) else "<not shown>",
+        problems.append(Problem(where=f"{path}:{line}:{column}", field="(file)", value="<not shown>" if secret or not
+                                isinstance(error.character, int) else f"U+{error.character:04X}",
                                 rule="must not contain control characters", fix="remove the character"))
         return None
     except _Refused as error:

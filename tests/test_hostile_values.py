@@ -253,3 +253,12 @@ def test_a_key_missing_from_a_section_the_user_switched_on_names_the_users_layer
     # config/local.yaml has the section too (switched off): the user's layer switched it on
     messages, path = messages_of(tmp_path, text)
     assert [m.split("=")[0] for m in messages] == [f"{path}:{at}: {field}"]
+
+
+def test_a_raw_control_character_in_a_file_is_refused_at_its_line_and_column_by_code(tmp_path):
+    messages, path = messages_of(tmp_path, "backend:\n  image: ab\x1bc\n")
+    assert messages == [f"{path}:2:12: (file)='U+001B': must not contain control characters. "
+                        "Fix: remove the character"]
+    secrets, secrets_path = secret_messages(tmp_path, f"TASKORA_DB_PASSWORD: {SENTINEL}\x1b\n")
+    assert secrets == [f"{secrets_path}:1:47: (file)='<not shown>': must not contain control characters. "
+                       "Fix: remove the character"]
