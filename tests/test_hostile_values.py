@@ -262,3 +262,8 @@ def test_a_raw_control_character_in_a_file_is_refused_at_its_line_and_column_by_
     secrets, secrets_path = secret_messages(tmp_path, f"TASKORA_DB_PASSWORD: {SENTINEL}\x1b\n")
     assert secrets == [f"{secrets_path}:1:47: (file)='<not shown>': must not contain control characters. "
                        "Fix: remove the character"]
+
+
+def test_a_key_of_100000_characters_is_named_by_its_start(tmp_path):
+    messages, path = messages_of(tmp_path, "backend:\n  ? " + "k" * 100_000 + "\n  : 1\n")  # an explicit key: no 1024 cap
+    assert len(messages) == 1 and messages[0].startswith(f"{path}:2:5: backend.kkk") and len(messages[0]) < 1200

@@ -85,7 +85,8 @@ class Problem:
 
     def __str__(self) -> str:
         # Every part escaped: a key, a path or a value of the user's may hold control characters.
-        return (f"{printable(self.where)}: {printable(self.field)}={as_yaml(self.value)}: "
+        field = self.field if len(self.field) <= _MAX_SHOWN else f"{self.field[:_MAX_SHOWN // 2]}..."
+        return (f"{printable(self.where)}: {printable(field)}={as_yaml(self.value)}: "
                 f"{printable(self.rule)}. Fix: {printable(self.fix)}")
 
 
