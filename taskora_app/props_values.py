@@ -106,7 +106,8 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
         if key not in known:
             close = difflib.get_close_matches(str(key), list(known), n=1)
             problems.append(Problem(
-                where=where(join(path, key)), field=join(path, key), value=data[key], rule="is not a known key",
+                # Never the value: a secret typed under a section (database.password) stays unseen.
+                where=where(join(path, key)), field=join(path, key), value="<not shown>", rule="is not a known key",
                 fix=f"did you mean {join(path, close[0])!r}?" if close else
                 f"remove it; known keys here: {', '.join(known)}"))
     changes: dict[str, Any] = {}

@@ -84,39 +84,48 @@ def values_json_schema() -> dict:
 
 # --- loading -----------------------------------------------------------------------------
 
-def _merge(base: dict, layer: Mapping, origin: dict, source: str, prefix: str = "") -> None:
-    """Deep-merge ``layer`` into ``base``, recording the source file of every leaf key path."""
+def _merge(base: dict, layer: Mapping, origin: dict, source: str, marks: Mapping[str, tuple[int, int]],
+           prefix: str = "") -> None:
+    """Deep-merge ``layer`` into ``base``, recording where (``file:line:column``) every key path
+    was last set: a problem then names the layer that set the value, not an earlier one."""
     for key, value in layer.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value, origin, source, path)
+            origin[path] = _located(source, marks, path)
+            _merge(base[key], value, origin, source, marks, path)
         else:
             base[key] = dict(value) if isinstance(value, Mapping) else value
-            for known in [k for k in origin if k == path or k.startswith(path + ".")]:
+            for known in [k for k in origin if k == path or k.startswith((path + ".", path + "["))]:
                 del origin[known]
-            _record(origin, value, source, path)
+            _record(origin, value, source, marks, path)
 
 
-def _record(origin: dict, value: Any, source: str, path: str) -> None:
-    origin[path] = source
-    if isinstance(value, Mapping):
-        for key, child in value.items():
-            _record(origin, child, source, f"{path}.{key}")
+def _located(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> str:
+    line, column = marks.get(path, (0, 0))
+    return f"{source}:{line}:{column}" if line else source
+
+
+def _record(origin: dict, value: Any, source: str, marks: Mapping[str, tuple[int, int]], path: str) -> None:
+    origin[path] = _located(source, marks, path)
+    children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        _record(origin, child, source, marks, f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}")
 
 
 def _source_of(origin: Mapping[str, str], path: str) -> str:
-    path = re.sub(r"\[\d+\]", "", path)  # an item of a list comes from the file of the list
+    """Where ``path`` (or, if it was not written, the nearest key above it) was last set."""
     while path:
         if path in origin:
             return origin[path]
-        path = path.rpartition(".")[0]
+        path = re.sub(r"\[\d+\]$", "", path) if path.endswith("]") else path.rpartition(".")[0]
     return "values"
 
 
-def _read_layer(path: Path, problems: list[Problem]) -> Mapping | None:
+def _read_layer(path: Path, problems: list[Problem], marks: dict[str, tuple[int, int]]) -> Mapping | None:
+    """The layer's data; None (a problem appended) when the file cannot be read or parsed."""
     before = len(problems)
-    data = read_yaml(path, problems, fix_path="the path given in TASKORA_VALUES / TASKORA_ENV")
-    if len(problems) > before:
+    data = read_yaml(path, problems, fix_path="the path given in TASKORA_VALUES / TASKORA_ENV", marks=marks)
+    if data is None and len(problems) > before:
         return None
     if data is None:
         return {}
@@ -307,12 +316,15 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     accepted: dict[str, set[str]] = {}  # each layer's own acceptRisks: the merge keeps only the last list
     risk_problems: list[Problem] = []  # reported with the rest, not before: the guard still runs
     sources = [str(layer.relative_to(ROOT) if layer.is_relative_to(ROOT) else layer) for layer in layers]
+    unreadable = False
     for layer, source in zip(layers, sources):
-        data = _read_layer(layer, problems)
+        marks: dict[str, tuple[int, int]] = {}
+        data = _read_layer(layer, problems, marks)
+        unreadable |= data is None
         if data is not None:
             accepted[source] = downgrade.accepted_risks(source, data, risk_problems)
-            _merge(merged, data, origin, source)
-    if problems:
+            _merge(merged, data, origin, source, marks)
+    if unreadable:  # without a layer, what the others lack is no problem of theirs
         raise TaskoraConfigError(problems)
     problems += risk_problems
     existing = merged if isinstance(merged, dict) else {}
@@ -325,7 +337,9 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
             database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")
     except TaskoraConfigError as error:
         problems += error.problems
-        secrets = TaskoraSecretValues.development_placeholders()  # only to find the values' problems too
+        # Only to find the values' problems too (the Secrets named stay, or they would be missed).
+        secrets = replace(TaskoraSecretValues.development_placeholders(),
+                          existing_secret=_get(existing, "secrets", "existingSecret"))
     try:
         props = _props(merged, origin, secrets)
     except TaskoraConfigError as error:

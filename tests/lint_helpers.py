@@ -8,6 +8,7 @@ import cdk8s
 import pytest
 
 from conftest import synth_app
+from taskora_constructs.core.errors import as_yaml
 from taskora_constructs import (Problem, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
                                 config_error_from_synth)
 
@@ -58,7 +59,7 @@ def the_problem(error: TaskoraConfigError, where: str, field: str) -> Problem:
 
 def assert_message(problem: Problem, *, value, rule: str, fix: str) -> None:
     message = str(problem)
-    assert message.startswith(f"{problem.where}: {problem.field}={value!r}: "), message
+    assert message.startswith(f"{problem.where}: {problem.field}={as_yaml(value)}: "), message
     assert rule in problem.rule and rule in message
     assert fix in problem.fix and f"Fix: {problem.fix}" in message
 

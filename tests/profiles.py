@@ -22,9 +22,11 @@ from taskora_constructs import Taskora, TaskoraProps
 
 PROFILES = ("local", "production")
 NO_SECRETS_FILE = Path("/nonexistent/secrets.local.yaml")
+#: The app's secrets: what production (CloudNativePG generates the database's password) needs.
 SECRETS = {"TASKORA_COHERE_API_KEY": "test-cohere-5c1e09a7d3b2", "TASKORA_BETTER_AUTH_SECRET":
-           "test-auth-5c1e09a7d3b2f4e6a8c0b1d3e5f7", "TASKORA_GEMINI_API_KEY": "test-gemini-5c1e09a7d3b2",
-           "TASKORA_DB_PASSWORD": "test-db-password-5c1e09a7"}
+           "test-auth-5c1e09a7d3b2f4e6a8c0b1d3e5f7", "TASKORA_GEMINI_API_KEY": "test-gemini-5c1e09a7d3b2"}
+#: The database password too: what the StatefulSet engine needs (set with CloudNativePG, it is refused as unused).
+STATEFULSET_SECRETS = {**SECRETS, "TASKORA_DB_PASSWORD": "test-db-password-5c1e09a7"}
 #: What a release pipeline writes for production: the digests of the pushed images.
 DIGESTS = {part: f"sha256:{str(n) * 64}" for n, part in enumerate(("frontend", "backend", "database"), start=1)}
 DIGESTS_LAYER = "".join(f"{part}:\n  imageDigest: {digest}\n" for part, digest in DIGESTS.items())
@@ -83,7 +85,7 @@ def props_of(profile: str) -> TaskoraProps:
         layer = _LAYER_DIR / "production-statefulset.yaml"
         layer.write_text(STATEFULSET_LAYER.replace("database:\n", f"database:\n  imageDigest: {DIGESTS['database']}\n")
                          + "".join(f"{part}:\n  imageDigest: {DIGESTS[part]}\n" for part in ("frontend", "backend")))
-        environ = {"TASKORA_ENV": "production", **SECRETS, "TASKORA_VALUES": str(layer)}
+        environ = {"TASKORA_ENV": "production", **STATEFULSET_SECRETS, "TASKORA_VALUES": str(layer)}
     elif profile == EXTERNAL_PROFILE:  # no TASKORA_* secret at all
         layer = _LAYER_DIR / "production-external-secrets.yaml"
         layer.write_text(EXTERNAL_LAYER)

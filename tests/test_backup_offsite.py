@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import synth_app
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_LAYER, STATEFULSET_PROFILE, objects_of
+from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_LAYER, STATEFULSET_SECRETS, STATEFULSET_PROFILE, objects_of
 from taskora_app.values import load
 from taskora_constructs import OffSiteBackup, Taskora, TaskoraConfigError
 from test_pod_security import restricted_violations
@@ -32,7 +32,7 @@ def production(tmp_path, off_site: dict | None) -> list[dict]:
         layer["database"]["backup"] = {**layer["database"]["backup"], "offSite": off_site}
     path = tmp_path / "release.yaml"
     path.write_text(yaml.safe_dump(layer))
-    props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": str(path), **SECRETS},
+    props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": str(path), **STATEFULSET_SECRETS},
                  secrets_file=NO_SECRETS_FILE)[1]
     app = cdk8s.Testing.app()
     Taskora(app, "taskora", props)

@@ -103,7 +103,7 @@ def test_the_external_secrets_are_valid_against_the_vendored_crd_and_the_generat
         assert mismatches(external, kind, "ExternalSecret") == []
 
 
-def test_no_taskora_variable_is_needed_and_a_given_one_is_not_used(tmp_path):
+def test_no_taskora_variable_is_needed_and_a_given_one_is_refused_as_unused(tmp_path):
     layer = tmp_path / "external.yaml"
     layer.write_text(EXTERNAL_LAYER)
     release = tmp_path / "release.yaml"
@@ -112,13 +112,16 @@ def test_no_taskora_variable_is_needed_and_a_given_one_is_not_used(tmp_path):
     _, props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{release}:{layer}"},
                     secrets_file=NO_SECRETS_FILE)
     assert props.secrets.external is not None and props.secrets.cohere_api_key is None
-    # GIVEN the variables set anyway THEN their values appear nowhere in the output
-    _, props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{release}:{layer}", **SECRETS},
-                    secrets_file=NO_SECRETS_FILE)
-    assert props.secrets.cohere_api_key is None and props.secrets.database_password is None
     text = "".join(path.read_text() for path in written_profile(EXTERNAL_PROFILE).glob("*.yaml"))
-    for value in SECRETS.values():
-        assert value not in text
+    assert not any(value in text for value in SECRETS.values())
+    # GIVEN the variables set anyway THEN each is refused as unused (whoever set it thinks it is
+    # deployed), its value not shown
+    with pytest.raises(TaskoraConfigError) as raised:
+        load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{release}:{layer}", **SECRETS},
+             secrets_file=NO_SECRETS_FILE)
+    assert [(p.field, p.value) for p in raised.value.problems] == [(name, "<not shown>") for name in SECRETS]
+    assert all("is set but not used: secrets.external is set" in p.rule for p in raised.value.problems)
+    assert not any(value in str(raised.value) for value in SECRETS.values())
 
 
 def test_with_the_statefulset_engine_the_credentials_and_database_url_come_from_the_store(tmp_path):
@@ -184,5 +187,5 @@ def test_a_malformed_or_contradicting_store_is_refused_naming_the_key(tmp_path, 
         load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{release}:{path}"}, secrets_file=NO_SECRETS_FILE)
     problems = {(p.field, p.rule.split(":")[0].split(" (")[0]) for p in error.value.problems}
     assert any(f == field and r.startswith(rule) for f, r in problems), problems
-    assert all(Path(p.where).name in ("layer.yaml", "production.yaml") or p.where.startswith("environment")
+    assert all(Path(p.where.split(":")[0]).name in ("layer.yaml", "production.yaml") or p.where.startswith("environment")
                for p in error.value.problems if p.field.startswith("secrets"))

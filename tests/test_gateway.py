@@ -220,7 +220,7 @@ def problems_of(tmp_path: Path, text: str, env: str = "local") -> list[str]:
 def test_gateway_routing_without_a_parent_ref_is_refused(tmp_path):
     [message] = problems_of(tmp_path, "ingress: {routing: gateway}\n")
     # named under the key that was set, in the file that set it
-    assert message.startswith(f"{tmp_path}/layer.yaml: ingress.routing='gateway': needs at least one Gateway in "
+    assert message.startswith(f"{tmp_path}/layer.yaml:1:11: ingress.routing='gateway': needs at least one Gateway in "
                               "gateway.parentRefs")
 
 
@@ -233,7 +233,7 @@ def test_gateway_routing_with_ingress_tls_is_refused_tls_is_the_listeners(tmp_pa
     # production's own cert-manager settings, switched on beside its Gateway
     text = "ingress: {routing: gateway, tls: {enabled: true}}\n"
     [message] = problems_of(tmp_path, text, env="production")
-    assert message.startswith(f"{tmp_path}/layer.yaml: ingress.routing='gateway': needs tls off: with a Gateway, "
+    assert message.startswith(f"{tmp_path}/layer.yaml:1:11: ingress.routing='gateway': needs tls off: with a Gateway, "
                               "TLS is its listener's business")
 
 

@@ -33,7 +33,7 @@ def run_main(cwd, **environ: str) -> list[str]:
 
 @pytest.mark.e2e
 def test_the_values_error_example_is_what_make_synth_prints(tmp_path):
-    (tmp_path / "my-overrides.yaml").write_text("backend:\n  replcas: 5\ndatabase:\n  storage: 512Mi\n")
+    (tmp_path / "my-overrides.yaml").write_text("backend:\n  replicas: 017\n  replcas: 5\ndatabase:\n  storage: 512Mi\n")
     assert run_main(tmp_path, TASKORA_VALUES="my-overrides.yaml") == block_after("A misspelt key is refused")
 
 

@@ -35,7 +35,7 @@ def test_a_layer_removes_an_exception_with_null_and_adds_one(tmp_path):
 
 def test_a_malformed_exception_is_refused_under_its_key_path(tmp_path):
     messages, path = problems_with(tmp_path, "frontend:\n  policyExceptions:\n    CKV_K8S_40: 'uid=1001'\n")
-    assert messages == [f"{path}: frontend.policyExceptions.CKV_K8S_40='uid=1001': must be a one-line reason of at "
+    assert messages == [f"{path}:3:5: frontend.policyExceptions.CKV_K8S_40='uid=1001': must be a one-line reason of at "
                         "most 160 characters without '=' (checkov splits its skip annotation there). Fix: say in a "
                         "few words why the check must stay unmet"]
 
@@ -43,8 +43,9 @@ def test_a_malformed_exception_is_refused_under_its_key_path(tmp_path):
 def test_production_requires_every_image_digest(tmp_path):
     messages, _ = problems_with(tmp_path, "{}\n", TASKORA_ENV="production", **SECRETS)
     assert [m.split("=")[0] for m in messages] == [
-        "config/production.yaml: frontend.imageDigest", "config/production.yaml: backend.imageDigest",
-        "config/production.yaml: database.imageDigest"]
+        # named where requireImageDigests is set (line 15 of config/production.yaml)
+        "config/production.yaml:15:1: frontend.imageDigest", "config/production.yaml:15:1: backend.imageDigest",
+        "config/production.yaml:15:1: database.imageDigest"]
     assert "is required here (requireImageDigests)" in messages[0]
 
 
@@ -61,28 +62,28 @@ def test_a_digest_is_appended_to_the_image(tmp_path):
 ])
 def test_a_bad_digest_is_refused(tmp_path, text, rule):
     messages, path = problems_with(tmp_path, text)
-    assert len(messages) == 1 and messages[0].startswith(f"{path}: frontend.imageDigest=") and rule in messages[0]
+    assert len(messages) == 1 and messages[0].startswith(f"{path}:{text.count(chr(10))}:3: frontend.imageDigest=") and rule in messages[0]
 
 
 def test_autoscaling_needs_a_maximum_and_a_floor_of_at_least_the_replicas(tmp_path):
     messages, path = problems_with(tmp_path, "backend:\n  autoscaling: {enabled: true}\n"
                                              "frontend:\n  autoscaling: {enabled: true, minReplicas: 1, maxReplicas: 4}\n")
-    assert [m.split(":")[1].strip() for m in messages] == [
-        "frontend.autoscaling.minReplicas=1", "backend.autoscaling.maxReplicas=None"]
+    assert [m.split(": ")[1].strip() for m in messages] == [
+        "frontend.autoscaling.minReplicas=1", "backend.autoscaling.maxReplicas=null"]
 
 
 def test_backups_can_be_switched_on_locally(tmp_path):
     props, _ = load_with(tmp_path, "database:\n  backup: {enabled: true, schedule: '30 1 * * 0', retention: 4}\n")
     assert (props.database.backup.schedule, props.database.backup.retention) == ("30 1 * * 0", 4)
     messages, path = problems_with(tmp_path, "database:\n  backup: {enabled: true, schedule: nightly}\n")
-    assert messages[0].startswith(f"{path}: database.backup.schedule='nightly': must be a cron schedule")
+    assert messages[0].startswith(f"{path}:2:27: database.backup.schedule='nightly': must be a cron schedule")
 
 
 def test_network_policy_keys_are_checked(tmp_path):
     messages, path = problems_with(tmp_path, "networkPolicy:\n  ingressControllerNamespace: Ingress_NGINX\n"
                                              "  httpsEgressCidrs: [0.0.0.0/33]\n")
-    assert [m.split("=")[0] for m in messages] == [f"{path}: networkPolicy.ingressControllerNamespace",
-                                                   f"{path}: networkPolicy.httpsEgressCidrs"]
+    assert [m.split("=")[0] for m in messages] == [f"{path}:2:3: networkPolicy.ingressControllerNamespace",
+                                                   f"{path}:3:3: networkPolicy.httpsEgressCidrs"]
 
 
 def test_the_schema_documents_the_hardening_keys_with_their_defaults():

@@ -96,7 +96,7 @@ def test_a_tls_host_that_is_not_the_routes_host_is_refused_in_values(tmp_path: P
     with pytest.raises(TaskoraConfigError) as raised:
         load({"TASKORA_VALUES": str(layer)}, secrets_file=NO_SECRETS_FILE)
     [message] = [str(p) for p in raised.value.problems]
-    assert message.startswith(f"{layer}: ingress.tls.hosts[0]='www.taskora.local': must be the route's host "
+    assert message.startswith(f"{layer}:2:57: ingress.tls.hosts[0]='www.taskora.local': must be the route's host "
                               "(taskora.local)")
 
 

@@ -70,14 +70,14 @@ def test_a_values_layer_overrides_key_by_key(tmp_path, default_objects):
 def test_a_misspelt_key_is_refused_with_a_suggestion_and_its_file(tmp_path):
     extra = write(tmp_path, "backend:\n  replcas: 5\n")
     (message,) = problems_of(TASKORA_VALUES=extra)
-    assert message.startswith(f"{extra}: backend.replcas=5: is not a known key")
+    assert message.startswith(f"{extra}:2:3: backend.replcas='<not shown>': is not a known key")
     assert "did you mean 'backend.replicas'?" in message
 
 
 def test_a_wrong_type_names_the_key_path_and_the_file(tmp_path):
     extra = write(tmp_path, "frontend:\n  replicas: two\n")
     (message,) = problems_of(TASKORA_VALUES=extra)
-    assert message.startswith(f"{extra}: frontend.replicas='two':")
+    assert message.startswith(f"{extra}:2:3: frontend.replicas='two':")
     assert "integer" in message
 
 
@@ -85,10 +85,10 @@ def test_rules_of_the_constructs_apply_to_values_under_their_key_paths(tmp_path)
     extra = write(tmp_path, "backend:\n  resources:\n    requests: {cpu: 2000m}\n"
                             "database:\n  storage: 512Mi\ningress:\n  host: Not_A_Host\n")
     messages = problems_of(TASKORA_VALUES=extra)
-    assert any(m.startswith(f"{extra}: backend.resources.requests.cpu='2000m': must be <= "
+    assert any(m.startswith(f"{extra}:3:16: backend.resources.requests.cpu='2000m': must be <= "
                             "resources.limits.cpu (1000m)") for m in messages)
-    assert any(m.startswith(f"{extra}: database.storage='512Mi': must be >= 1Gi") for m in messages)
-    assert any(m.startswith(f"{extra}: ingress.host='Not_A_Host': must be a DNS-1123 subdomain") for m in messages)
+    assert any(m.startswith(f"{extra}:5:3: database.storage='512Mi': must be >= 1Gi") for m in messages)
+    assert any(m.startswith(f"{extra}:7:3: ingress.host='Not_A_Host': must be a DNS-1123 subdomain") for m in messages)
     assert len(messages) == 3
 
 
@@ -96,7 +96,7 @@ def test_a_key_from_the_base_file_is_attributed_to_it(tmp_path):
     # GIVEN an override of one key WHEN another key (from config/local.yaml) is wrong
     extra = write(tmp_path, "backend:\n  image: 'Bad Image'\n")
     (message,) = problems_of(TASKORA_VALUES=extra)
-    assert message.startswith(f"{extra}: backend.image='Bad Image'")
+    assert message.startswith(f"{extra}:2:3: backend.image='Bad Image'")
 
 
 def test_an_unknown_environment_lists_the_known_ones():
@@ -107,7 +107,7 @@ def test_an_unknown_environment_lists_the_known_ones():
 def test_invalid_yaml_is_reported_with_its_line(tmp_path):
     extra = write(tmp_path, "backend:\n  replicas: [1,\n")
     (message,) = problems_of(TASKORA_VALUES=extra)
-    assert message.startswith(f"{extra}: (file)=") and "must be valid YAML" in message and "line" in message
+    assert message.startswith(f"{extra}:3:1: (file)=") and "must be valid YAML" in message and "line" in message
 
 
 def test_production_without_secrets_names_each_missing_one(tmp_path):
@@ -118,14 +118,19 @@ def test_production_without_secrets_names_each_missing_one(tmp_path):
 
 
 def test_production_with_secrets_synthesizes_pinned_images_and_no_placeholders(tmp_path):
-    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **SENTINELS)
+    app_secrets = {k: v for k, v in SENTINELS.items() if k != "TASKORA_DB_PASSWORD"}
+    _, props = load_env(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **app_secrets)
     objects = synth(props)
     images = {c["image"] for o in objects if o["kind"] in ("Deployment", "StatefulSet")
               for c in o["spec"]["template"]["spec"]["containers"]}
     assert not any(image.endswith(":latest") for image in images)
     text = json.dumps(objects)
-    # the database password is the CloudNativePG operator's: a given one is not used
-    assert "your-" not in text and "sentinel-db-7f3a-000000000" not in text
+    assert "your-" not in text
+    # the database password is the CloudNativePG operator's: a given one is refused as unused
+    (message,) = problems_of(TASKORA_ENV="production", TASKORA_VALUES=write(tmp_path, DIGESTS), **SENTINELS)
+    assert message == ("environment 'production': TASKORA_DB_PASSWORD='<not shown>': is set but not used: "
+                       "database.engine is cloudnative-pg: the operator generates the database's password. "
+                       "Fix: unset TASKORA_DB_PASSWORD")
 
 
 def test_existing_secrets_need_no_values_in_production(tmp_path):
@@ -139,7 +144,7 @@ def test_existing_secrets_need_no_values_in_production(tmp_path):
 def test_database_existing_secret_alone_is_refused(tmp_path):
     extra = write(tmp_path, "database:\n  existingSecret: taskora-pg\n")
     (message,) = problems_of(TASKORA_VALUES=extra)
-    assert message.startswith(f"{extra}: database.existingSecret='taskora-pg': needs secrets.existingSecret too")
+    assert message.startswith(f"{extra}:2:3: database.existingSecret='taskora-pg': needs secrets.existingSecret too")
 
 
 def test_secret_values_never_appear_in_problems(tmp_path):
@@ -200,7 +205,7 @@ def test_a_field_added_to_the_props_is_a_values_key_at_once(tmp_path):
     assert props.backend.service_port == 80
     bad = write(tmp_path, "backend:\n  env: [{name: '1BAD', value: x}]\n")
     (message,) = problems_of(TASKORA_VALUES=bad)
-    assert message.startswith(f"{bad}: backend.env[0].name='1BAD': must be an environment variable name")
+    assert message.startswith(f"{bad}:2:10: backend.env[0].name='1BAD': must be an environment variable name")
 
 
 def test_local_yaml_restates_the_construct_defaults():
@@ -215,8 +220,8 @@ def test_a_refused_key_does_not_hide_the_problems_behind_other_keys(tmp_path):
     extra = write(tmp_path, "backend:\n  replcas: 5\ndatabase:\n  storage: 512Mi\n")
     messages = problems_of(TASKORA_VALUES=extra)
     assert messages == [
-        f"{extra}: backend.replcas=5: is not a known key. Fix: did you mean 'backend.replicas'?",
-        f"{extra}: database.storage='512Mi': must be >= 1Gi. Fix: request at least 1Gi"]
+        f"{extra}:2:3: backend.replcas='<not shown>': is not a known key. Fix: did you mean 'backend.replicas'?",
+        f"{extra}:4:3: database.storage='512Mi': must be >= 1Gi. Fix: request at least 1Gi"]
 
 
 def test_a_top_level_rule_names_the_file_and_the_key(tmp_path):
@@ -232,7 +237,7 @@ def test_several_values_layers_apply_in_order_and_each_names_its_file(tmp_path):
     with pytest.raises(TaskoraConfigError) as raised:
         load_env(TASKORA_VALUES=f"{first}:{second}")
     assert [str(p) for p in raised.value.problems] == [
-        f"{first}: frontend.replicas=0: must be >= 1. Fix: set at least 1 replica"]
+        f"{first}:4:3: frontend.replicas=0: must be >= 1. Fix: set at least 1 replica"]
     first.write_text("backend:\n  replicas: 5\n")
     assert load_env(TASKORA_VALUES=f"{first}:{second}")[1].backend.replicas == 6
 
@@ -245,4 +250,4 @@ def test_routing_and_gateway_may_be_written_at_the_top_level(tmp_path):
     assert ingress.routing == "gateway" and ingress.gateway.parent_refs[0].name == "public"
     bad = write(tmp_path, "routing: gatway\n")
     (message,) = problems_of(TASKORA_VALUES=bad)
-    assert message.startswith(f"{bad}: routing='gatway': must be one of ingress, gateway")
+    assert message.startswith(f"{bad}:1:1: routing='gatway': must be one of ingress, gateway")

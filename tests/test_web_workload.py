@@ -98,7 +98,7 @@ def test_props_may_be_given_as_an_object_and_keyword_arguments_together():
     with pytest.raises(TaskoraConfigError, match="WebWorkloadProps: replica=3: is not a field. Fix: did you mean "
                                                  "'replicas'"):
         WebWorkload(chart(), "api", image="registry.example/shop/api:2.3.0", replica=3)
-    with pytest.raises(TaskoraConfigError, match="WebWorkloadProps: image=None: is required"):
+    with pytest.raises(TaskoraConfigError, match="WebWorkloadProps: image=null: is required"):
         WebWorkload(chart(), "api")
     with pytest.raises(TypeError, match="props must be a WebWorkloadProps"):
         WebWorkload(chart(), "api", PostgresProps())  # type: ignore[arg-type]
@@ -159,7 +159,7 @@ def test_the_opt_in_lint_holds_only_the_librarys_containers_to_the_model():
                       sidecars=({"name": "proxy", "image": "envoyproxy/envoy:v1.31.0", "securityContext": RESTRICTED},))
     assert TaskoraValidation.of(app).problems() == []
     api.deployment.add_json_patch(cdk8s.JsonPatch.remove("/spec/template/spec/containers/0/readinessProbe"))
-    with pytest.raises(RuntimeError, match=r"containers\[0\].readinessProbe=None: must be defined"):
+    with pytest.raises(RuntimeError, match=r"containers\[0\].readinessProbe=null: must be defined"):
         synth_app(app)
 
 

@@ -7,8 +7,62 @@ collect, and :class:`TaskoraConfigError` carries all of them at once.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterable
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+#: Longest value printed: a value of 200,000 digits is shown by its start and its length.
+_MAX_SHOWN = 200
+
+
+def _hidden(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] == "C" or category in ("Zl", "Zp")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, format or unassigned character escaped (``\\x1b``, ``\\u202e``):
+    a key or value in a message must not move the cursor, recolour or reorder the terminal."""
+    return "".join(_escape(c) if _hidden(c) else c for c in text) if any(map(_hidden, text)) else text
+
+
+def _quoted(text: str) -> str:
+    """``text`` as YAML quotes it: single quotes, or double quotes with escapes where needed."""
+    if not any(map(_hidden, text)):
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + "".join(_escape(c) if _hidden(c) else "\\" + c if c in '\\"' else c for c in text) + '"'
+
+
+def as_yaml(value: Any) -> str:
+    """``value`` as a YAML flow scalar or collection (``null``, ``true``, ``'text'``, ``[1, 2]``),
+    control characters escaped (in double quotes, as YAML writes them) and long values cut."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf") if math.isinf(value) else repr(value)
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        if len(value) <= _MAX_SHOWN:
+            return _quoted(value)
+        return f"{_quoted(value[:_MAX_SHOWN // 2])}... ({len(value)} characters)"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{as_yaml(k)}: {as_yaml(v)}" for k, v in list(value.items())[:20]) + \
+            (", ...}" if len(value) > 20 else "}")
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(as_yaml(v) for v in list(value)[:20]) + (", ...]" if len(value) > 20 else "]")
+    text = printable(str(value))
+    return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN // 2]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +84,10 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.field}={self.value!r}: {self.rule}. Fix: {self.fix}"
+        # Every part escaped: a key, a path or a value of the user's may hold control characters.
+        field = self.field if len(self.field) <= _MAX_SHOWN else f"{self.field[:_MAX_SHOWN // 2]}..."
+        return (f"{printable(self.where)}: {printable(field)}={as_yaml(self.value)}: "
+                f"{printable(self.rule)}. Fix: {printable(self.fix)}")
 
 
 class TaskoraConfigError(ValueError):

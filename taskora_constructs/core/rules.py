@@ -15,9 +15,11 @@ from decimal import Decimal, InvalidOperation
 from .api_rules import check_host_name
 from .errors import Problem
 
-# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource).
+# Kubernetes resource.Quantity grammar (k8s.io/apimachinery/pkg/api/resource). Each character
+# has one way to match (no ``\d+\.?\d*``, which backtracks quadratically on a long run of
+# digits), and the length is bounded before matching.
 _QUANTITY = re.compile(
-    r"^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))"
+    r"^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
 )
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
@@ -34,11 +36,13 @@ _IMAGE = re.compile(
     r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
 )
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+#: Longest quantity accepted: ``123456789012345678901234567890Gi`` is 32; nothing real comes near.
+MAX_QUANTITY_LENGTH = 64
 
 
 def parse_quantity(text: str) -> Decimal | None:
     """The value of a Kubernetes quantity string, or ``None`` if it is not one."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) > MAX_QUANTITY_LENGTH:
         return None
     match = _QUANTITY.fullmatch(text)
     if not match:
@@ -67,7 +71,7 @@ def check_quantity(where: str, field: str, value: object, *, example: str, props
     if parsed is None:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a Kubernetes quantity (a number with an optional suffix "
-                             "such as m, Mi or Gi)",
+                             f"such as m, Mi or Gi, at most {MAX_QUANTITY_LENGTH} characters)",
                         fix=f"write it like {example!r}")]
     if props and (parsed <= 0 or "e" in str(value).lower()):
         return [Problem(where=where, field=field, value=value,
