@@ -14,6 +14,8 @@ checked (known names only) everywhere.
 
 from __future__ import annotations
 
+import re
+
 import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -133,15 +135,22 @@ def downgrade_problems(props: TaskoraProps, merged: Mapping, origin: Mapping[str
     for risk in RISKS:
         if not risk.weakened(props):
             continue
-        written = [(key, origin[key]) for key in risk.keys(props) if origin.get(key, base) != base]
-        if not written or any(risk.name in accepted.get(source, set()) for _, source in written):
+        # origin holds "file:line:column" where a key's line is known: the layer is the file.
+        written = [(key, origin[key], _file_of(origin[key])) for key in risk.keys(props)
+                   if _file_of(origin.get(key, base)) != base]
+        if not written or any(risk.name in accepted.get(layer, set()) for _, _, layer in written):
             continue  # the base profile's own choice, or a layer that says so
-        key, source = written[0]
-        problems.append(Problem(where=source, field=key, value=_value_at(merged, key),
+        key, located, layer = written[0]
+        problems.append(Problem(where=located, field=key, value=_value_at(merged, key),
                                 rule=f"{risk.lost}; production refuses that unless the layer that does it "
                                      f"accepts the risk by name",
-                                fix=f"add '{KEY}: [{risk.name}]' to {source} if that is intended, or {risk.keep}"))
+                                fix=f"add '{KEY}: [{risk.name}]' to {layer} if that is intended, or {risk.keep}"))
     return problems
+
+
+def _file_of(located: str) -> str:
+    """The file of a ``file:line:column`` origin (a file name may itself hold a colon)."""
+    return re.sub(r":\d+:\d+$", "", located)
 
 
 def _value_at(data: Any, key: str) -> Any:

@@ -76,7 +76,7 @@ def test_bad_or_empty_lists_are_refused_naming_file_key_and_value(tmp_path, cidr
         _load(tmp_path, f"database:\n  cloudnativePg:\n    apiServerCidrs: {cidrs}\n    apiServerPorts: {ports}\n")
     [problem] = raised.value.problems
     assert problem.field == f"database.cloudnativePg.{bad}"
-    assert problem.where.endswith("api.yaml") and problem.fix
+    assert problem.where.split(":")[0].endswith("api.yaml") and problem.fix
 
 
 def test_the_construct_refuses_empty_lists_too():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from profiles import DIGESTS_LAYER, INGRESS_NGINX_LAYER, NO_SECRETS_FILE, SECRETS
+from profiles import DIGESTS_LAYER, INGRESS_NGINX_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_SECRETS
 from taskora_app import downgrade
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError, TaskoraProps
@@ -53,7 +53,9 @@ def _environ(tmp_path: Path, *layers: str | Path) -> dict[str, str]:
         path = tmp_path / f"layer{i}.yaml"
         path.write_text(layer)
         paths.append(str(path))
-    return {"TASKORA_ENV": "production", **SECRETS, "TASKORA_VALUES": ":".join(paths)}
+    # The StatefulSet engine reads the database password; with CloudNativePG it is refused as unused.
+    secrets = STATEFULSET_SECRETS if any("engine: statefulset" in str(layer) for layer in layers) else SECRETS
+    return {"TASKORA_ENV": "production", **secrets, "TASKORA_VALUES": ":".join(paths)}
 
 
 def load_production(tmp_path: Path, *layers: str | Path) -> TaskoraProps:
@@ -76,7 +78,7 @@ def test_the_cases_cover_every_risk_and_production_itself_has_every_protection(t
 def test_a_layer_that_gives_a_protection_up_unasked_is_refused(tmp_path, risk):
     layer, key, _ = CASES[risk]
     [problem] = refused(tmp_path, layer)
-    assert problem.where == str(tmp_path / "layer0.yaml") and problem.field == key
+    assert problem.where.startswith(f"{tmp_path / 'layer0.yaml'}:") and problem.field == key  # file:line:column
     assert problem.value is not None and "production refuses that" in problem.rule
     assert f"acceptRisks: [{risk}]" in problem.fix and str(tmp_path / "layer0.yaml") in problem.fix
 
@@ -103,7 +105,7 @@ def test_accepting_some_risks_leaves_the_others_refused(tmp_path):
 def test_the_acceptance_counts_only_in_the_layer_that_weakens(tmp_path):
     # an earlier layer's acceptRisks does not cover what a later one does (nor the other way round)
     problems = refused(tmp_path, "acceptRisks: [no-network-policies]\n", "networkPolicy: {enabled: false}\n")
-    assert [(p.field, Path(p.where).name) for p in problems] == [("networkPolicy.enabled", "layer1.yaml")]
+    assert [(p.field, Path(p.where).name.split(":")[0]) for p in problems] == [("networkPolicy.enabled", "layer1.yaml")]
 
 
 def test_tls_is_given_up_by_switching_to_ingress_without_tls_too(tmp_path):
@@ -146,7 +148,7 @@ def test_restating_a_protection_is_no_downgrade(tmp_path):
 def test_an_unknown_risk_name_is_refused_with_a_suggestion(tmp_path, value, field, fix):
     problems = refused(tmp_path, f"acceptRisks: {value}\n")
     [problem] = [p for p in problems if p.field.startswith("acceptRisks")]
-    assert problem.field == field and fix in problem.fix and problem.where.endswith("layer0.yaml")
+    assert problem.field == field and fix in problem.fix and problem.where.split(":")[0].endswith("layer0.yaml")
 
 
 def test_a_misspelt_name_does_not_accept_and_both_problems_come_at_once(tmp_path):
@@ -170,7 +172,7 @@ def test_main_exits_2_names_every_item_and_keeps_the_previous_output(tmp_path):
     environ = _environ(tmp_path, "".join(layer for layer, _, _ in CASES.values()))
     out = tmp_path / "dist"
     out.mkdir()
-    (out / "previous.k8s.yaml").write_text("kind: ConfigMap\n")
+    (out / "0001-taskora-previous.k8s.yaml").write_text("kind: ConfigMap\n")
     result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, capture_output=True, text=True,
                             timeout=300, env={**os.environ, **environ, "CDK8S_OUTDIR": str(out)})
     text = result.stdout + result.stderr
@@ -178,5 +180,5 @@ def test_main_exits_2_names_every_item_and_keeps_the_previous_output(tmp_path):
     assert "Traceback" not in text and "5 configuration problems" in text
     for risk, (_, key, _) in CASES.items():
         assert f"acceptRisks: [{risk}]" in text and f"{key}=" in text
-    assert [p.name for p in out.iterdir()] == ["previous.k8s.yaml"]
+    assert [p.name for p in out.iterdir()] == ["0001-taskora-previous.k8s.yaml"]
     assert not any(value in text for value in SECRETS.values())

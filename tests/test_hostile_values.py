@@ -214,7 +214,7 @@ def test_a_password_with_a_line_break_or_control_character_is_refused_unshown(tm
     if env == "production":
         from profiles import DIGESTS_LAYER, SECRETS
         environ |= SECRETS
-        statefulset = DIGESTS_LAYER.replace("database:\n", statefulset)
+        statefulset = DIGESTS_LAYER.replace("database:\n", statefulset) + "acceptRisks: [no-backups]\n"
     messages, _ = secret_messages(tmp_path, None, statefulset, **environ)
     assert [m.split(": ")[:3] for m in messages] == [[f"environment {env!r}", "TASKORA_DB_PASSWORD='<not shown>'",
                                                       messages[0].split(": ")[2]]]
