@@ -15,7 +15,7 @@ from constructs import Construct
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..core.podspec import env_from, env_value
 from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
 from ..core.errors import Problem, raise_if_any
@@ -55,7 +55,7 @@ DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
 
-class CloudNativePgDatabase(Construct):
+class CloudNativePgDatabase(TaskoraResource):
     """A CloudNativePG ``Cluster`` ``<name>``: replicated PostgreSQL with automated failover.
 
     The operator (a cluster prerequisite, not created here) runs ``props.cloudnative_pg.instances``
@@ -113,30 +113,24 @@ class CloudNativePgDatabase(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
                  name: str | None = None, namespace: str | None = None,
                  external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        from ..web.workload import props_from  # the web module imports the postgres one
-
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
         if props is None and "engine" not in props_fields:
             props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}
-        props = props_from(PostgresProps, props, props_fields)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
+        props = self._props(PostgresProps, props, props_fields)
+        name, namespace = self.name, self.namespace
         where = self.node.path
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
         problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
-        if namespace is not None:
-            problems += rules.check_dns_label(where, "namespace", namespace)
         if props.engine != CLOUDNATIVE_PG:
             problems.append(Problem(where=where, field="engine", value=props.engine,
                                     rule="must be cloudnative-pg for a CloudNativePG Cluster",
                                     fix="set engine='cloudnative-pg', or use PostgresDatabase for a StatefulSet"))
-        raise_if_any(problems)
+        self._check(problems)
         options: CloudNativePgOptions = props.cloudnative_pg
         self.props = props
         self.options = options
         self.cluster_name = name
-        self.namespace = namespace
         self.port = POSTGRES_PORT
         self.database_name = props.database_name
         self.username = props.username
@@ -155,14 +149,14 @@ class CloudNativePgDatabase(Construct):
         self.external = external
         #: The Barman Cloud ObjectStore's name (``None`` without backups).
         self.object_store_name: str | None = f"{name}-store" if options.backup is not None else None
-        owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
+        owned = [("Cluster", name), ("Secret", self.app_secret_name)]
         if external is not None:
-            owned.append(("ExternalSecret", namespace, self.app_secret_name))
+            owned.append(("ExternalSecret", self.app_secret_name))
         if options.backup is not None:
-            owned += [("ScheduledBackup", namespace, name), ("ObjectStore", namespace, f"{name}-store")]
+            owned += [("ScheduledBackup", name), ("ObjectStore", f"{name}-store")]
         if self.pooler_name is not None:
-            owned.append(("Pooler", namespace, self.pooler_name))
-        claim(self, owned)
+            owned.append(("Pooler", self.pooler_name))
+        self._claim(owned)
         if namespace is not None:
             # The operator (or with ``external`` the External Secrets Operator) writes <name>-app:
             # the opt-in lint lets references name it.
@@ -181,8 +175,7 @@ class CloudNativePgDatabase(Construct):
         if options.backup is not None:
             self.object_store = emit(self, "object-store", self._object_store(labels))
         self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
-        self.api_object = self.cluster
-        self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.cluster)
         self.scheduled_backup: cdk8s.ApiObject | None = None
         if options.backup is not None:
             backup: cnpg.ScheduledBackup = {

@@ -12,7 +12,7 @@ from constructs import Construct
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
 from .cloudnative_pg_props import CLOUDNATIVE_PG
@@ -38,7 +38,7 @@ CREDENTIALS_MODE = 0o440
 from .postgres_props import PostgresProps  # the props live beside, in their own file
 
 
-class PostgresDatabase(Construct):
+class PostgresDatabase(TaskoraResource):
     """A single-instance PostgreSQL StatefulSet with its headless Service and credentials Secret.
 
     The Service, the StatefulSet, its pods and their ServiceAccount share ``name``; the
@@ -82,16 +82,11 @@ class PostgresDatabase(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
                  password: str | None = None, existing_secret: str | None = None, name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        from ..web.workload import props_from  # the web module imports this one
-
-        props = props_from(PostgresProps, props, props_fields)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(PostgresProps, props, props_fields)
+        name, namespace = self.name, self.namespace
         where = self.node.path
-        problems = rules.check_dns_label(where, "name", name)
-        if namespace is not None:
-            problems += rules.check_dns_label(where, "namespace", namespace)
+        problems: list[Problem] = []
         if props.engine == CLOUDNATIVE_PG:
             problems.append(Problem(where=where, field="engine", value=props.engine,
                                     rule="is run by CloudNativePgDatabase, not by this StatefulSet construct",
@@ -106,10 +101,9 @@ class PostgresDatabase(Construct):
             problems += rules.check_non_empty(where, "password", password)
         if props.backup is not None:  # the backup CronJob's name derives from this one
             problems += api_rules.check_cronjob_name(where, "metadata.name", f"{name}-backup")
-        raise_if_any(problems)
+        self._check(problems)
         self.props = props
         self.service_name = name
-        self.namespace = namespace
         self.port = props.port
         #: Name of the container and Service port, for callers that refer to it by name.
         self.port_name = POSTGRES_PORT_NAME
@@ -123,12 +117,12 @@ class PostgresDatabase(Construct):
         self.pod_labels = merged({"app": name, "component": "database"}, props.pod_labels)
         labels = merged(self.selector_labels, props.labels)
         kinds = ["ServiceAccount", "Service", "StatefulSet"]
-        owned = [(kind, namespace, name) for kind in kinds]
+        owned = [(kind, name) for kind in kinds]
         if self.manages_credentials:
-            owned.append(("Secret", namespace, self.credentials_secret_name))
+            owned.append(("Secret", self.credentials_secret_name))
         if props.backup is not None:
-            owned += [("ServiceAccount", namespace, f"{name}-backup"), ("CronJob", namespace, f"{name}-backup")]
-        claim(self, owned)
+            owned += [("ServiceAccount", f"{name}-backup"), ("CronJob", f"{name}-backup")]
+        self._claim(owned)
         #: The StorageClass this construct created for its claims (``None``: it uses an existing
         #: class, or another database of the App created the same one).
         self.storage_class: cdk8s.ApiObject | None = None
@@ -213,8 +207,7 @@ class PostgresDatabase(Construct):
             },
         }
         self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
-        self.api_object = self.stateful_set
-        self.node.default_child = self.stateful_set  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.stateful_set)
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None
         #: The backup's ServiceAccount and CronJob (``None`` without ``props.backup``).

@@ -11,7 +11,7 @@ from constructs import Construct
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
-from ..core.scope import chart_namespace
+from ..core.resource import TaskoraResource
 from ..core.errors import Problem, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
@@ -130,7 +130,7 @@ class TaskoraProps:
                      + rules.check_positive_int("TaskoraProps", "secretsRevision", self.secrets_revision, minimum=0))
 
 
-class Taskora(Construct):
+class Taskora(TaskoraResource):
     """One Taskora instance: ``Taskora(app, "taskora", props)`` (or the props' fields as
     keyword arguments).
 
@@ -163,23 +163,25 @@ class Taskora(Construct):
 
     Attributes:
         names: every object name of this instance.
+        name / namespace: ``app_name`` and the namespace every namespaced object carries.
         charts: the charts (or, inside your chart, the constructs) by part name.
-        namespace, database, config, secrets, backend, frontend, ingress: the constructs.
+        namespace_construct, database, config, secrets, backend, frontend, ingress: the constructs.
         network_policies: the NetworkPolicy constructs by part name.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: TaskoraProps | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from ..web.workload import props_from
-
-        props = props_from(TaskoraProps, props, props_fields)
+        props = self._props(TaskoraProps, props, props_fields)
         at_root = scope.node.scope is None
-        namespace = props.namespace if props.namespace is not None else (
-            None if at_root else chart_namespace(self))
+        namespace = props.namespace if props.namespace is not None else self.namespace
         names = TaskoraNames(app=props.app_name, namespace_override=namespace)
         self.names = names
         ns = names.namespace
+        # Object names come from app_name, not from the id (two instances differ by id and
+        # namespace): name and namespace say what the objects carry.
+        self.name, self.namespace = names.app, ns
+        self._check()
         controller = props.network_policy.ingress_controller_namespace
         if props.network_policy.enabled and controller == ns:
             raise_if_any([Problem(
@@ -205,7 +207,7 @@ class Taskora(Construct):
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
-        self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
+        self.namespace_construct = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
                                           deletion_protection=props.deletion_protection,
                                           pod_security=props.pod_security)
         secrets = props.secrets
@@ -230,6 +232,13 @@ class Taskora(Construct):
         self.network_policies: dict[str, NamespaceNetworkPolicy | WorkloadNetworkPolicy] = {}
         if props.network_policy.enabled:
             self._network_policies(props.network_policy)
+
+    @property
+    def api_objects(self) -> tuple[cdk8s.ApiObject, ...]:
+        """Every ``cdk8s.ApiObject`` of the instance, chart by chart in apply order (the charts
+        are the App's children beside this construct when it sits directly under the App)."""
+        return tuple(c for chart in self.charts.values() for c in chart.node.find_all()
+                     if isinstance(c, cdk8s.ApiObject))
 
     def _database(self, chart: Construct, props: TaskoraProps, name: str,
                   ns: str) -> PostgresDatabase | CloudNativePgDatabase:
