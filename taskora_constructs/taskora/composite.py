@@ -210,6 +210,8 @@ class Taskora(TaskoraResource):
         self.namespace_construct = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
                                           deletion_protection=props.deletion_protection,
                                           pod_security=props.pod_security)
+        # The instance's first object in apply order stands for it (cdk8s.ApiObject.of).
+        self._expose(self.namespace_construct.namespace_object)
         secrets = props.secrets
         self.database = self._database(database_chart, props, names.database, ns)
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
