@@ -16,7 +16,7 @@ from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
-from ..core.podspec import env_from, env_value
+from .contract import DatabaseContract
 from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
 from ..core.errors import Problem, raise_if_any
 from ..lint.app import declare_external_secret
@@ -55,7 +55,7 @@ DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
 
-class CloudNativePgDatabase(TaskoraResource):
+class CloudNativePgDatabase(TaskoraResource, DatabaseContract):
     """A CloudNativePG ``Cluster`` ``<name>``: replicated PostgreSQL with automated failover.
 
     The operator (a cluster prerequisite, not created here) runs ``props.cloudnative_pg.instances``
@@ -135,6 +135,8 @@ class CloudNativePgDatabase(TaskoraResource):
         self.database_name = props.database_name
         self.username = props.username
         self.app_secret_name = f"{name}-app"
+        #: The same Secret, by the name both database constructs give it (database/contract.py).
+        self.credentials_secret_name = self.app_secret_name
         #: Every instance of the Cluster (primary and replicas).
         self.selector_labels = {CLUSTER_LABEL: name, POD_ROLE_LABEL: "instance"}
         #: The primary, which the ``-rw`` Service selects.
@@ -282,36 +284,43 @@ class CloudNativePgDatabase(TaskoraResource):
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for a key of the operator's ``<name>-app`` Secret (``uri``,
-        ``username``, ``password``, ...); raises for another key."""
+        ``username``, ``password``, ...); raises for another key, and for ``uri`` with a pooler
+        (it names ``<name>-rw``, which the pooler's NetworkPolicy keeps clients from)."""
+        problems = []
         if key not in APP_SECRET_KEYS:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
-                                  rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
-                                  fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY")])
+            problems.append(Problem(
+                where=self.node.path, field="secretKeyRef.key", value=key,
+                rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
+                fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY"))
+        elif key == self.URI_KEY and self.pooler_name is not None and self.external is None:
+            problems.append(Problem(
+                where=self.node.path, field="secretKeyRef.key", value=key,
+                rule=f"points at {self.cluster_name}-rw, not at the pooler {self.pooler_name} clients must use",
+                fix="use db.url_env('DATABASE_URL'), which composes the pooler's URL"))
+        raise_if_any(problems)
+        return self._secret_ref(key)
+
+    def _secret_ref(self, key: str) -> k8s.EnvVarSource:
         return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}
 
-    def host_for(self, client_namespace: str | None) -> str:
-        """The DNS name of :attr:`service_name` for a client in ``client_namespace``."""
-        if client_namespace == self.namespace or self.namespace is None:
-            return self.service_name
-        return f"{self.service_name}.{self.namespace}.svc"
+    def _client_pod_labels(self) -> dict[str, str]:
+        return self.client_pod_labels
 
-    def url_env(self, variable: str, client_namespace: str | None) -> list[k8s.EnvVar]:
-        """Environment variables that give a client in ``client_namespace`` the connection URL
-        as ``variable``, from the operator's Secret: its ``uri`` key (for ``<name>-rw``); with a
-        pooler, its user and password keys composed into the pooler's URL by ``$(VAR)``
-        expansion (the operator's generated passwords are alphanumeric: no escaping needed)."""
+    def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
         if client_namespace != self.namespace and self.namespace is not None:
-            raise_if_any([Problem(where=self.node.path, field="namespace", value=client_namespace,
-                                  rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
-                                       f"operator's Secret {self.app_secret_name} is readable only there",
-                                  fix="deploy the client beside the Cluster, or copy the Secret outside the app")])
-        if self.pooler_name is None or self.external is not None:  # the external uri names service_name
-            return [env_from(variable, self.key_ref(self.URI_KEY))]
-        user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
-        return [env_from(user, self.key_ref(self.USERNAME_KEY)),
-                env_from(password, self.key_ref(self.PASSWORD_KEY)),
-                env_value(variable, f"postgresql://$({user}):$({password})@{self.host_for(client_namespace)}:"
-                                    f"{self.port}/{self.database_name}")]
+            return [Problem(where=self.node.path, field="namespace", value=client_namespace,
+                            rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
+                                 f"operator's Secret {self.app_secret_name} is readable only there",
+                            fix="deploy the client beside the Cluster, or copy the Secret outside the app")]
+        return []
+
+    def _url_parts(self, variable: str, client_namespace: str | None) -> list[tuple[str, str | None, dict | None]]:
+        """Without a pooler the operator's ``uri`` key (for ``<name>-rw``); with one, its user and
+        password composed into the pooler's URL (the operator's generated passwords are
+        alphanumeric: no escaping needed). With ``external`` the store's uri names the pooler."""
+        if self.pooler_name is None or self.external is not None:
+            return [(variable, None, dict(self._secret_ref(self.URI_KEY)))]
+        return super()._url_parts(variable, client_namespace)
 
 
 def cloudnative_pg_policies(scope: Construct, database: CloudNativePgDatabase, *,

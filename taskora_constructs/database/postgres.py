@@ -13,6 +13,7 @@ from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
+from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
 from .cloudnative_pg_props import CLOUDNATIVE_PG
@@ -38,7 +39,7 @@ CREDENTIALS_MODE = 0o440
 from .postgres_props import PostgresProps  # the props live beside, in their own file
 
 
-class PostgresDatabase(TaskoraResource):
+class PostgresDatabase(TaskoraResource, DatabaseContract):
     """A single-instance PostgreSQL StatefulSet with its headless Service and credentials Secret.
 
     The Service, the StatefulSet, its pods and their ServiceAccount share ``name``; the
@@ -303,13 +304,11 @@ class PostgresDatabase(TaskoraResource):
                                   fix="reference PostgresDatabase.USERNAME_KEY or PASSWORD_KEY")])
         return {"secretKeyRef": {"name": self.credentials_secret_name, "key": key}}
 
-    def host_for(self, client_namespace: str | None) -> str:
-        """The DNS name a client in ``client_namespace`` uses to reach the database."""
-        if client_namespace == self.namespace or self.namespace is None:
-            # Without a namespace of its own the database lands in kubectl's current namespace,
-            # which only the short name reaches (from a client deployed there too).
-            return self.service_name
-        return f"{self.service_name}.{self.namespace}.svc"
+    def _client_pod_labels(self) -> dict[str, str]:
+        return self.selector_labels
+
+    def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
+        return self._url_safe_problems(self.node.path, self.username, self._password)
 
     def connection_url(self, client_namespace: str | None) -> str:
         """``postgresql://user:password@host:port/db`` with user and password URL-encoded.

@@ -180,7 +180,7 @@ class AppSecrets(TaskoraResource):
         CloudNativePG database from the operator's Secret (see
         :meth:`CloudNativePgDatabase.url_env <taskora_constructs.CloudNativePgDatabase.url_env>`)."""
         if key == self.DATABASE_URL and isinstance(self.database, CloudNativePgDatabase):
-            return self.database.url_env(key, self.namespace)
+            return [var.to_json() for var in self.database.url_env(key, self.namespace)]
         return [env_from(key, self.key_ref(key))]
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:
