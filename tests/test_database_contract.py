@@ -9,6 +9,7 @@ import cdk8s
 import pytest
 
 from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, EnvVar, NetworkPeer, PgBouncerPooler,
+                                PostgresProps,
                                 PostgresDatabase, TaskoraConfigError, WebWorkload)
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
@@ -91,3 +92,15 @@ def test_without_a_pooler_the_cluster_url_is_the_operators_uri():
     assert [var.to_json() for var in db.url_env()] == [
         {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "cnpg-db-app", "key": "uri"}}}]
     assert db.client_endpoint.selector_labels == db.primary_labels
+
+
+def test_the_construct_is_the_engine_whatever_props_engine_says():
+    # GIVEN props built for the StatefulSet (engine's default) WHEN given to the Cluster construct
+    scope = chart()
+    db = CloudNativePgDatabase(scope, "db", PostgresProps(database_name="x", image=CNPG_IMAGE))
+    # THEN it is a Cluster of that database, not a refusal of the engine field
+    [cluster] = [o for o in cdk8s.Testing.synth(scope) if o["kind"] == "Cluster"]
+    assert cluster["spec"]["bootstrap"]["initdb"]["database"] == "x" and db.props.engine == "cloudnative-pg"
+    # AND the engine's own rules apply, named at the construct
+    with pytest.raises(TaskoraConfigError, match="shop/db2: image='postgres:15-alpine': must be a CloudNativePG"):
+        CloudNativePgDatabase(scope, "db2", PostgresProps(database_name="x"))

@@ -7,6 +7,7 @@ CRDs), which only the type checker imports: building these objects costs no impo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
 import cdk8s
@@ -18,7 +19,7 @@ from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
 from .contract import DatabaseContract
 from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
-from ..core.errors import Problem, raise_if_any
+from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from ..lint.app import declare_external_secret
 from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
@@ -117,15 +118,18 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract):
         if props is None and "engine" not in props_fields:
             props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}
         props = self._props(PostgresProps, props, props_fields)
+        if props.engine != CLOUDNATIVE_PG:
+            # The construct is the engine (``engine`` is Taskora's switch between the two): props
+            # built for the StatefulSet are taken as this engine's, and its rules apply to them.
+            try:
+                props = dataclasses.replace(props, engine=CLOUDNATIVE_PG)
+            except TaskoraConfigError as error:
+                raise TaskoraConfigError([dataclasses.replace(p, where=self.node.path) for p in error.problems]) from None
         name, namespace = self.name, self.namespace
         where = self.node.path
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
         problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
-        if props.engine != CLOUDNATIVE_PG:
-            problems.append(Problem(where=where, field="engine", value=props.engine,
-                                    rule="must be cloudnative-pg for a CloudNativePG Cluster",
-                                    fix="set engine='cloudnative-pg', or use PostgresDatabase for a StatefulSet"))
         self._check(problems)
         options: CloudNativePgOptions = props.cloudnative_pg
         self.props = props
