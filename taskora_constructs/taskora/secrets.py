@@ -27,11 +27,17 @@ class AppSecretsProps:
     """Where the application Secret's values come from (see :class:`AppSecrets`). The values
     are kept out of ``repr``: a props object in a traceback or a log prints no secret."""
 
+    #: COHERE_API_KEY; default None: required unless ``existing_secret`` or ``external``.
     cohere_api_key: str | None = field(default=None, repr=False)
+    #: BETTER_AUTH_SECRET; default None: required unless ``existing_secret`` or ``external``.
     better_auth_secret: str | None = field(default=None, repr=False)
+    #: GEMINI_API_KEY; default None: required unless ``existing_secret`` or ``external``.
     gemini_api_key: str | None = field(default=None, repr=False)
+    #: A Secret managed outside the app holding every key; default None: synthesized here.
     existing_secret: str | None = None
+    #: The counter the consumers' pods carry (``revision/secrets``); bump it to roll them: 0.
     revision: int = 0
+    #: The External Secrets Operator writes the Secret from this store; default None.
     external: ExternalSecretsProps | None = None
 
 
