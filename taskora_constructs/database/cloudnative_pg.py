@@ -17,6 +17,7 @@ from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
+from ..network.connections import HasConnections
 from .contract import DatabaseContract
 from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
@@ -56,7 +57,7 @@ DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
 
-class CloudNativePgDatabase(TaskoraResource, DatabaseContract):
+class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
     """A CloudNativePG ``Cluster`` ``<name>``: replicated PostgreSQL with automated failover.
 
     The operator (a cluster prerequisite, not created here) runs ``props.cloudnative_pg.instances``

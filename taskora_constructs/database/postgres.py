@@ -13,6 +13,7 @@ from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
+from ..network.connections import HasConnections
 from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
@@ -39,7 +40,7 @@ CREDENTIALS_MODE = 0o440
 from .postgres_props import PostgresProps  # the props live beside, in their own file
 
 
-class PostgresDatabase(TaskoraResource, DatabaseContract):
+class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
     """A single-instance PostgreSQL StatefulSet with its headless Service and credentials Secret.
 
     The Service, the StatefulSet, its pods and their ServiceAccount share ``name``; the

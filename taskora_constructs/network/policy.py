@@ -228,6 +228,9 @@ class WorkloadNetworkPolicyProps:
     selector_labels: Mapping[str, str]
     ingress: Sequence[Allow] = ()
     egress: Sequence[Allow] = ()
+    #: The directions it restricts: both by default; ``("Ingress",)`` leaves the pods' egress
+    #: to other policies (what ``connections.allow_from`` writes).
+    policy_types: tuple[str, ...] = ("Ingress", "Egress")
 
 
 class WorkloadNetworkPolicy(TaskoraResource):
@@ -247,12 +250,17 @@ class WorkloadNetworkPolicy(TaskoraResource):
         props = self._props(WorkloadNetworkPolicyProps, props, props_fields)
         name, namespace = self.name, self.namespace
         selector_labels, ingress, egress = props.selector_labels, tuple(props.ingress), tuple(props.egress)
-        self._check(rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels)))
+        problems = rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels))
+        if not props.policy_types or not set(props.policy_types) <= {"Ingress", "Egress"}:
+            problems.append(Problem(where=self.node.path, field="policyTypes", value=props.policy_types,
+                                    rule="must be Ingress, Egress or both", fix="write ('Ingress', 'Egress')"))
+        self._check(problems)
         self._claim([("NetworkPolicy", name)])
         self.policy_name = name
         self.ingress = ingress
         self.egress = egress
-        spec: k8s.NetworkPolicySpec = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
+        spec: k8s.NetworkPolicySpec = {"podSelector": {"matchLabels": dict(selector_labels)},
+                                       "policyTypes": list(props.policy_types)}
         if ingress:
             spec["ingress"] = [allow.rule("from") for allow in ingress]
         if egress:

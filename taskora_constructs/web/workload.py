@@ -15,6 +15,7 @@ from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
+from ..network.connections import HasConnections
 from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
 from ..core.errors import Problem, raise_if_any
@@ -99,7 +100,7 @@ class WebWorkloadProps(WorkloadProps):
 
 
 
-class WebWorkload(TaskoraResource):
+class WebWorkload(TaskoraResource, HasConnections):
     """A stateless HTTP workload for any image: ``WebWorkload(scope, id, props)`` or
     ``WebWorkload(scope, id, image="nginx:1.27", port=8080)``.
 
