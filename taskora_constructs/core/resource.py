@@ -33,7 +33,7 @@ P = TypeVar("P")
 
 def props_problems(where: str, cls: type, props: Any, fields: Mapping[str, Any]) -> list[Problem]:
     """What is wrong with building ``cls`` from ``props`` or ``fields`` at ``where``."""
-    known = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+    known = [f.name for f in dataclasses.fields(cls) if f.init]
     problems = []
     if props is not None and fields:
         problems.append(Problem(
@@ -49,7 +49,7 @@ def props_problems(where: str, cls: type, props: Any, fields: Mapping[str, Any])
     if props is None:
         problems += [Problem(where=where, field=f.name, value=None, rule=f"is required by {cls.__name__}",
                              fix=f"pass {f.name}=...")
-                     for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                     for f in dataclasses.fields(cls)
                      if f.init and f.name not in fields and f.default is dataclasses.MISSING
                      and f.default_factory is dataclasses.MISSING]
     return problems
@@ -75,7 +75,7 @@ class TaskoraResource(Construct):
     """
 
     #: The rule a name obeys: a DNS label (Services, pods' owners) unless a subclass says otherwise.
-    NAME_RULE: ClassVar[Callable[[str, str, Any], list[Problem]]] = staticmethod(rules.check_dns_label)
+    NAME_RULE: ClassVar[Callable[..., list[Problem]]] = staticmethod(rules.check_dns_label)
     #: Cluster-scoped constructs (a Namespace) have no namespace.
     CLUSTER_SCOPED: ClassVar[bool] = False
 

@@ -319,12 +319,13 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
                             fix="deploy the client beside the Cluster, or copy the Secret outside the app")]
         return []
 
-    def _url_parts(self, variable: str, client_namespace: str | None) -> list[tuple[str, str | None, dict | None]]:
+    def _url_parts(self, variable: str,
+                   client_namespace: str | None) -> list[tuple[str, str | None, k8s.EnvVarSource | None]]:
         """Without a pooler the operator's ``uri`` key (for ``<name>-rw``); with one, its user and
         password composed into the pooler's URL (the operator's generated passwords are
         alphanumeric: no escaping needed). With ``external`` the store's uri names the pooler."""
         if self.pooler_name is None or self.external is not None:
-            return [(variable, None, dict(self._secret_ref(self.URI_KEY)))]
+            return [(variable, None, self._secret_ref(self.URI_KEY))]
         return super()._url_parts(variable, client_namespace)
 
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from .._generated import k8s_types as k8s
 from ..core.errors import Problem, raise_if_any
 from ..core.pod import EnvVar
 
@@ -85,7 +86,8 @@ class DatabaseContract:
         return [EnvVar(name=name, value=value, value_from=value_from)
                 for name, value, value_from in self._url_parts(variable, client_namespace)]
 
-    def _url_parts(self, variable: str, client_namespace: str | None) -> list[tuple[str, str | None, dict | None]]:
+    def _url_parts(self, variable: str,
+                   client_namespace: str | None) -> list[tuple[str, str | None, k8s.EnvVarSource | None]]:
         """(name, value, valueFrom) of :meth:`url_env`'s variables: the one composition both use."""
         user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
         secret = self.credentials_secret_name

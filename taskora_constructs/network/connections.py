@@ -49,7 +49,8 @@ def _pods_of(peer: Any, where: str) -> _Pods | NetworkPeer:
     if isinstance(peer, NetworkPeer):
         return peer
     if hasattr(peer, "selector_labels") and hasattr(peer, "namespace") and isinstance(peer, Construct):
-        return _Pods(dict(peer.selector_labels), peer.namespace, peer, getattr(peer, "name", peer.node.id))
+        workload: Any = peer  # a library workload or database (SelectsPods)
+        return _Pods(dict(workload.selector_labels), workload.namespace, peer, getattr(peer, "name", peer.node.id))
     if type(peer).__module__.startswith("cdk8s_plus"):
         from ..plus import peer_labels  # imports cdk8s-plus, which only its users have
 

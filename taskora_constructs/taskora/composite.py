@@ -25,7 +25,7 @@ from .backend import BackendProps
 from .frontend import FrontendProps
 from ..database.postgres import PostgresProps
 from ..core.rules import check_non_empty
-from .secrets import AppSecrets
+from .secrets import AppSecrets, AppSecretsProps
 from ..database.storage import RetainedStorageClass
 from ..core.external_secrets import ExternalSecretsProps, external_secret
 
@@ -217,13 +217,12 @@ class Taskora(TaskoraResource):
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
                                 settings=props.settings,
                                 api_base_url=Backend.url_for(names.backend, props.backend))
-        self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
-                                  database=self.database, existing_secret=secrets.existing_secret,
-                                  revision=props.secrets_revision, external=secrets.external,
-                                  **({} if secrets.existing_secret or secrets.external else {
-                                      "cohere_api_key": secrets.cohere_api_key,
-                                      "better_auth_secret": secrets.better_auth_secret,
-                                      "gemini_api_key": secrets.gemini_api_key}))
+        values = {} if secrets.existing_secret or secrets.external else {
+            "cohere_api_key": secrets.cohere_api_key, "better_auth_secret": secrets.better_auth_secret,
+            "gemini_api_key": secrets.gemini_api_key}
+        self.secrets = AppSecrets(config_chart, "secrets", AppSecretsProps(
+            existing_secret=secrets.existing_secret, revision=props.secrets_revision, external=secrets.external,
+            **values), name=names.secrets, namespace=ns, app_name=names.app, database=self.database)
         self.backend = Backend(backend_chart, "backend", props.backend, name=names.backend, namespace=ns,
                                config=self.config, secrets=self.secrets, database=self.database)
         self.frontend = Frontend(frontend_chart, "frontend", props.frontend, name=names.frontend, namespace=ns,
