@@ -16,7 +16,7 @@ from importlib import metadata as _metadata
 from .taskora.backend import Backend, BackendProps
 from .database.backup import OffSiteBackup, PostgresBackup
 from .database.cloudnative_pg import CloudNativePgDatabase
-from .database.cloudnative_pg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
+from .database.cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps, ObjectStoreBackup, PgBouncerPooler
 from .taskora.config import AppConfig, AppConfigProps, AppSettings
 from .core.errors import Problem, TaskoraConfigError
 from .core.external_secrets import ExternalSecretsProps, RemoteSecret, SecretStoreRef
@@ -32,6 +32,7 @@ from .network.policy import (Allow, NamespaceNetworkPolicy, NetworkPeer, Network
 from .core.pod import EnvVar, PodOptions
 from .database.contract import DatabaseEndpoint
 from .database.postgres import PostgresDatabase, PostgresProps
+from .database.postgres_props import DatabaseProps
 from .core.props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
 from .taskora.secrets import AppSecrets, AppSecretsProps
 from .database.storage import RetainedStorageClass
@@ -56,9 +57,11 @@ __all__ = [
     "BackendProps",
     "CloudNativePgDatabase",
     "CloudNativePgOptions",
+    "CloudNativePgProps",
     "ComputeResources",
     "DEFAULT_APP_NAME",
     "DatabaseEndpoint",
+    "DatabaseProps",
     "Declarations",
     "DisruptionBudget",
     "EnvVar",

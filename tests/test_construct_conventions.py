@@ -222,7 +222,7 @@ SPECS = [
          wiring=lambda d: {"config": d["config"], "backend": d["backend"]}),
     Spec(PostgresDatabase, lambda: {"database_name": "orders"}, ("database_nam", "database_name"),
          extra={"password": "sentinel-db-5e1c"}),
-    Spec(CloudNativePgDatabase, lambda: {"image": CNPG_IMAGE, "engine": "cloudnative-pg"}, ("imag", "image")),
+    Spec(CloudNativePgDatabase, lambda: {"image": CNPG_IMAGE, "database_name": "orders"}, ("imag", "image")),
     Spec(HttpRoute, lambda: {"parent_refs": (GatewayParentRef(name="public", namespace="gateways"),),
                              "rules": (HttpRouteRule(service_name="web", port=80),)}, ("rule", "rules")),
     Spec(TaskoraIngress, lambda: {"host": "shop.example.com"}, ("hots", "host"), needs_deps=True,

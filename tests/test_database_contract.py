@@ -9,7 +9,7 @@ import cdk8s
 import pytest
 
 from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, EnvVar, NetworkPeer, PgBouncerPooler,
-                                PostgresProps,
+                                CloudNativePgProps, PostgresProps,
                                 PostgresDatabase, TaskoraConfigError, WebWorkload)
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
@@ -23,7 +23,7 @@ def chart() -> cdk8s.Chart:
 def databases(scope: cdk8s.Chart, pooler: bool = False) -> list:
     options = CloudNativePgOptions(pooler=PgBouncerPooler() if pooler else None)
     return [PostgresDatabase(scope, "orders-db", password=PASSWORD, database_name="orders"),
-            CloudNativePgDatabase(scope, "cnpg-db", image=CNPG_IMAGE, engine="cloudnative-pg",
+            CloudNativePgDatabase(scope, "cnpg-db", image=CNPG_IMAGE,
                                   database_name="orders", cloudnative_pg=options)]
 
 
@@ -100,7 +100,7 @@ def test_the_construct_is_the_engine_whatever_props_engine_says():
     db = CloudNativePgDatabase(scope, "db", PostgresProps(database_name="x", image=CNPG_IMAGE))
     # THEN it is a Cluster of that database, not a refusal of the engine field
     [cluster] = [o for o in cdk8s.Testing.synth(scope) if o["kind"] == "Cluster"]
-    assert cluster["spec"]["bootstrap"]["initdb"]["database"] == "x" and db.props.engine == "cloudnative-pg"
+    assert cluster["spec"]["bootstrap"]["initdb"]["database"] == "x" and isinstance(db.props, CloudNativePgProps)
     # AND the engine's own rules apply, named at the construct
     with pytest.raises(TaskoraConfigError, match="shop/db2: image='postgres:15-alpine': must be a CloudNativePG"):
         CloudNativePgDatabase(scope, "db2", PostgresProps(database_name="x"))

@@ -1,5 +1,5 @@
 """PostgreSQL run by the CloudNativePG operator: a ``Cluster``, its ``ScheduledBackup`` and an
-optional PgBouncer ``Pooler`` (``PostgresProps.engine = "cloudnative-pg"``).
+optional PgBouncer ``Pooler`` (props: ``CloudNativePgProps``).
 
 The custom resources are typed by ``cnpg_types`` (TypedDicts generated from the vendored
 CRDs), which only the type checker imports: building these objects costs no import.
@@ -19,13 +19,13 @@ from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
 from ..network.connections import HasConnections
 from .contract import DatabaseContract
-from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
+from .cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps
+from .postgres_props import DatabaseProps
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from ..lint.app import declare_external_secret
 from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
-from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
     from .._generated import barman_types as barman
@@ -88,7 +88,7 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
     database_name="orders", image="ghcr.io/cloudnative-pg/postgresql:16.4")``.
 
     Args:
-        props: :class:`PostgresProps` with ``engine="cloudnative-pg"`` (set here when omitted),
+        props: :class:`CloudNativePgProps` (a :class:`DatabaseProps` such as ``PostgresProps`` is taken as one),
             or its fields as keyword arguments.
         name: the Cluster's name; default: the construct id as a DNS label.
         namespace: default: the enclosing Chart's namespace.
@@ -112,20 +112,19 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
     USERNAME_KEY = "username"
     PASSWORD_KEY = "password"
 
-    def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
+    def __init__(self, scope: Construct, construct_id: str, props: CloudNativePgProps | DatabaseProps | None = None, *,
                  name: str | None = None, namespace: str | None = None,
                  external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id, name=name, namespace=namespace)
-        if props is None and "engine" not in props_fields:
-            props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}
-        props = self._props(PostgresProps, props, props_fields)
-        if props.engine != CLOUDNATIVE_PG:
-            # The construct is the engine (``engine`` is Taskora's switch between the two): props
-            # built for the StatefulSet are taken as this engine's, and its rules apply to them.
+        if isinstance(props, DatabaseProps) and not isinstance(props, CloudNativePgProps):
+            # The construct is the engine: props of the shared base (a PostgresProps) are taken
+            # as this engine's, and its rules apply to them, named at the construct.
+            shared = {f.name: getattr(props, f.name) for f in dataclasses.fields(DatabaseProps) if f.init}
             try:
-                props = dataclasses.replace(props, engine=CLOUDNATIVE_PG)
+                props = CloudNativePgProps(**shared)
             except TaskoraConfigError as error:
                 raise TaskoraConfigError([dataclasses.replace(p, where=self.node.path) for p in error.problems]) from None
+        props = self._props(CloudNativePgProps, props, props_fields)
         name, namespace = self.name, self.namespace
         where = self.node.path
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.

@@ -17,7 +17,6 @@ from ..network.connections import HasConnections
 from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
-from .cloudnative_pg_props import CLOUDNATIVE_PG
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, PostgresBackup,
                      add_backup)
 from ..core.errors import Problem, raise_if_any
@@ -89,10 +88,6 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         name, namespace = self.name, self.namespace
         where = self.node.path
         problems: list[Problem] = []
-        if props.engine == CLOUDNATIVE_PG:
-            problems.append(Problem(where=where, field="engine", value=props.engine,
-                                    rule="is run by CloudNativePgDatabase, not by this StatefulSet construct",
-                                    fix="use taskora_constructs.CloudNativePgDatabase, or engine statefulset"))
         if existing_secret is not None:
             problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
             if password is not None:

@@ -19,7 +19,7 @@ from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
 from ..network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
-from ..database.cloudnative_pg_props import CLOUDNATIVE_PG
+from ..database.cloudnative_pg_props import CloudNativePgProps
 from ..database.postgres import PostgresDatabase
 from .backend import BackendProps
 from .frontend import FrontendProps
@@ -116,7 +116,7 @@ class TaskoraProps:
     namespace: str | None = None
     frontend: FrontendProps = field(default_factory=FrontendProps)
     backend: BackendProps = field(default_factory=BackendProps)
-    database: PostgresProps = field(default_factory=lambda: PostgresProps(
+    database: PostgresProps | CloudNativePgProps = field(default_factory=lambda: PostgresProps(
         storage_class_name=RETAINED_STORAGE_CLASS, retained_storage_class=RetainedStorageClass()))
     settings: AppSettings = field(default_factory=AppSettings, metadata={"values_key": "config"})
     ingress: IngressProps = field(default_factory=IngressProps)
@@ -139,7 +139,7 @@ class Taskora(TaskoraResource):
     (Namespace, its deletion protection policy and binding, default-deny NetworkPolicy);
     ``database`` (the claims' StorageClass, credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
-    ServiceAccount, CronJob and NetworkPolicy; with ``database.engine`` ``cloudnative-pg`` a
+    ServiceAccount, CronJob and NetworkPolicy; with ``CloudNativePgProps`` as ``database`` (values: ``database.engine: cloudnative-pg``) a
     CloudNativePG Cluster, ScheduledBackup, Pooler and their NetworkPolicies instead); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
     HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
@@ -243,9 +243,10 @@ class Taskora(TaskoraResource):
 
     def _database(self, chart: Construct, props: TaskoraProps, name: str,
                   ns: str) -> PostgresDatabase | CloudNativePgDatabase:
-        """The database of ``props.database.engine``: the StatefulSet, or a CloudNativePG Cluster."""
+        """The database of ``props.database``'s kind: the StatefulSet (``PostgresProps``), or a
+        CloudNativePG Cluster (``CloudNativePgProps``)."""
         secrets = props.secrets
-        if props.database.engine != CLOUDNATIVE_PG:
+        if not isinstance(props.database, CloudNativePgProps):
             if secrets.external is not None:  # the operator writes the credentials Secret the StatefulSet reads
                 from .names import credentials_name
                 credentials = credentials_name(name)
