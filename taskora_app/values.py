@@ -18,7 +18,6 @@ from typing import Any, Callable, Mapping
 
 from taskora_constructs import (CloudNativePgOptions, CloudNativePgProps, ExternalSecretsProps, PostgresProps, Problem,
                                 TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
-from taskora_constructs.database.cloudnative_pg_props import CLOUDNATIVE_PG, ENGINES, STATEFULSET
 
 from . import props_values
 from .secrets import SECRETS_FILE, load_secret_values
@@ -29,6 +28,10 @@ CONFIG_DIR = ROOT / "config"
 DEFAULT_ENV = "local"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: ``database.engine`` -> the props of the construct that runs PostgreSQL (the construct is the engine).
+ENGINES: dict[str, type[PostgresProps] | type[CloudNativePgProps]] = {
+    "statefulset": PostgresProps, "cloudnative-pg": CloudNativePgProps}
+STATEFULSET = "statefulset"
 
 #: The values file is ``TaskoraProps`` in camelCase (``settings`` is ``config``): its sections
 #: and top-level keys, their defaults (these props' defaults), rules and docs, derived by
@@ -272,7 +275,7 @@ def _database(section: Any, extras: Mapping[str, Any], problems: list[Problem],
     if section is None and engine == STATEFULSET:
         return None  # the defaults' database
     section = {} if section is None else section
-    if engine == CLOUDNATIVE_PG:
+    if ENGINES[engine] is CloudNativePgProps:
         return props_values.build(CloudNativePgProps, section, "database", None, problems, where)
     if isinstance(section, Mapping):
         section = {k: v for k, v in section.items() if k != _CNPG_KEY}
