@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraProps, TaskoraSecretValues
+from taskora_constructs import (CloudNativePgOptions, CloudNativePgProps, ExternalSecretsProps, PostgresProps, Problem,
+                                TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 
 from . import downgrade, props_values
 from .secrets import SECRETS_FILE, load_secret_values
@@ -27,6 +28,10 @@ CONFIG_DIR = ROOT / "config"
 DEFAULT_ENV = "local"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+#: ``database.engine`` -> the props of the construct that runs PostgreSQL (the construct is the engine).
+ENGINES: dict[str, type[PostgresProps] | type[CloudNativePgProps]] = {
+    "statefulset": PostgresProps, "cloudnative-pg": CloudNativePgProps}
+STATEFULSET = "statefulset"
 
 #: The values file is ``TaskoraProps`` in camelCase (``settings`` is ``config``): its sections
 #: and top-level keys, their defaults (these props' defaults), rules and docs, derived by
@@ -44,8 +49,17 @@ VALUES_ONLY: dict[str, dict[str, tuple[dict, str]]] = {
     "frontend": {"imageDigest": _DIGEST_KEY},
     "backend": {"imageDigest": _DIGEST_KEY},
     "database": {"imageDigest": _DIGEST_KEY,
-                 "existingSecret": (_EXISTING[0], _EXISTING[1].format(keys="username and password"))},
+                 "existingSecret": (_EXISTING[0], _EXISTING[1].format(keys="username and password")),
+                 # The engine is the construct (no props field): PostgresProps or CloudNativePgProps.
+                 "engine": ({"type": "string", "default": STATEFULSET},
+                            "Who runs PostgreSQL: statefulset (default, the documented model: this StatefulSet, "
+                            "one pod on one volume) or ``cloudnative-pg`` (a CloudNativePG Cluster of replicated "
+                            "instances with failover; the operator must be installed, see README). Default "
+                            "statefulset.")},
 }
+#: The section of the database key only CloudNativePgProps has; ignored with the StatefulSet, so
+#: a later layer may switch the engine without deleting it.
+_CNPG_KEY = "cloudnativePg"
 TOP_LEVEL_ONLY = {
     "requireImageDigests": ({"type": "boolean", "default": False},
                             "refuse an image without a digest (production)"),
@@ -71,6 +85,18 @@ def values_json_schema() -> dict:
     """The values file's JSON Schema, derived from the props (docs/values.schema.json)."""
     schema = props_values.section_schema(TaskoraProps, DEFAULTS)
     properties = {key: value for key, value in schema["properties"].items() if key not in _FROM_ENVIRONMENT}
+    # database is PostgresProps or CloudNativePgProps (by engine): the StatefulSet's keys and defaults,
+    # and the Cluster's options section.
+    database = props_values.section_schema(PostgresProps, DEFAULTS.database)
+    database["properties"][_CNPG_KEY] = {
+        **props_values.section_schema(CloudNativePgOptions, CloudNativePgOptions()),
+        "default": props_values.to_json(CloudNativePgOptions()),
+        "description": props_values.field_docs(CloudNativePgProps).get("cloudnative_pg", "")}
+    database["default"] = {**props_values.to_json(DEFAULTS.database), "engine": STATEFULSET,
+                           _CNPG_KEY: props_values.to_json(CloudNativePgOptions())}
+    if "description" in properties["database"]:
+        database["description"] = properties["database"]["description"]
+    properties["database"] = database
     for section, extras in VALUES_ONLY.items():
         for extra, (extra_schema, doc) in extras.items():
             properties[section]["properties"][extra] = {**extra_schema, "description": doc}
@@ -169,7 +195,17 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
         problems.append(Problem(where=where(str(key)), field=str(key), value="<not shown>", rule="is not a known key",
                                 fix=f"did you mean {close[0]!r}?" if close else "remove it (see docs/values.schema.json)"))
         del props_data[key]
+    found: list[Problem] = []
+    database = _database(props_data.pop("database", None), extras.get("database", {}), found, where)
+    before = len(problems)
     props = props_values.build(TaskoraProps, props_data, "", replace(DEFAULTS, secrets=secrets), problems, where)
+    # The database's problems where the section stands among the others (the file's order of keys).
+    keys = [props_values.key_of(f) for f in props_values.fields_of(TaskoraProps)]
+    earlier = set(keys[:keys.index("database")])
+    at = next((i for i in range(before, len(problems)) if problems[i].field.split(".")[0] not in earlier), len(problems))
+    problems[at:at] = found
+    if database is not None and not problems:
+        props = replace(props, database=database)
     for section, found in extras.items():
         if "imageDigest" not in VALUES_ONLY[section]:
             continue
@@ -235,6 +271,25 @@ def _as_written(problem: Problem, aliased: set[str]) -> Problem:
         if problem.field == prefix or problem.field.startswith(prefix + "."):
             return replace(problem, field=problem.field[len(ALIASES[key]) + 1:])
     return problem
+
+
+def _database(section: Any, extras: Mapping[str, Any], problems: list[Problem],
+              where: Callable[[str], str]) -> PostgresProps | CloudNativePgProps | None:
+    """The database props of the engine ``database.engine`` names (None: none given, or problems)."""
+    engine = extras.get("engine", STATEFULSET)
+    if engine not in ENGINES:
+        problems.append(Problem(where=where("database.engine"), field="database.engine", value=engine,
+                                rule=f"must be one of {', '.join(ENGINES)}",
+                                fix="use statefulset (one pod, the model) or cloudnative-pg (an operator-run cluster)"))
+        return None
+    if section is None and engine == STATEFULSET:
+        return None  # the defaults' database
+    section = {} if section is None else section
+    if ENGINES[engine] is CloudNativePgProps:
+        return props_values.build(CloudNativePgProps, section, "database", None, problems, where)
+    if isinstance(section, Mapping):
+        section = {k: v for k, v in section.items() if k != _CNPG_KEY}
+    return props_values.build(PostgresProps, section, "database", DEFAULTS.database, problems, where)
 
 
 def _digest_problems(component: str, image: str, digest: Any, required: bool,

@@ -16,22 +16,25 @@ from importlib import metadata as _metadata
 from .taskora.backend import Backend, BackendProps
 from .database.backup import OffSiteBackup, PostgresBackup
 from .database.cloudnative_pg import CloudNativePgDatabase
-from .database.cloudnative_pg_props import CloudNativePgOptions, ObjectStoreBackup, PgBouncerPooler
-from .taskora.config import AppConfig, AppSettings
+from .database.cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps, ObjectStoreBackup, PgBouncerPooler
+from .taskora.config import AppConfig, AppConfigProps, AppSettings
 from .core.errors import Problem, TaskoraConfigError
 from .core.external_secrets import ExternalSecretsProps, RemoteSecret, SecretStoreRef
 from .taskora.frontend import Frontend, FrontendProps
 from .routing.httproute import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
 from .taskora.ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
 from .taskora.names import DEFAULT_APP_NAME, TaskoraNames
-from .taskora.namespace import TaskoraNamespace
+from .taskora.namespace import TaskoraNamespace, TaskoraNamespaceProps
 from .lint import (Declarations, ExternalSecret, TaskoraValidation, check_manifests, config_error_from_synth,
                    declare_external_secret)
-from .network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from .network.policy import (Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy,
+                             WorkloadNetworkPolicyProps)
 from .core.pod import EnvVar, PodOptions
+from .database.contract import DatabaseEndpoint
 from .database.postgres import PostgresDatabase, PostgresProps
+from .database.postgres_props import DatabaseProps
 from .core.props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
-from .taskora.secrets import AppSecrets
+from .taskora.secrets import AppSecrets, AppSecretsProps
 from .database.storage import RetainedStorageClass
 from .taskora.composite import Taskora, TaskoraProps, TaskoraSecretValues
 from .web.workload import WebWorkload, WebWorkloadProps
@@ -45,15 +48,20 @@ except _metadata.PackageNotFoundError:  # used from a source tree without instal
 __all__ = [
     "Allow",
     "AppConfig",
+    "AppConfigProps",
     "AppSecrets",
+    "AppSecretsProps",
     "AppSettings",
     "Autoscaling",
     "Backend",
     "BackendProps",
     "CloudNativePgDatabase",
     "CloudNativePgOptions",
+    "CloudNativePgProps",
     "ComputeResources",
     "DEFAULT_APP_NAME",
+    "DatabaseEndpoint",
+    "DatabaseProps",
     "Declarations",
     "DisruptionBudget",
     "EnvVar",
@@ -90,6 +98,7 @@ __all__ = [
     "TaskoraIngress",
     "TaskoraNames",
     "TaskoraNamespace",
+    "TaskoraNamespaceProps",
     "TaskoraProps",
     "TaskoraSecretValues",
     "TaskoraValidation",
@@ -97,6 +106,7 @@ __all__ = [
     "WebWorkloadProps",
     "WorkloadProps",
     "WorkloadNetworkPolicy",
+    "WorkloadNetworkPolicyProps",
     "check_manifests",
     "config_error_from_synth",
     "declare_external_secret",

@@ -17,7 +17,8 @@ import yaml
 
 from conftest import ROOT, synth_app
 from profiles import by_id, objects_of
-from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, NetworkPeer, ObjectStoreBackup,
+from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, CloudNativePgProps, NetworkPeer,
+                                ObjectStoreBackup,
                                 PgBouncerPooler, PostgresDatabase, PostgresProps, Taskora, TaskoraConfigError,
                                 TaskoraProps, TaskoraSecretValues, TaskoraValidation)
 
@@ -57,7 +58,7 @@ def secrets(**fields) -> TaskoraSecretValues:
 
 def taskora(**database) -> dict[str, dict]:
     app = cdk8s.Testing.app()
-    props = PostgresProps(engine="cloudnative-pg", image=CNPG_IMAGE, **database)
+    props = CloudNativePgProps(image=CNPG_IMAGE, **database)
     Taskora(app, "taskora", TaskoraProps(secrets=secrets(), database=props))
     return by_id(synth_app(app))
 
@@ -218,16 +219,15 @@ def test_another_team_uses_the_construct_and_the_lint_accepts_the_operators_secr
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: PostgresProps(engine="cloudnative-pg"), "must be a CloudNativePG operand image"),
-    (lambda: PostgresProps(engine="mysql"), "engine='mysql': must be one of statefulset, cloudnative-pg"),
+    (lambda: CloudNativePgProps(image="postgres:15-alpine"), "must be a CloudNativePG operand image"),
     (lambda: PostgresDatabase(cdk8s.Chart(cdk8s.Testing.app(), "c"), "db", password="p", engine="cloudnative-pg",
-                              image=CNPG_IMAGE), "is run by CloudNativePgDatabase"),
+                              image=CNPG_IMAGE), "engine='cloudnative-pg': is not a field of PostgresProps"),
     (lambda: ObjectStoreBackup(destination_path="bucket", credentials_secret="s3"), "must be an object-store URL"),
     (lambda: ObjectStoreBackup(destination_path="s3://b", credentials_secret="s3", schedule="0 3 * * *"),
      "six-field cron"),
     (lambda: Taskora(cdk8s.Testing.app(), "t", TaskoraProps(
         secrets=secrets(database_password="p" * 30),
-        database=PostgresProps(engine="cloudnative-pg", image=CNPG_IMAGE))), "the operator generates"),
+        database=CloudNativePgProps(image=CNPG_IMAGE))), "the operator generates"),
 ])
 def test_misconfigurations_are_refused(build, message):
     with pytest.raises(TaskoraConfigError) as error:
@@ -238,8 +238,8 @@ def test_misconfigurations_are_refused(build, message):
 def test_another_database_client_is_let_onto_the_pooler_or_the_instances():
     for pooler, policy in ((None, "taskora-db"), (PgBouncerPooler(), "taskora-db-pooler-rw")):
         app = cdk8s.Testing.app()
-        instance = Taskora(app, "taskora", TaskoraProps(secrets=secrets(), database=PostgresProps(
-            engine="cloudnative-pg", image=CNPG_IMAGE, cloudnative_pg=CloudNativePgOptions(pooler=pooler))))
+        instance = Taskora(app, "taskora", TaskoraProps(secrets=secrets(), database=CloudNativePgProps(
+            image=CNPG_IMAGE, cloudnative_pg=CloudNativePgOptions(pooler=pooler))))
         instance.allow_database_client(NetworkPeer.pods({"app": "reports"}, namespace="analytics"))
         ingress = by_id(synth_app(app))[f"NetworkPolicy/{policy}"]["spec"]["ingress"]
         assert ingress[-1]["from"][0]["namespaceSelector"] == {

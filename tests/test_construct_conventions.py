@@ -174,3 +174,127 @@ def test_a_peer_namespace_is_given_by_keyword_only():
         NetworkPeer.pods({"app": "x"}, "data")  # type: ignore[misc]
     assert NetworkPeer.pods({"app": "x"}, namespace="data").peers[0]["namespaceSelector"] == {
         "matchLabels": {"kubernetes.io/metadata.name": "data"}}
+
+
+# --- one conventions test over every public construct (0.3.0, core/resource.py) ----------------
+
+from dataclasses import dataclass, field as _field  # noqa: E402
+from typing import Any, Callable  # noqa: E402
+
+from taskora_constructs import (AppConfig, AppSecrets, Backend, CloudNativePgDatabase, Frontend,  # noqa: E402
+                                GatewayParentRef, HttpRoute, HttpRouteRule, NamespaceNetworkPolicy,
+                                TaskoraIngress, TaskoraNamespace)
+from taskora_constructs.core.resource import TaskoraResource  # noqa: E402
+
+CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
+
+
+def _deps(chart: cdk8s.Chart) -> dict[str, Any]:
+    """What the wiring keywords need, in the same chart, named after the chart (no clash)."""
+    prefix = chart.node.id
+    db = PostgresDatabase(chart, f"{prefix}-db", password="sentinel-db-5e1c")
+    config = AppConfig(chart, f"{prefix}-config", api_base_url=Backend.url_for(f"{prefix}-backend"))
+    secrets = AppSecrets(chart, f"{prefix}-secrets", database=db, cohere_api_key="sentinel-co-5e1c",
+                         better_auth_secret="sentinel-ba-5e1c", gemini_api_key="sentinel-ge-5e1c")
+    backend = Backend(chart, f"{prefix}-backend", config=config, secrets=secrets, database=db)
+    return {"db": db, "config": config, "secrets": secrets, "backend": backend,
+            "web": WebWorkload(chart, f"{prefix}-web", image="registry.example/web:1.0.0")}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to build one construct: its props' fields, its wiring keywords, a misspelt field."""
+
+    cls: type
+    fields: Callable[[], dict[str, Any]]
+    typo: tuple[str, str]  # (misspelt field, the field it should be)
+    wiring: Callable[[dict[str, Any]], dict[str, Any]] = lambda deps: {}
+    needs_deps: bool = False
+    name_from_id: bool = True  # Taskora names its objects after app_name, not its id
+    extra: dict[str, Any] = _field(default_factory=dict)
+
+
+SPECS = [
+    Spec(WebWorkload, lambda: {"image": "registry.example/shop/api:2.0.1"}, ("imag", "image")),
+    Spec(Backend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True,
+         wiring=lambda d: {"config": d["config"], "secrets": d["secrets"], "database": d["db"]}),
+    Spec(Frontend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True,
+         wiring=lambda d: {"config": d["config"], "backend": d["backend"]}),
+    Spec(PostgresDatabase, lambda: {"database_name": "orders"}, ("database_nam", "database_name"),
+         extra={"password": "sentinel-db-5e1c"}),
+    Spec(CloudNativePgDatabase, lambda: {"image": CNPG_IMAGE, "database_name": "orders"}, ("imag", "image")),
+    Spec(HttpRoute, lambda: {"parent_refs": (GatewayParentRef(name="public", namespace="gateways"),),
+                             "rules": (HttpRouteRule(service_name="web", port=80),)}, ("rule", "rules")),
+    Spec(TaskoraIngress, lambda: {"host": "shop.example.com"}, ("hots", "host"), needs_deps=True,
+         wiring=lambda d: {"frontend": d["web"], "backend": d["backend"]}),
+    Spec(NamespaceNetworkPolicy, lambda: {"dns_namespace": "kube-system"}, ("dns_namespac", "dns_namespace")),
+    Spec(WorkloadNetworkPolicy, lambda: {"selector_labels": {"app": "orders"}},
+         ("selector_label", "selector_labels")),
+    Spec(AppConfig, lambda: {"api_base_url": "http://api:8000"}, ("api_base_ur", "api_base_url")),
+    Spec(AppSecrets, lambda: {"cohere_api_key": "sentinel-co-5e1c", "better_auth_secret": "sentinel-ba-5e1c",
+                              "gemini_api_key": "sentinel-ge-5e1c"}, ("revison", "revision"),
+         needs_deps=True, wiring=lambda d: {"database": d["db"]}),
+    Spec(TaskoraNamespace, lambda: {"pod_security": "baseline"}, ("pod_securty", "pod_security")),
+    Spec(Taskora, lambda: {"secrets": SECRETS}, ("app_nam", "app_name"), name_from_id=False),
+]
+
+
+def _props_type(cls: type) -> type:
+    """The props class a construct's ``props`` parameter takes (from its annotation)."""
+    import typing
+    hints = typing.get_type_hints(cls.__init__)
+    return next(a for a in typing.get_args(hints["props"]) if a is not type(None))
+
+
+def _build(spec: Spec, chart: cdk8s.Chart, construct_id: str, how: str, **more: Any) -> Any:
+    deps = _deps(chart) if spec.needs_deps else {}
+    keywords = {**spec.wiring(deps), **spec.extra}
+    if how == "positional":
+        return spec.cls(chart, construct_id, _props_type(spec.cls)(**spec.fields()), **keywords, **more)
+    return spec.cls(chart, construct_id, **keywords, **spec.fields(), **more)
+
+
+def _synth(chart: cdk8s.Chart) -> list[dict]:
+    return cdk8s.Testing.synth(chart)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.cls.__name__)
+def test_every_public_construct_keeps_the_conventions(spec: Spec):
+    # GIVEN the construct, derived from the one base
+    assert issubclass(spec.cls, TaskoraResource)
+    # WHEN built with its props third, and with their fields as keywords
+    positional_app, keyword_app = cdk8s.Testing.app(), cdk8s.Testing.app()
+    positional = _build(spec, cdk8s.Chart(positional_app, "c", namespace="payments"), "Orders Thing", "positional")
+    keyword = _build(spec, cdk8s.Chart(keyword_app, "c", namespace="payments"), "Orders Thing", "keyword")
+    # THEN both write the same objects
+    assert _synth(positional_app.charts[0]) == _synth(keyword_app.charts[0])
+    # AND the name comes from the id (Taskora's from app_name), the namespace from the chart
+    assert positional.name == ("orders-thing" if spec.name_from_id else "taskora")
+    cluster_scoped = getattr(spec.cls, "CLUSTER_SCOPED", False)
+    assert positional.namespace == (None if cluster_scoped else "payments")
+    # AND the main object is the default child, named so, and listed among the construct's objects
+    assert cdk8s.ApiObject.of(positional) is positional.api_object
+    assert positional.api_object in positional.api_objects
+    assert positional.api_object.metadata.name == (positional.name if spec.name_from_id else "payments")
+    for obj in positional.api_objects:
+        if obj.kind not in CLUSTER_SCOPED:
+            assert obj.metadata.namespace == "payments", (obj.kind, obj.name)
+    # AND props given both ways at once are refused, naming the construct
+    with pytest.raises(TaskoraConfigError, match=r"c/both: .*must not be given beside"):
+        spec.cls(positional_app.charts[0], "both", _props_type(spec.cls)(**spec.fields()),
+                 **{**spec.wiring(_deps(cdk8s.Chart(positional_app, "w", namespace="w")) if spec.needs_deps else {}),
+                    **spec.extra}, **spec.fields())
+    # AND an unknown field is one configuration error naming the path, the field and the fix
+    typo, meant = spec.typo
+    with pytest.raises(TaskoraConfigError) as raised:
+        _build(spec, cdk8s.Chart(cdk8s.Testing.app(), "u", namespace="payments"), "x", "keyword",
+               **{typo: 3})
+    assert f"u/x: {typo}=3: is not a field of {_props_type(spec.cls).__name__}. Fix: did you mean {meant!r}?" \
+        in str(raised.value)
+    # AND the same construct id in another chart of the same namespace is refused, naming both
+    app = cdk8s.Testing.app()
+    _build(spec, cdk8s.Chart(app, "a", namespace="data"), "x", "keyword")
+    with pytest.raises(TaskoraConfigError) as clash:
+        _build(spec, cdk8s.Chart(app, "b", namespace="data"), "x", "keyword")
+    assert "is already created by a" in str(clash.value) and "b/" in str(clash.value)
+    assert "sentinel" not in str(clash.value)

@@ -116,7 +116,7 @@ def test_the_cdk8s_cli_synthesizes_one_file_per_chart_in_apply_order(synthesized
     kinds = {name: sorted(o["kind"] for o in found) for name, found in files.items()}
     assert kinds == {
         "0000-namespaces.k8s.yaml": ["Namespace"] * 3,
-        "0001-data.k8s.yaml": ["Deployment", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
+        "0001-data.k8s.yaml": ["Deployment", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy",
                                "PodDisruptionBudget", "Secret", "Service", "Service", "ServiceAccount",
                                "ServiceAccount", "StatefulSet"],
         "0002-shop.k8s.yaml": ["Deployment", "NetworkPolicy", "NetworkPolicy", "Service"],
@@ -161,17 +161,20 @@ def test_the_network_policies_admit_exactly_the_intended_peers(objects):
             "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
             "egress": [{"to": [in_namespace("kube-system", {"k8s-app": "kube-dns"})],
                         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]},
-        # ... Postgres accepts the API's pods only ...
-        "inventory-db": {
-            "podSelector": {"matchLabels": {"app": "inventory-db"}}, "policyTypes": ["Ingress", "Egress"],
+        # ... Postgres accepts the API's pods only (the edge db.connections.allow_from(api)) ...
+        "inventory-db-ingress": {
+            "podSelector": {"matchLabels": {"app": "inventory-db"}}, "policyTypes": ["Ingress"],
             "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "inventory-api"}}}], "ports": postgres}]},
-        # ... the API opens connections to Postgres, and accepts the cdk8s-plus storefront from shop
-        "inventory-api": {
-            "podSelector": {"matchLabels": {"app": "inventory-api"}}, "policyTypes": ["Ingress", "Egress"],
-            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "inventory-db"}}}], "ports": postgres}],
+        # ... the API opens connections to Postgres (the same edge's other side) ...
+        "inventory-api-egress": {
+            "podSelector": {"matchLabels": {"app": "inventory-api"}}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "inventory-db"}}}], "ports": postgres}]},
+        # ... and accepts the cdk8s-plus storefront from shop (api.connections.allow_from(storefront))
+        "inventory-api-ingress": {
+            "podSelector": {"matchLabels": {"app": "inventory-api"}}, "policyTypes": ["Ingress"],
             "ingress": [{"from": [in_namespace("shop", storefront_labels)], "ports": tcp}]},
     }
-    # AND the storefront's own egress (cdk8s-plus connections): the API's pods in data, and DNS
+    # AND the storefront's own egress: the API's pods in data (the library's edge), DNS (cdk8s-plus's)
     shop_policies = sorted((spec for (namespace, _), spec in policies.items() if namespace == "shop"),
                            key=lambda spec: spec["egress"][0]["ports"][0]["port"])
     assert shop_policies == [
@@ -179,8 +182,7 @@ def test_the_network_policies_admit_exactly_the_intended_peers(objects):
          "egress": [{"to": [in_namespace("kube-system", {"k8s-app": "kube-dns"})],
                      "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]},
         {"podSelector": {"matchLabels": storefront_labels}, "policyTypes": ["Egress"],
-         "egress": [{"to": [in_namespace("data", {"app": "inventory-api"})],
-                     "ports": [{"port": 8080, "protocol": "TCP"}]}]},
+         "egress": [{"to": [in_namespace("data", {"app": "inventory-api"})], "ports": tcp}]},
     ]
     # AND the peers select real pods: the API's and the database's pod templates carry those labels
     api = found[("Deployment", "data", "inventory-api")]

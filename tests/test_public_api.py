@@ -80,7 +80,7 @@ def _instances() -> dict[str, object]:
     """One instance of every construct and non-props class, for its instance attributes."""
     taskora, _ = synth_taskora()
     error = lib.TaskoraConfigError([lib.Problem(where="w", field="f", value=1, rule="r", fix="x")])
-    return {"Taskora": taskora, "TaskoraNamespace": taskora.namespace, "PostgresDatabase": taskora.database,
+    return {"Taskora": taskora, "TaskoraNamespace": taskora.namespace_construct, "PostgresDatabase": taskora.database,
             "AppConfig": taskora.config, "AppSecrets": taskora.secrets, "Backend": taskora.backend,
             "Frontend": taskora.frontend, "TaskoraIngress": taskora.ingress, "TaskoraConfigError": error,
             "TaskoraValidation": lib.TaskoraValidation.of(taskora.backend)}

@@ -6,9 +6,9 @@ A second team's app that mixes three construct libraries, each chart in a namesp
 * ``shop``: the storefront, a cdk8s-plus-28 Deployment and Service;
 * ``data``: the inventory API (taskora-constructs' generic ``WebWorkload``: the team's own
   image, a log-shipping sidecar, a dedicated node pool) on a ``PostgresDatabase``, behind the
-  library's NetworkPolicies, which admit the cdk8s-plus storefront by its labels
-  (``plus.peer_labels``); the storefront's own egress is cdk8s-plus's connections API,
-  pointed at the API through ``plus.pod_selector``;
+  library's NetworkPolicies, written from edges by its ``connections`` API (as cdk8s-plus's
+  ``PodConnections``): the API to the database, and the cdk8s-plus storefront to the API;
+  the storefront's DNS egress is cdk8s-plus's own connections API;
 * ``cache``: a Redis from cdk8s-redis, an unrelated construct library.
 
 A ``namespaces`` chart, applied first, creates the three namespaces. The database password
@@ -30,8 +30,8 @@ import cdk8s_plus_28 as kplus  # noqa: E402
 from cdk8s_redis import Redis  # noqa: E402
 from constructs import Construct  # noqa: E402
 
-from taskora_constructs import (Allow, EnvVar, NamespaceNetworkPolicy, NetworkPeer, PostgresDatabase,  # noqa: E402
-                                TaskoraConfigError, WebWorkload, WebWorkloadProps, WorkloadNetworkPolicy, plus)
+from taskora_constructs import (EnvVar, NamespaceNetworkPolicy, PostgresDatabase,  # noqa: E402
+                                TaskoraConfigError, WebWorkload, WebWorkloadProps)
 
 SHOP, DATA, CACHE = "shop", "data", "cache"
 PASSWORD_VARIABLE = "PLATFORM_DB_PASSWORD"
@@ -68,7 +68,6 @@ class DataChart(cdk8s.Chart):
     Attributes:
         database: the ``PostgresDatabase`` (``inventory-db``).
         api: the ``WebWorkload`` (``inventory-api``).
-        api_policy / database_policy: their ``WorkloadNetworkPolicy``.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, secrets: PlatformSecrets) -> None:
@@ -108,17 +107,15 @@ class DataChart(cdk8s.Chart):
 
         # Nothing in `data` accepts connections, nor opens any but DNS, unless allowed below.
         NamespaceNetworkPolicy(self, "default-deny", app_name="platform")
-        self.database_policy = WorkloadNetworkPolicy(
-            self, "inventory-db-policy", name=db.service_name, selector_labels=db.selector_labels,
-            ingress=[Allow(NetworkPeer.workload(self.api, DATA), (db.port,))])
-        self.api_policy = WorkloadNetworkPolicy(
-            self, "inventory-api-policy", name=self.api.service_name, selector_labels=self.api.selector_labels,
-            egress=[Allow(NetworkPeer.workload(db, DATA), (db.port,))])
+        # One edge, both sides: inventory-db-ingress admits the API's pods on the database's
+        # port, inventory-api-egress lets them open it.
+        db.connections.allow_from(self.api)
 
     def admit(self, client: kplus.Deployment) -> None:
-        """Let a cdk8s-plus workload (in any namespace) reach the inventory API's port."""
-        labels, namespace = plus.peer_labels(client)
-        self.api_policy.allow_from(Allow(NetworkPeer.pods(labels, namespace=namespace), (self.api.container_port,)))
+        """Let a cdk8s-plus workload (in any namespace) reach the inventory API's port: the
+        API's inventory-api-ingress admits its pods, and ``<client>-egress`` (in the client's
+        chart) lets them out."""
+        self.api.connections.allow_from(client)
 
 
 class ShopChart(cdk8s.Chart):
@@ -139,12 +136,8 @@ class ShopChart(cdk8s.Chart):
         )])
         self.service = self.storefront.expose_via_service(
             name="storefront", ports=[kplus.ServicePort(port=STOREFRONT_SERVICE_PORT, target_port=STOREFRONT_PORT)])
-        # The storefront's own egress, through cdk8s-plus's connections API: the API's pods
-        # (a library workload as a cdk8s-plus peer) and the cluster DNS. Isolation POD: only
-        # this side's policy; the `data` side is the library's WorkloadNetworkPolicy.
-        self.storefront.connections.allow_to(
-            plus.pod_selector(api), ports=[kplus.NetworkPolicyPort.tcp(api.container_port)],
-            isolation=kplus.PodConnectionsIsolation.POD)
+        # The storefront's DNS egress, through cdk8s-plus's connections API (its egress to the
+        # API is written by the library's, DataChart.admit). Isolation POD: only this side's policy.
         dns = kplus.Pods.select(self, "cluster-dns", labels={"k8s-app": "kube-dns"},
                                 namespaces=kplus.Namespaces.select(self, "kube-system", names=["kube-system"]))
         self.storefront.connections.allow_to(

@@ -54,7 +54,7 @@ def test_the_api_reads_the_database_through_its_outputs(charts):
 
 def test_the_storefront_reaches_the_api_and_only_it(platform, charts):
     labels, namespace = plus.peer_labels(platform.shop.storefront)
-    api_policy = by_kind_name(charts["data"])[("NetworkPolicy", "inventory-api")]
+    api_policy = by_kind_name(charts["data"])[("NetworkPolicy", "inventory-api-ingress")]
     assert api_policy["spec"]["ingress"] == [{
         "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
                   "podSelector": {"matchLabels": labels}}],

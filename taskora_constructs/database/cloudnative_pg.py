@@ -1,5 +1,5 @@
 """PostgreSQL run by the CloudNativePG operator: a ``Cluster``, its ``ScheduledBackup`` and an
-optional PgBouncer ``Pooler`` (``PostgresProps.engine = "cloudnative-pg"``).
+optional PgBouncer ``Pooler`` (props: ``CloudNativePgProps``).
 
 The custom resources are typed by ``cnpg_types`` (TypedDicts generated from the vendored
 CRDs), which only the type checker imports: building these objects costs no import.
@@ -7,6 +7,7 @@ CRDs), which only the type checker imports: building these objects costs no impo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
 import cdk8s
@@ -15,15 +16,16 @@ from constructs import Construct
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
-from ..core.podspec import env_from, env_value
-from .cloudnative_pg_props import CLOUDNATIVE_PG, CloudNativePgOptions
-from ..core.errors import Problem, raise_if_any
+from ..core.resource import TaskoraResource
+from ..network.connections import HasConnections
+from .contract import DatabaseContract
+from .cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps
+from .postgres_props import DatabaseProps
+from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from ..lint.app import declare_external_secret
 from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
-from .postgres import PostgresProps
 
 if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at run time
     from .._generated import barman_types as barman
@@ -55,7 +57,7 @@ DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
 APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
 
-class CloudNativePgDatabase(Construct):
+class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
     """A CloudNativePG ``Cluster`` ``<name>``: replicated PostgreSQL with automated failover.
 
     The operator (a cluster prerequisite, not created here) runs ``props.cloudnative_pg.instances``
@@ -86,7 +88,7 @@ class CloudNativePgDatabase(Construct):
     database_name="orders", image="ghcr.io/cloudnative-pg/postgresql:16.4")``.
 
     Args:
-        props: :class:`PostgresProps` with ``engine="cloudnative-pg"`` (set here when omitted),
+        props: :class:`CloudNativePgProps` (a :class:`DatabaseProps` such as ``PostgresProps`` is taken as one),
             or its fields as keyword arguments.
         name: the Cluster's name; default: the construct id as a DNS label.
         namespace: default: the enclosing Chart's namespace.
@@ -110,37 +112,35 @@ class CloudNativePgDatabase(Construct):
     USERNAME_KEY = "username"
     PASSWORD_KEY = "password"
 
-    def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
+    def __init__(self, scope: Construct, construct_id: str, props: CloudNativePgProps | DatabaseProps | None = None, *,
                  name: str | None = None, namespace: str | None = None,
                  external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        from ..web.workload import props_from  # the web module imports the postgres one
-
-        if props is None and "engine" not in props_fields:
-            props_fields = {"engine": CLOUDNATIVE_PG, **props_fields}
-        props = props_from(PostgresProps, props, props_fields)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        if isinstance(props, DatabaseProps) and not isinstance(props, CloudNativePgProps):
+            # The construct is the engine: props of the shared base (a PostgresProps) are taken
+            # as this engine's, and its rules apply to them, named at the construct.
+            shared = {f.name: getattr(props, f.name) for f in dataclasses.fields(DatabaseProps) if f.init}
+            try:
+                props = CloudNativePgProps(**shared)
+            except TaskoraConfigError as error:
+                raise TaskoraConfigError([dataclasses.replace(p, where=self.node.path) for p in error.problems]) from None
+        props = self._props(CloudNativePgProps, props, props_fields)
+        name, namespace = self.name, self.namespace
         where = self.node.path
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
         problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
-        if namespace is not None:
-            problems += rules.check_dns_label(where, "namespace", namespace)
-        if props.engine != CLOUDNATIVE_PG:
-            problems.append(Problem(where=where, field="engine", value=props.engine,
-                                    rule="must be cloudnative-pg for a CloudNativePG Cluster",
-                                    fix="set engine='cloudnative-pg', or use PostgresDatabase for a StatefulSet"))
-        raise_if_any(problems)
+        self._check(problems)
         options: CloudNativePgOptions = props.cloudnative_pg
         self.props = props
         self.options = options
         self.cluster_name = name
-        self.namespace = namespace
         self.port = POSTGRES_PORT
         self.database_name = props.database_name
         self.username = props.username
         self.app_secret_name = f"{name}-app"
+        #: The same Secret, by the name both database constructs give it (database/contract.py).
+        self.credentials_secret_name = self.app_secret_name
         #: Every instance of the Cluster (primary and replicas).
         self.selector_labels = {CLUSTER_LABEL: name, POD_ROLE_LABEL: "instance"}
         #: The primary, which the ``-rw`` Service selects.
@@ -155,14 +155,14 @@ class CloudNativePgDatabase(Construct):
         self.external = external
         #: The Barman Cloud ObjectStore's name (``None`` without backups).
         self.object_store_name: str | None = f"{name}-store" if options.backup is not None else None
-        owned = [("Cluster", namespace, name), ("Secret", namespace, self.app_secret_name)]
+        owned = [("Cluster", name), ("Secret", self.app_secret_name)]
         if external is not None:
-            owned.append(("ExternalSecret", namespace, self.app_secret_name))
+            owned.append(("ExternalSecret", self.app_secret_name))
         if options.backup is not None:
-            owned += [("ScheduledBackup", namespace, name), ("ObjectStore", namespace, f"{name}-store")]
+            owned += [("ScheduledBackup", name), ("ObjectStore", f"{name}-store")]
         if self.pooler_name is not None:
-            owned.append(("Pooler", namespace, self.pooler_name))
-        claim(self, owned)
+            owned.append(("Pooler", self.pooler_name))
+        self._claim(owned)
         if namespace is not None:
             # The operator (or with ``external`` the External Secrets Operator) writes <name>-app:
             # the opt-in lint lets references name it.
@@ -181,8 +181,7 @@ class CloudNativePgDatabase(Construct):
         if options.backup is not None:
             self.object_store = emit(self, "object-store", self._object_store(labels))
         self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
-        self.api_object = self.cluster
-        self.node.default_child = self.cluster  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.cluster)
         self.scheduled_backup: cdk8s.ApiObject | None = None
         if options.backup is not None:
             backup: cnpg.ScheduledBackup = {
@@ -289,36 +288,44 @@ class CloudNativePgDatabase(Construct):
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for a key of the operator's ``<name>-app`` Secret (``uri``,
-        ``username``, ``password``, ...); raises for another key."""
+        ``username``, ``password``, ...); raises for another key, and for ``uri`` with a pooler
+        (it names ``<name>-rw``, which the pooler's NetworkPolicy keeps clients from)."""
+        problems = []
         if key not in APP_SECRET_KEYS:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
-                                  rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
-                                  fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY")])
+            problems.append(Problem(
+                where=self.node.path, field="secretKeyRef.key", value=key,
+                rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
+                fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY"))
+        elif key == self.URI_KEY and self.pooler_name is not None and self.external is None:
+            problems.append(Problem(
+                where=self.node.path, field="secretKeyRef.key", value=key,
+                rule=f"points at {self.cluster_name}-rw, not at the pooler {self.pooler_name} clients must use",
+                fix="use db.url_env('DATABASE_URL'), which composes the pooler's URL"))
+        raise_if_any(problems)
+        return self._secret_ref(key)
+
+    def _secret_ref(self, key: str) -> k8s.EnvVarSource:
         return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}
 
-    def host_for(self, client_namespace: str | None) -> str:
-        """The DNS name of :attr:`service_name` for a client in ``client_namespace``."""
-        if client_namespace == self.namespace or self.namespace is None:
-            return self.service_name
-        return f"{self.service_name}.{self.namespace}.svc"
+    def _client_pod_labels(self) -> dict[str, str]:
+        return self.client_pod_labels
 
-    def url_env(self, variable: str, client_namespace: str | None) -> list[k8s.EnvVar]:
-        """Environment variables that give a client in ``client_namespace`` the connection URL
-        as ``variable``, from the operator's Secret: its ``uri`` key (for ``<name>-rw``); with a
-        pooler, its user and password keys composed into the pooler's URL by ``$(VAR)``
-        expansion (the operator's generated passwords are alphanumeric: no escaping needed)."""
+    def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
         if client_namespace != self.namespace and self.namespace is not None:
-            raise_if_any([Problem(where=self.node.path, field="namespace", value=client_namespace,
-                                  rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
-                                       f"operator's Secret {self.app_secret_name} is readable only there",
-                                  fix="deploy the client beside the Cluster, or copy the Secret outside the app")])
-        if self.pooler_name is None or self.external is not None:  # the external uri names service_name
-            return [env_from(variable, self.key_ref(self.URI_KEY))]
-        user, password = f"{variable}_USERNAME", f"{variable}_PASSWORD"
-        return [env_from(user, self.key_ref(self.USERNAME_KEY)),
-                env_from(password, self.key_ref(self.PASSWORD_KEY)),
-                env_value(variable, f"postgresql://$({user}):$({password})@{self.host_for(client_namespace)}:"
-                                    f"{self.port}/{self.database_name}")]
+            return [Problem(where=self.node.path, field="namespace", value=client_namespace,
+                            rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
+                                 f"operator's Secret {self.app_secret_name} is readable only there",
+                            fix="deploy the client beside the Cluster, or copy the Secret outside the app")]
+        return []
+
+    def _url_parts(self, variable: str,
+                   client_namespace: str | None) -> list[tuple[str, str | None, k8s.EnvVarSource | None]]:
+        """Without a pooler the operator's ``uri`` key (for ``<name>-rw``); with one, its user and
+        password composed into the pooler's URL (the operator's generated passwords are
+        alphanumeric: no escaping needed). With ``external`` the store's uri names the pooler."""
+        if self.pooler_name is None or self.external is not None:
+            return [(variable, None, self._secret_ref(self.URI_KEY))]
+        return super()._url_parts(variable, client_namespace)
 
 
 def cloudnative_pg_policies(scope: Construct, database: CloudNativePgDatabase, *,

@@ -1,5 +1,6 @@
-"""Props of the CloudNativePG engine (``PostgresProps.engine = "cloudnative-pg"``): the Cluster's
-own options, its object-store backups and its optional PgBouncer Pooler.
+"""Props of the CloudNativePG engine: :class:`CloudNativePgProps` (the shared
+:class:`~taskora_constructs.DatabaseProps` and the Cluster's own options), its object-store
+backups and its optional PgBouncer Pooler.
 
 Plain dataclasses: importing them costs nothing, and they become values keys
 (``database.cloudnativePg.*``) like every other props field.
@@ -14,8 +15,9 @@ from typing import Mapping
 from ..core import rules
 from ..core.errors import Problem, raise_if_any
 from ..network.policy import PRIVATE_IPV4, PRIVATE_IPV6
+from .postgres_props import DatabaseProps
 
-#: The engines a PostgresProps may name.
+#: The engines a values file's ``database.engine`` may name (each is a construct).
 STATEFULSET = "statefulset"
 CLOUDNATIVE_PG = "cloudnative-pg"
 ENGINES = (STATEFULSET, CLOUDNATIVE_PG)
@@ -151,10 +153,10 @@ def _api_server_problems(where: str, cidrs: object, ports: object) -> list[Probl
 
 @dataclass(frozen=True, kw_only=True)
 class CloudNativePgOptions:
-    """The options of a CloudNativePG ``Cluster`` (used with ``engine: cloudnative-pg`` only).
+    """The options of a CloudNativePG ``Cluster`` (``CloudNativePgProps.cloudnative_pg``).
 
     The image, pull policy, resources, storage size and class, database name and user come
-    from the enclosing :class:`~taskora_constructs.PostgresProps`; the PostgreSQL version is
+    from the enclosing :class:`~taskora_constructs.CloudNativePgProps`; the PostgreSQL version is
     the image's (a CloudNativePG operand image, e.g. ``ghcr.io/cloudnative-pg/postgresql:15.8``).
     """
 
@@ -214,3 +216,34 @@ class CloudNativePgOptions:
 
     def __post_init__(self) -> None:
         raise_if_any(self.problems(type(self).__name__))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudNativePgProps(DatabaseProps):
+    """The props of :class:`~taskora_constructs.CloudNativePgDatabase`: the shared
+    :class:`~taskora_constructs.DatabaseProps` (image, resources, storage, database and user)
+    and the Cluster's own options. The StatefulSet's hardening fields do not apply (the operator
+    runs the pods); its ``backup`` is refused (backups go to an object store)."""
+
+    #: A CloudNativePG operand image (the PostgreSQL version is the image's):
+    #: ghcr.io/cloudnative-pg/postgresql:15.8.
+    image: str = "ghcr.io/cloudnative-pg/postgresql:15.8"
+    #: The CloudNativePG Cluster's options (engine cloudnative-pg only); the image, resources,
+    #: storage, name and username above apply to it too, the StatefulSet's hardening fields
+    #: and ``backup`` do not (the operator runs its pods; backups go to an object store).
+    cloudnative_pg: CloudNativePgOptions = field(default_factory=CloudNativePgOptions)
+
+    def problems(self, where: str) -> list[Problem]:
+        found = super().problems(where)
+        repository = self.image.split("@")[0].rsplit(":", 1)[0] if isinstance(self.image, str) else ""
+        if repository.rsplit("/", 1)[-1] == "postgres":
+            found.append(Problem(where=where, field="image", value=self.image,
+                                 rule="must be a CloudNativePG operand image with engine cloudnative-pg (the "
+                                      "Docker library postgres image lacks its instance manager's tools)",
+                                 fix="use ghcr.io/cloudnative-pg/postgresql:<version>, e.g. :15.8"))
+        if self.backup is not None:
+            found.append(Problem(where=where, field="backup", value="enabled",
+                                 rule="is the StatefulSet's pg_dump CronJob: with engine cloudnative-pg backups "
+                                      "go to an object store",
+                                 fix="disable backup and set cloudnativePg.backup instead"))
+        return found

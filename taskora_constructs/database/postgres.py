@@ -12,10 +12,11 @@ from constructs import Construct
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
+from ..network.connections import HasConnections
+from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
                         pod_identity, pod_template, service_account, service_spec, writable_dirs)
-from .cloudnative_pg_props import CLOUDNATIVE_PG
 from .backup import (BACKUP_VOLUME, CREDENTIALS_PATH, CREDENTIALS_VOLUME, PostgresBackup,
                      add_backup)
 from ..core.errors import Problem, raise_if_any
@@ -38,7 +39,7 @@ CREDENTIALS_MODE = 0o440
 from .postgres_props import PostgresProps  # the props live beside, in their own file
 
 
-class PostgresDatabase(Construct):
+class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
     """A single-instance PostgreSQL StatefulSet with its headless Service and credentials Secret.
 
     The Service, the StatefulSet, its pods and their ServiceAccount share ``name``; the
@@ -82,20 +83,11 @@ class PostgresDatabase(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: PostgresProps | None = None, *,
                  password: str | None = None, existing_secret: str | None = None, name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        from ..web.workload import props_from  # the web module imports this one
-
-        props = props_from(PostgresProps, props, props_fields)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(PostgresProps, props, props_fields)
+        name, namespace = self.name, self.namespace
         where = self.node.path
-        problems = rules.check_dns_label(where, "name", name)
-        if namespace is not None:
-            problems += rules.check_dns_label(where, "namespace", namespace)
-        if props.engine == CLOUDNATIVE_PG:
-            problems.append(Problem(where=where, field="engine", value=props.engine,
-                                    rule="is run by CloudNativePgDatabase, not by this StatefulSet construct",
-                                    fix="use taskora_constructs.CloudNativePgDatabase, or engine statefulset"))
+        problems: list[Problem] = []
         if existing_secret is not None:
             problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
             if password is not None:
@@ -106,10 +98,9 @@ class PostgresDatabase(Construct):
             problems += rules.check_non_empty(where, "password", password)
         if props.backup is not None:  # the backup CronJob's name derives from this one
             problems += api_rules.check_cronjob_name(where, "metadata.name", f"{name}-backup")
-        raise_if_any(problems)
+        self._check(problems)
         self.props = props
         self.service_name = name
-        self.namespace = namespace
         self.port = props.port
         #: Name of the container and Service port, for callers that refer to it by name.
         self.port_name = POSTGRES_PORT_NAME
@@ -123,12 +114,12 @@ class PostgresDatabase(Construct):
         self.pod_labels = merged({"app": name, "component": "database"}, props.pod_labels)
         labels = merged(self.selector_labels, props.labels)
         kinds = ["ServiceAccount", "Service", "StatefulSet"]
-        owned = [(kind, namespace, name) for kind in kinds]
+        owned = [(kind, name) for kind in kinds]
         if self.manages_credentials:
-            owned.append(("Secret", namespace, self.credentials_secret_name))
+            owned.append(("Secret", self.credentials_secret_name))
         if props.backup is not None:
-            owned += [("ServiceAccount", namespace, f"{name}-backup"), ("CronJob", namespace, f"{name}-backup")]
-        claim(self, owned)
+            owned += [("ServiceAccount", f"{name}-backup"), ("CronJob", f"{name}-backup")]
+        self._claim(owned)
         #: The StorageClass this construct created for its claims (``None``: it uses an existing
         #: class, or another database of the App created the same one).
         self.storage_class: cdk8s.ApiObject | None = None
@@ -213,8 +204,7 @@ class PostgresDatabase(Construct):
             },
         }
         self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
-        self.api_object = self.stateful_set
-        self.node.default_child = self.stateful_set  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.stateful_set)
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None
         #: The backup's ServiceAccount and CronJob (``None`` without ``props.backup``).
@@ -310,13 +300,11 @@ class PostgresDatabase(Construct):
                                   fix="reference PostgresDatabase.USERNAME_KEY or PASSWORD_KEY")])
         return {"secretKeyRef": {"name": self.credentials_secret_name, "key": key}}
 
-    def host_for(self, client_namespace: str | None) -> str:
-        """The DNS name a client in ``client_namespace`` uses to reach the database."""
-        if client_namespace == self.namespace or self.namespace is None:
-            # Without a namespace of its own the database lands in kubectl's current namespace,
-            # which only the short name reaches (from a client deployed there too).
-            return self.service_name
-        return f"{self.service_name}.{self.namespace}.svc"
+    def _client_pod_labels(self) -> dict[str, str]:
+        return self.selector_labels
+
+    def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
+        return self._url_safe_problems(self.node.path, self.username, self._password)
 
     def connection_url(self, client_namespace: str | None) -> str:
         """``postgresql://user:password@host:port/db`` with user and password URL-encoded.

@@ -1,5 +1,8 @@
-"""The props of :class:`~taskora_constructs.PostgresDatabase` (and of the CloudNativePG engine
-it can hand over to): image, resources, storage, database and user, hardening, backup, engine.
+"""The props of the databases: :class:`DatabaseProps`, what both engines share (image,
+resources, storage, database and user, hardening, backup), and :class:`PostgresProps`, the
+StatefulSet's (:class:`~taskora_constructs.PostgresDatabase`); the CloudNativePG engine's are
+:class:`~taskora_constructs.CloudNativePgProps` beside its construct. No props carries an
+engine switch: the construct is the engine (the values file's ``database.engine`` chooses it).
 Every default is the documented model's; the rules run when the props are built."""
 
 from __future__ import annotations
@@ -9,18 +12,17 @@ from typing import Mapping
 
 from ..core import policy, rules
 from .backup import MIN_STORAGE, PostgresBackup
-from .cloudnative_pg_props import CLOUDNATIVE_PG, ENGINES, CloudNativePgOptions
 from ..core.errors import Problem
 from ..core.props import ProbeTiming, Probes, Resources, WorkloadProps, _hardening_problems, _probes, _resources
 from .storage import RetainedStorageClass
 
 
 @dataclass(frozen=True, kw_only=True)
-class PostgresProps(WorkloadProps):
-    """The PostgreSQL StatefulSet (model section 3). Every default is the model's.
+class DatabaseProps(WorkloadProps):
+    """What every database of the library takes (model section 3). Every default is the model's.
 
-    There is deliberately no ``replicas``: the model runs one instance, and more replicas of
-    this plain StatefulSet would be independent, diverging databases, not replication.
+    The hardening fields and ``backup`` are the StatefulSet's (the CloudNativePG operator runs
+    its own pods and backs up to an object store: it refuses ``backup``).
     """
 
     #: Container image (model): postgres:15-alpine.
@@ -79,14 +81,6 @@ class PostgresProps(WorkloadProps):
     #: cluster's. The Taskora app turns it on with ``storage_class_name`` taskora-retain
     #: (deviation D9; README, Teardown).
     retained_storage_class: RetainedStorageClass | None = None
-    #: Who runs PostgreSQL: statefulset (default, the documented model: this StatefulSet,
-    #: one pod on one volume) or ``cloudnative-pg`` (a CloudNativePG Cluster of replicated
-    #: instances with failover; the operator must be installed, see README). Default statefulset.
-    engine: str = "statefulset"
-    #: The CloudNativePG Cluster's options (engine cloudnative-pg only); the image, resources,
-    #: storage, name and username above apply to it too, the StatefulSet's hardening fields
-    #: and ``backup`` do not (the operator runs its pods; backups go to an object store).
-    cloudnative_pg: CloudNativePgOptions = field(default_factory=CloudNativePgOptions)
     #: A counter in the pod template (``revision/credentials``): bump it after
     #: changing the password or user so the pod (and a backend reading the URL) rolls. A digest
     #: of the credentials would let whoever may read pods test guesses (docs/hardening.md): 0.
@@ -98,7 +92,6 @@ class PostgresProps(WorkloadProps):
     def problems(self, where: str) -> list[Problem]:
         found = super().problems(where)
         found += rules.check_port(where, "port", self.port)
-        found += self._engine_problems(where)
         found += rules.check_positive_int(where, "runAsUser", self.run_as_user)
         found += rules.check_positive_int(where, "fsGroup", self.fs_group)
         found += _hardening_problems(self, where)
@@ -128,22 +121,11 @@ class PostgresProps(WorkloadProps):
         found += rules.check_postgres_name(where, "username", self.username, "role name")
         return found
 
-    def _engine_problems(self, where: str) -> list[Problem]:
-        if self.engine not in ENGINES:
-            return [Problem(where=where, field="engine", value=self.engine, rule=f"must be one of {', '.join(ENGINES)}",
-                            fix="use statefulset (one pod, the model) or cloudnative-pg (an operator-run cluster)")]
-        if self.engine != CLOUDNATIVE_PG:
-            return []
-        found: list[Problem] = []
-        repository = self.image.split("@")[0].rsplit(":", 1)[0] if isinstance(self.image, str) else ""
-        if repository.rsplit("/", 1)[-1] == "postgres":
-            found.append(Problem(where=where, field="image", value=self.image,
-                                 rule="must be a CloudNativePG operand image with engine cloudnative-pg (the "
-                                      "Docker library postgres image lacks its instance manager's tools)",
-                                 fix="use ghcr.io/cloudnative-pg/postgresql:<version>, e.g. :15.8"))
-        if self.backup is not None:
-            found.append(Problem(where=where, field="backup", value="enabled",
-                                 rule="is the StatefulSet's pg_dump CronJob: with engine cloudnative-pg backups "
-                                      "go to an object store",
-                                 fix="disable backup and set cloudnativePg.backup instead"))
-        return found
+
+@dataclass(frozen=True, kw_only=True)
+class PostgresProps(DatabaseProps):
+    """The PostgreSQL StatefulSet (model section 3): :class:`DatabaseProps` as they are.
+
+    There is deliberately no ``replicas``: the model runs one instance, and more replicas of
+    this plain StatefulSet would be independent, diverging databases, not replication.
+    """

@@ -24,7 +24,7 @@ from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 
 #: The label Kubernetes (1.21+) puts on every namespace: its own name.
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -177,18 +177,23 @@ class Allow:
                 "ports": [{"protocol": "TCP", "port": port} for port in self.ports]}
 
 
-class NamespaceNetworkPolicy(Construct):
+class NamespaceNetworkPolicy(TaskoraResource):
     """``<name>``: no pod of ``namespace`` accepts connections unless another policy allows
-    them, and no pod connects anywhere but to DNS unless another policy allows it."""
+    them, and no pod connects anywhere but to DNS unless another policy allows it.
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str | None = None,
-                 namespace: str | None = None, app_name: str | None = None,
-                 props: NetworkPolicyProps = NetworkPolicyProps()) -> None:
-        super().__init__(scope, construct_id)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
-        claim(self, [("NetworkPolicy", namespace, name)])
+    ``NamespaceNetworkPolicy(scope, id, props)`` or the fields of :class:`NetworkPolicyProps`
+    as keywords (``dns_namespace=...``); only its ``dns_*`` fields matter here.
+    """
+
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
+
+    def __init__(self, scope: Construct, construct_id: str, props: NetworkPolicyProps | None = None, *,
+                 name: str | None = None, namespace: str | None = None, app_name: str | None = None,
+                 **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(NetworkPolicyProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        self._claim([("NetworkPolicy", name)])
         self.policy_name = name
         dns_peers: list[k8s.NetworkPolicyPeer] = [{
             "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: props.dns_namespace}},
@@ -207,32 +212,55 @@ class NamespaceNetworkPolicy(Construct):
             },
         }
         self.policy = emit(self, "policy", deny)
-        self.api_object = self.policy
-        self.node.default_child = self.policy  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.policy)
 
 
-class WorkloadNetworkPolicy(Construct):
-    """``<name>``: what one workload's pods (``selector_labels``) may accept and open.
+@dataclass(frozen=True, kw_only=True)
+class WorkloadNetworkPolicyProps:
+    """What a :class:`WorkloadNetworkPolicy` selects and allows.
 
-    Both directions are restricted (policyTypes Ingress and Egress): with no ``ingress`` the
-    pods accept nothing, with no ``egress`` they reach nothing but DNS (which
-    :class:`NamespaceNetworkPolicy` allows).
+    Attributes:
+        selector_labels: the pods it applies to (a workload's ``selector_labels``).
+        ingress: who may connect to them (default nobody).
+        egress: where they may connect (default nowhere but DNS).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, selector_labels: Mapping[str, str],
-                 name: str | None = None, namespace: str | None = None, ingress: Sequence[Allow] = (),
-                 egress: Sequence[Allow] = ()) -> None:
-        super().__init__(scope, construct_id)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name)
-                     + rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels)))
-        claim(self, [("NetworkPolicy", namespace, name)])
+    selector_labels: Mapping[str, str]
+    ingress: Sequence[Allow] = ()
+    egress: Sequence[Allow] = ()
+    #: The directions it restricts: both by default; ``("Ingress",)`` leaves the pods' egress
+    #: to other policies (what ``connections.allow_from`` writes).
+    policy_types: tuple[str, ...] = ("Ingress", "Egress")
+
+
+class WorkloadNetworkPolicy(TaskoraResource):
+    """``<name>``: what one workload's pods (``selector_labels``) may accept and open.
+
+    ``WorkloadNetworkPolicy(scope, id, props)`` or the fields of
+    :class:`WorkloadNetworkPolicyProps` as keywords. Both directions are restricted
+    (policyTypes Ingress and Egress): with no ``ingress`` the pods accept nothing, with no
+    ``egress`` they reach nothing but DNS (which :class:`NamespaceNetworkPolicy` allows).
+    """
+
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
+
+    def __init__(self, scope: Construct, construct_id: str, props: WorkloadNetworkPolicyProps | None = None, *,
+                 name: str | None = None, namespace: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(WorkloadNetworkPolicyProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        selector_labels, ingress, egress = props.selector_labels, tuple(props.ingress), tuple(props.egress)
+        problems = rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels))
+        if not props.policy_types or not set(props.policy_types) <= {"Ingress", "Egress"}:
+            problems.append(Problem(where=self.node.path, field="policyTypes", value=props.policy_types,
+                                    rule="must be Ingress, Egress or both", fix="write ('Ingress', 'Egress')"))
+        self._check(problems)
+        self._claim([("NetworkPolicy", name)])
         self.policy_name = name
-        self.namespace = namespace
-        self.ingress = tuple(ingress)
-        self.egress = tuple(egress)
-        spec: k8s.NetworkPolicySpec = {"podSelector": {"matchLabels": dict(selector_labels)}, "policyTypes": ["Ingress", "Egress"]}
+        self.ingress = ingress
+        self.egress = egress
+        spec: k8s.NetworkPolicySpec = {"podSelector": {"matchLabels": dict(selector_labels)},
+                                       "policyTypes": list(props.policy_types)}
         if ingress:
             spec["ingress"] = [allow.rule("from") for allow in ingress]
         if egress:
@@ -245,8 +273,7 @@ class WorkloadNetworkPolicy(Construct):
             "spec": spec,
         }
         self.policy = emit(self, "policy", policy)
-        self.api_object = self.policy
-        self.node.default_child = self.policy  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.policy)
 
     def allow_from(self, allow: Allow) -> None:
         """Also accept ``allow``'s peers on its ports (e.g. a client workload added later)."""

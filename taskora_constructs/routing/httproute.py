@@ -24,7 +24,7 @@ from constructs import Construct
 from .._generated import k8s_types as k8s
 from ..core import rules
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..core.errors import Problem, raise_if_any
 
 #: A path prefix or replacement: ``/``, or absolute path segments without regex characters.
@@ -166,7 +166,7 @@ class HttpRouteProps:
         raise_if_any(problems)
 
 
-class HttpRoute(Construct):
+class HttpRoute(TaskoraResource):
     """A Gateway API ``HTTPRoute``: ``HttpRoute(scope, id, props)`` or
     ``HttpRoute(scope, id, parent_refs=(GatewayParentRef(name="public", namespace="gateways"),),
     hostnames=("shop.example.com",), rules=(HttpRouteRule.for_workload(api, path_prefix="/api",
@@ -187,22 +187,18 @@ class HttpRoute(Construct):
         route_name / namespace / hostnames: what the object says.
     """
 
+    #: An HTTPRoute's name is a DNS subdomain.
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
+
     def __init__(self, scope: Construct, construct_id: str, props: HttpRouteProps | None = None, *,
                  name: str | None = None, namespace: str | None = None, labels: Mapping[str, str] | None = None,
                  **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        from ..web.workload import props_from
-
-        props = props_from(HttpRouteProps, props, props_fields)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
-        problems = rules.check_dns_subdomain(self.node.path, "name", name)
-        if labels is not None:
-            problems += rules.check_labels(self.node.path, "labels", dict(labels))
-        raise_if_any(problems)
-        claim(self, [("HTTPRoute", namespace, name)])
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(HttpRouteProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        self._check(rules.check_labels(self.node.path, "labels", dict(labels)) if labels is not None else [])
+        self._claim([("HTTPRoute", name)])
         self.route_name = name
-        self.namespace = namespace
         self.hostnames = props.hostnames
         self.props = props
         spec: k8s.HTTPRouteSpec = {"parentRefs": [ref.to_json() for ref in props.parent_refs]}
@@ -217,5 +213,4 @@ class HttpRoute(Construct):
             "spec": spec,
         }
         self.route: cdk8s.ApiObject = emit(self, "route", route)
-        self.api_object = self.route
-        self.node.default_child = self.route  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.route)

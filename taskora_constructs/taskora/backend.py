@@ -8,14 +8,14 @@ from typing import Any, Mapping
 from constructs import Construct
 
 from ..core import policy
-from ..core.scope import name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
 from .config import AppConfig
 from ..database.cloudnative_pg import CloudNativePgDatabase
 from ..database.postgres import PostgresDatabase
 from ..core.props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import AppSecrets
-from ..web.workload import WebWorkload, WebWorkloadProps, props_from
+from ..web.workload import WebWorkload, WebWorkloadProps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,8 +67,8 @@ class Backend(WebWorkload):
                  config: AppConfig, secrets: AppSecrets, database: PostgresDatabase | CloudNativePgDatabase,
                  name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
-        Construct.__init__(self, scope, construct_id)
-        props = props_from(BackendProps, props, props_fields)
+        TaskoraResource.__init__(self, scope, construct_id, name=name, namespace=namespace)
+        props = self._props(BackendProps, props, props_fields)
         self.database = database
         secret_keys = (AppSecrets.DATABASE_URL, AppSecrets.COHERE_API_KEY,
                        AppSecrets.BETTER_AUTH_SECRET)
@@ -85,8 +85,7 @@ class Backend(WebWorkload):
             "checksum/config": config.checksum(config_keys + unconsumed_in_model_config),
             **secrets.revision_annotations(),
         }
-        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
-                    component="backend", container_name="backend", env=env, pod_annotations=annotations)
+        self._build(props, component="backend", container_name="backend", env=env, pod_annotations=annotations)
 
     @staticmethod
     def url_for(name: str, props: BackendProps | None = None) -> str:

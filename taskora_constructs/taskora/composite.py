@@ -11,7 +11,7 @@ from constructs import Construct
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
-from ..core.scope import chart_namespace
+from ..core.resource import TaskoraResource
 from ..core.errors import Problem, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
@@ -19,13 +19,13 @@ from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
 from ..network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
-from ..database.cloudnative_pg_props import CLOUDNATIVE_PG
+from ..database.cloudnative_pg_props import CloudNativePgProps
 from ..database.postgres import PostgresDatabase
 from .backend import BackendProps
 from .frontend import FrontendProps
 from ..database.postgres import PostgresProps
 from ..core.rules import check_non_empty
-from .secrets import AppSecrets
+from .secrets import AppSecrets, AppSecretsProps
 from ..database.storage import RetainedStorageClass
 from ..core.external_secrets import ExternalSecretsProps, external_secret
 
@@ -116,7 +116,7 @@ class TaskoraProps:
     namespace: str | None = None
     frontend: FrontendProps = field(default_factory=FrontendProps)
     backend: BackendProps = field(default_factory=BackendProps)
-    database: PostgresProps = field(default_factory=lambda: PostgresProps(
+    database: PostgresProps | CloudNativePgProps = field(default_factory=lambda: PostgresProps(
         storage_class_name=RETAINED_STORAGE_CLASS, retained_storage_class=RetainedStorageClass()))
     settings: AppSettings = field(default_factory=AppSettings, metadata={"values_key": "config"})
     ingress: IngressProps = field(default_factory=IngressProps)
@@ -130,7 +130,7 @@ class TaskoraProps:
                      + rules.check_positive_int("TaskoraProps", "secretsRevision", self.secrets_revision, minimum=0))
 
 
-class Taskora(Construct):
+class Taskora(TaskoraResource):
     """One Taskora instance: ``Taskora(app, "taskora", props)`` (or the props' fields as
     keyword arguments).
 
@@ -139,7 +139,7 @@ class Taskora(Construct):
     (Namespace, its deletion protection policy and binding, default-deny NetworkPolicy);
     ``database`` (the claims' StorageClass, credentials Secret,
     ServiceAccount, headless Service, StatefulSet, NetworkPolicy; with a backup its
-    ServiceAccount, CronJob and NetworkPolicy; with ``database.engine`` ``cloudnative-pg`` a
+    ServiceAccount, CronJob and NetworkPolicy; with ``CloudNativePgProps`` as ``database`` (values: ``database.engine: cloudnative-pg``) a
     CloudNativePG Cluster, ScheduledBackup, Pooler and their NetworkPolicies instead); ``config`` (ConfigMap, app Secret);
     ``backend`` and ``frontend`` (ServiceAccount, Deployment, Service, PodDisruptionBudget,
     HorizontalPodAutoscaler when autoscaled, NetworkPolicy); ``ingress``. The order lets
@@ -163,23 +163,25 @@ class Taskora(Construct):
 
     Attributes:
         names: every object name of this instance.
+        name / namespace: ``app_name`` and the namespace every namespaced object carries.
         charts: the charts (or, inside your chart, the constructs) by part name.
-        namespace, database, config, secrets, backend, frontend, ingress: the constructs.
+        namespace_construct, database, config, secrets, backend, frontend, ingress: the constructs.
         network_policies: the NetworkPolicy constructs by part name.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: TaskoraProps | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
-        from ..web.workload import props_from
-
-        props = props_from(TaskoraProps, props, props_fields)
+        props = self._props(TaskoraProps, props, props_fields)
         at_root = scope.node.scope is None
-        namespace = props.namespace if props.namespace is not None else (
-            None if at_root else chart_namespace(self))
+        namespace = props.namespace if props.namespace is not None else self.namespace
         names = TaskoraNames(app=props.app_name, namespace_override=namespace)
         self.names = names
         ns = names.namespace
+        # Object names come from app_name, not from the id (two instances differ by id and
+        # namespace): name and namespace say what the objects carry.
+        self.name, self.namespace = names.app, ns
+        self._check()
         controller = props.network_policy.ingress_controller_namespace
         if props.network_policy.enabled and controller == ns:
             raise_if_any([Problem(
@@ -205,21 +207,22 @@ class Taskora(Construct):
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
-        self.namespace = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
+        self.namespace_construct = TaskoraNamespace(namespace_chart, "namespace", name=ns, app_name=names.app,
                                           deletion_protection=props.deletion_protection,
                                           pod_security=props.pod_security)
+        # The instance's first object in apply order stands for it (cdk8s.ApiObject.of).
+        self._expose(self.namespace_construct.namespace_object)
         secrets = props.secrets
         self.database = self._database(database_chart, props, names.database, ns)
         self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
                                 settings=props.settings,
                                 api_base_url=Backend.url_for(names.backend, props.backend))
-        self.secrets = AppSecrets(config_chart, "secrets", name=names.secrets, namespace=ns, app_name=names.app,
-                                  database=self.database, existing_secret=secrets.existing_secret,
-                                  revision=props.secrets_revision, external=secrets.external,
-                                  **({} if secrets.existing_secret or secrets.external else {
-                                      "cohere_api_key": secrets.cohere_api_key,
-                                      "better_auth_secret": secrets.better_auth_secret,
-                                      "gemini_api_key": secrets.gemini_api_key}))
+        values = {} if secrets.existing_secret or secrets.external else {
+            "cohere_api_key": secrets.cohere_api_key, "better_auth_secret": secrets.better_auth_secret,
+            "gemini_api_key": secrets.gemini_api_key}
+        self.secrets = AppSecrets(config_chart, "secrets", AppSecretsProps(
+            existing_secret=secrets.existing_secret, revision=props.secrets_revision, external=secrets.external,
+            **values), name=names.secrets, namespace=ns, app_name=names.app, database=self.database)
         self.backend = Backend(backend_chart, "backend", props.backend, name=names.backend, namespace=ns,
                                config=self.config, secrets=self.secrets, database=self.database)
         self.frontend = Frontend(frontend_chart, "frontend", props.frontend, name=names.frontend, namespace=ns,
@@ -231,11 +234,19 @@ class Taskora(Construct):
         if props.network_policy.enabled:
             self._network_policies(props.network_policy)
 
+    @property
+    def api_objects(self) -> tuple[cdk8s.ApiObject, ...]:
+        """Every ``cdk8s.ApiObject`` of the instance, chart by chart in apply order (the charts
+        are the App's children beside this construct when it sits directly under the App)."""
+        return tuple(c for chart in self.charts.values() for c in chart.node.find_all()
+                     if isinstance(c, cdk8s.ApiObject))
+
     def _database(self, chart: Construct, props: TaskoraProps, name: str,
                   ns: str) -> PostgresDatabase | CloudNativePgDatabase:
-        """The database of ``props.database.engine``: the StatefulSet, or a CloudNativePG Cluster."""
+        """The database of ``props.database``'s kind: the StatefulSet (``PostgresProps``), or a
+        CloudNativePG Cluster (``CloudNativePgProps``)."""
         secrets = props.secrets
-        if props.database.engine != CLOUDNATIVE_PG:
+        if not isinstance(props.database, CloudNativePgProps):
             if secrets.external is not None:  # the operator writes the credentials Secret the StatefulSet reads
                 from .names import credentials_name
                 credentials = credentials_name(name)

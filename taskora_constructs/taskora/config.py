@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from constructs import Construct
 
@@ -12,7 +12,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.podspec import checksum
 from ..core.errors import Problem, raise_if_any
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -52,20 +52,36 @@ class AppSettings:
         raise_if_any(problems)
 
 
-class AppConfig(Construct):
+@dataclass(frozen=True, kw_only=True)
+class AppConfigProps:
+    """What the ConfigMap holds.
+
+    Attributes:
+        api_base_url: ``API_BASE_URL``, the backend URL; take it from
+            :attr:`Backend.url <taskora_constructs.Backend.url>`, never type it.
+        settings: the settings; defaults are the model's.
+    """
+
+    api_base_url: str
+    settings: AppSettings = field(default_factory=AppSettings)
+
+
+class AppConfig(TaskoraResource):
     """The application ConfigMap.
 
     Consumers reference keys through :meth:`key_ref`, which refuses a key the ConfigMap does
     not define, so a typo fails the synth instead of the pod start.
 
+    ``AppConfig(scope, id, props)`` or the fields of :class:`AppConfigProps` as keywords
+    (``api_base_url=..., settings=...``).
+
     Args:
         name: ConfigMap name; default: the construct id as a DNS label.
         namespace: its namespace; default: the enclosing Chart's.
         app_name: value of its ``app`` label (default: its name).
-        settings: the settings; defaults are the model's.
-        api_base_url: ``API_BASE_URL``, the backend URL; take it from
-            :attr:`Backend.url <taskora_constructs.Backend.url>`, never type it.
     """
+
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
 
     API_BASE_URL = "API_BASE_URL"
     APP_ENV = "APP_ENV"
@@ -74,16 +90,15 @@ class AppConfig(Construct):
     MAX_CONVERSATION_HISTORY = "MAX_CONVERSATION_HISTORY"
     CHAT_RATE_LIMIT = "CHAT_RATE_LIMIT"
 
-    def __init__(self, scope: Construct, construct_id: str, *, api_base_url: str,
+    def __init__(self, scope: Construct, construct_id: str, props: AppConfigProps | None = None, *,
                  name: str | None = None, namespace: str | None = None,
-                 app_name: str | None = None, settings: AppSettings = AppSettings()) -> None:
-        super().__init__(scope, construct_id)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
-        claim(self, [("ConfigMap", namespace, name)])
+                 app_name: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(AppConfigProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        api_base_url, settings = props.api_base_url, props.settings
+        self._claim([("ConfigMap", name)])
         self.config_map_name = name
-        self.namespace = namespace
         self.settings = settings
         self.data: dict[str, str] = {
             self.API_BASE_URL: api_base_url,
@@ -101,8 +116,7 @@ class AppConfig(Construct):
             "data": self.data,
         }
         self.config_map = emit(self, "configmap", config_map)
-        self.api_object = self.config_map
-        self.node.default_child = self.config_map  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.config_map)
 
     def checksum(self, keys: Sequence[str]) -> str:
         """Checksum of the entries ``keys``, for the annotation that rolls their consumers."""

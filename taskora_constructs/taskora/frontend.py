@@ -8,12 +8,12 @@ from typing import Any, Mapping
 from constructs import Construct
 
 from ..core import policy
-from ..core.scope import name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
 from .config import AppConfig
 from ..core.errors import Problem, raise_if_any
 from ..core.props import Probes, Resources, _probes, _resources
-from ..web.workload import WebWorkload, WebWorkloadProps, props_from
+from ..web.workload import WebWorkload, WebWorkloadProps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,8 +56,8 @@ class Frontend(WebWorkload):
     def __init__(self, scope: Construct, construct_id: str, props: FrontendProps | None = None, *,
                  config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
                  **props_fields: Any) -> None:
-        Construct.__init__(self, scope, construct_id)
-        props = props_from(FrontendProps, props, props_fields)
+        TaskoraResource.__init__(self, scope, construct_id, name=name, namespace=namespace)
+        props = self._props(FrontendProps, props, props_fields)
         env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(AppConfig.API_BASE_URL))]
         self.backend = backend
         configured = config.data[AppConfig.API_BASE_URL]
@@ -66,6 +66,5 @@ class Frontend(WebWorkload):
                 where=self.node.path, field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
                 value=configured, rule=f"must be the backend's URL ({backend.url})",
                 fix="build AppConfig with api_base_url=backend.url (or Backend.url_for(name, props))")])
-        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
-                    component="frontend", container_name="frontend", env=env,
+        self._build(props, component="frontend", container_name="frontend", env=env,
                     pod_annotations={"checksum/config": config.checksum([AppConfig.API_BASE_URL])})

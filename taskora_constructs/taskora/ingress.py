@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import cdk8s
 from constructs import Construct
@@ -15,7 +16,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
 from ..routing.httproute import GatewayParentRef, HttpRoute, HttpRouteRule
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..web.workload import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
@@ -191,7 +192,7 @@ class IngressProps:
         return problems
 
 
-class TaskoraIngress(Construct):
+class TaskoraIngress(TaskoraResource):
     """Routes ``host`` to the frontend, and ``host/api/...`` to the backend without the prefix.
 
     Two Ingress objects (deviation D2): ``<name>`` sends every path to the frontend
@@ -230,13 +231,15 @@ class TaskoraIngress(Construct):
     ACME_SOLVER_PORT = 8089
     ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
 
-    def __init__(self, scope: Construct, construct_id: str, *, frontend: WebWorkload, backend: WebWorkload,
-                 name: str | None = None, namespace: str | None = None,
-                 app_name: str | None = None, props: IngressProps = IngressProps()) -> None:
-        super().__init__(scope, construct_id)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
+
+    def __init__(self, scope: Construct, construct_id: str, props: IngressProps | None = None, *,
+                 frontend: WebWorkload, backend: WebWorkload, name: str | None = None,
+                 namespace: str | None = None, app_name: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(IngressProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        self._check()
         self.ingress_name = name
         self.api_ingress_name = f"{name}-api"
         self.host = props.host
@@ -258,10 +261,9 @@ class TaskoraIngress(Construct):
                                        HttpRouteRule.for_workload(backend, path_prefix=props.api_path_prefix,
                                                                   rewrite_prefix="/"),
                                        HttpRouteRule.for_workload(frontend)))
-            self.api_object = self.route.api_object
-            self.node.default_child = self.route.api_object
+            self._expose(self.route.route)
             return
-        claim(self, [("Ingress", namespace, name), ("Ingress", namespace, self.api_ingress_name)])
+        self._claim([("Ingress", name), ("Ingress", self.api_ingress_name)])
         proxy = {
             f"{NGINX}/proxy-body-size": props.proxy_body_size,
             f"{NGINX}/proxy-read-timeout": str(props.proxy_read_timeout_seconds),
@@ -282,8 +284,7 @@ class TaskoraIngress(Construct):
             name=name, namespace=namespace, labels=labels, annotations={**proxy, **issuer},
             class_name=props.class_name, host=props.host, path="/", path_type="Prefix", workload=frontend,
             tls_secret=self.tls_secret_name))
-        self.api_object = self.ingress
-        self.node.default_child = self.ingress  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.ingress)
         self.api_ingress = emit(self, "api-ingress", self._ingress(
             name=self.api_ingress_name, namespace=namespace, labels=labels,
             annotations={f"{NGINX}/rewrite-target": "/$2", f"{NGINX}/use-regex": "true", **proxy},

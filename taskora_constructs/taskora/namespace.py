@@ -4,16 +4,19 @@ database with it (issue 11, docs/decisions.md)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from constructs import Construct
 
-from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.errors import Problem, raise_if_any
+from ..core.errors import Problem
 import cdk8s
 
 from ..core.pod_security import declare_level
-from ..core.scope import chart_namespace, claim
+from ..core.resource import TaskoraResource
+from ..core.scope import chart_namespace
 from .names import DEFAULT_NAMES
 
 #: Written as the ``app.kubernetes.io/managed-by`` label. The model says ``helm``, which is
@@ -118,7 +121,23 @@ def pod_security_labels(level: str, version: str = POD_SECURITY_VERSION) -> dict
     return labels
 
 
-class TaskoraNamespace(Construct):
+@dataclass(frozen=True, kw_only=True)
+class TaskoraNamespaceProps:
+    """What a :class:`TaskoraNamespace` enforces; every default is the app's.
+
+    Attributes:
+        app_name: its ``app.kubernetes.io/name`` label (default ``taskora``).
+        deletion_protection: carry the deletion protection label (default true).
+        pod_security: the Pod Security Standards level it enforces (default ``restricted``;
+            ``None``: no Pod Security labels).
+    """
+
+    app_name: str = DEFAULT_NAMES.app
+    deletion_protection: bool = True
+    pod_security: str | None = "restricted"
+
+
+class TaskoraNamespace(TaskoraResource):
     """A Namespace labelled ``app.kubernetes.io/name=<app>``, with Pod Security Admission
     labels and, by default, deletion protection.
 
@@ -136,20 +155,25 @@ class TaskoraNamespace(Construct):
     Clusters while the label is there. Deleting the namespace would delete every claim in it,
     the database's data among them. Deliberate teardown: remove the label first (README, Teardown).
 
+    ``TaskoraNamespace(scope, id, props)`` or the fields of :class:`TaskoraNamespaceProps` as
+    keywords; the Namespace's name is the id's unless ``name`` is given.
+
     Attributes:
-        namespace_name: the Namespace's name, for every namespaced object of the instance.
-        namespace: the Namespace's ``cdk8s.ApiObject`` (also ``api_object``).
+        name / namespace_name: the Namespace's name, for every namespaced object of the instance.
+        namespace: always ``None`` (a Namespace is cluster-scoped), as for every construct.
+        namespace_object: the Namespace's ``cdk8s.ApiObject`` (also ``api_object``).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str = DEFAULT_NAMES.namespace,
-                 app_name: str = DEFAULT_NAMES.app, deletion_protection: bool = True,
-                 pod_security: str | None = "restricted") -> None:
-        super().__init__(scope, construct_id)
-        where = self.node.path
-        problems = rules.check_dns_label(where, "namespace", name)
-        problems += namespace_option_problems(where, deletion_protection, pod_security)
-        raise_if_any(problems)
-        claim(self, [("Namespace", None, name)])
+    CLUSTER_SCOPED = True
+
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraNamespaceProps | None = None, *,
+                 name: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name)
+        props = self._props(TaskoraNamespaceProps, props, props_fields)
+        name, app_name = self.name, props.app_name
+        deletion_protection, pod_security = props.deletion_protection, props.pod_security
+        self._check(namespace_option_problems(self.node.path, deletion_protection, pod_security))
+        self._claim([("Namespace", name)])
         self.namespace_name = name
         #: The label keys and values that switch the deletion protection on (empty when off).
         self.protection_labels = {PROTECTION_LABEL: PROTECTION_ON} if deletion_protection else {}
@@ -165,14 +189,13 @@ class TaskoraNamespace(Construct):
             # No metadata.namespace: a Namespace is cluster-scoped.
             "metadata": object_metadata(name=name, namespace=None, labels=labels),
         }
-        self.namespace = emit(self, "namespace", namespace)
+        self.namespace_object = emit(self, "namespace", namespace)
         # The workloads in it check their pods against the level it enforces (core/pod_security).
         declare_level(self, name, pod_security)
-        self.api_object = self.namespace
-        self.node.default_child = self.namespace  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.namespace_object)
         if chart_namespace(self) is not None:
             # cdk8s stamps the enclosing Chart's namespace on every object; a Namespace has none.
-            self.namespace.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
+            self.namespace_object.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
         #: Kept for compatibility, always ``None``: the policy is cluster-wide and outside dist/
         #: (:func:`deletion_protection_policy`, ``make protection``).
         self.deletion_policy: cdk8s.ApiObject | None = None

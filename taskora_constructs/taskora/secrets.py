@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import cdk8s
 from constructs import Construct
@@ -12,7 +13,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.podspec import CREDENTIALS_REVISION, SECRETS_REVISION
 from ..core.errors import Problem, raise_if_any
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource
 from ..lint import require_secret_keys
 from ..lint.app import declare_external_secret
 from ..database.cloudnative_pg import CloudNativePgDatabase
@@ -21,7 +22,26 @@ from ..core.podspec import env_from
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 
 
-class AppSecrets(Construct):
+@dataclass(frozen=True, kw_only=True)
+class AppSecretsProps:
+    """Where the application Secret's values come from (see :class:`AppSecrets`). The values
+    are kept out of ``repr``: a props object in a traceback or a log prints no secret."""
+
+    #: COHERE_API_KEY; default None: required unless ``existing_secret`` or ``external``.
+    cohere_api_key: str | None = field(default=None, repr=False)
+    #: BETTER_AUTH_SECRET; default None: required unless ``existing_secret`` or ``external``.
+    better_auth_secret: str | None = field(default=None, repr=False)
+    #: GEMINI_API_KEY; default None: required unless ``existing_secret`` or ``external``.
+    gemini_api_key: str | None = field(default=None, repr=False)
+    #: A Secret managed outside the app holding every key; default None: synthesized here.
+    existing_secret: str | None = None
+    #: The counter the consumers' pods carry (``revision/secrets``); bump it to roll them: 0.
+    revision: int = 0
+    #: The External Secrets Operator writes the Secret from this store; default None.
+    external: ExternalSecretsProps | None = None
+
+
+class AppSecrets(TaskoraResource):
     """The application Secret: ``DATABASE_URL`` derived from the database, plus API keys.
 
     ``DATABASE_URL`` is never typed: it is built from the database construct's service,
@@ -52,21 +72,22 @@ class AppSecrets(Construct):
     BETTER_AUTH_SECRET = "BETTER_AUTH_SECRET"
     GEMINI_API_KEY = "GEMINI_API_KEY"
 
-    def __init__(self, scope: Construct, construct_id: str, *, database: PostgresDatabase | CloudNativePgDatabase,
-                 cohere_api_key: str | None = None, better_auth_secret: str | None = None,
-                 gemini_api_key: str | None = None, existing_secret: str | None = None,
-                 name: str | None = None, namespace: str | None = None,
-                 app_name: str | None = None, revision: int = 0,
-                 external: ExternalSecretsProps | None = None) -> None:
-        super().__init__(scope, construct_id)
-        name = name or name_from_id(construct_id)
-        namespace = resolve_namespace(self, namespace)
+    NAME_RULE = staticmethod(rules.check_dns_subdomain)
+
+    def __init__(self, scope: Construct, construct_id: str, props: AppSecretsProps | None = None, *,
+                 database: PostgresDatabase | CloudNativePgDatabase, name: str | None = None,
+                 namespace: str | None = None, app_name: str | None = None, **props_fields: Any) -> None:
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(AppSecretsProps, props, props_fields)
+        name, namespace = self.name, self.namespace
+        cohere_api_key, better_auth_secret = props.cohere_api_key, props.better_auth_secret
+        gemini_api_key, existing_secret = props.gemini_api_key, props.existing_secret
+        revision, external = props.revision, props.external
         where = self.node.path
         values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
                   "geminiApiKey": gemini_api_key}
         if external is not None:
-            problems = rules.check_dns_subdomain(where, "name", name)
-            problems += [Problem(where=where, field=field, value="<redacted>",
+            problems = [Problem(where=where, field=field, value="<redacted>",
                                  rule="must not be given together with external: the store holds it",
                                  fix="drop the value") for field, value in
                          {**values, "existingSecret": existing_secret}.items() if value is not None]
@@ -77,15 +98,14 @@ class AppSecrets(Construct):
                                  fix="drop the value: the existing Secret holds it")
                          for field, value in values.items() if value is not None]
         else:
-            problems = rules.check_dns_subdomain(where, "name", name)
-            for field, value in values.items():
-                problems += rules.check_non_empty(where, field, value)
+            problems = []
+            for key, value in values.items():
+                problems += rules.check_non_empty(where, key, value)
         problems += rules.check_positive_int(where, "revision", revision, minimum=0)
-        raise_if_any(problems)
+        self._check(problems)
         #: The revision counter (see :meth:`revision_annotations`).
         self.revision = revision
         self.secret_name = existing_secret or name
-        self.namespace = namespace
         self.database = database
         #: True when the Secret is synthesized here, False for an existing one or one the
         #: External Secrets Operator writes (``external``).
@@ -104,7 +124,7 @@ class AppSecrets(Construct):
         #: The Secret's ``cdk8s.ApiObject`` (``None`` for an existing Secret); also ``api_object``.
         self.secret: cdk8s.ApiObject | None = None
         if self.manages_secret:
-            claim(self, [("Secret", namespace, name)])
+            self._claim([("Secret", name)])
             self._string_data = {
                 **({self.DATABASE_URL: database.connection_url(namespace)}
                    if isinstance(database, PostgresDatabase) else {}),
@@ -123,11 +143,11 @@ class AppSecrets(Construct):
         #: The ``ExternalSecret``'s ``cdk8s.ApiObject`` with ``external`` (else ``None``).
         self.external_secret: cdk8s.ApiObject | None = None
         if external is not None:
-            claim(self, [("ExternalSecret", namespace, name), ("Secret", namespace, name)])
+            self._claim([("ExternalSecret", name), ("Secret", name)])
             self.external_secret = self._external_secret(external, name, namespace, app_name or name)
-        self.api_object = self.secret or self.external_secret
-        if self.api_object is not None:
-            self.node.default_child = self.api_object  # cdk8s.ApiObject.of(construct) finds it
+        main = self.secret or self.external_secret
+        if main is not None:  # an existing Secret is nobody's object here
+            self._expose(main)
 
     def _external_secret(self, external: ExternalSecretsProps, name: str, namespace: str | None,
                          app_name: str) -> cdk8s.ApiObject:
@@ -166,7 +186,7 @@ class AppSecrets(Construct):
         CloudNativePG database from the operator's Secret (see
         :meth:`CloudNativePgDatabase.url_env <taskora_constructs.CloudNativePgDatabase.url_env>`)."""
         if key == self.DATABASE_URL and isinstance(self.database, CloudNativePgDatabase):
-            return self.database.url_env(key, self.namespace)
+            return [var.to_json() for var in self.database.url_env(key, self.namespace)]
         return [env_from(key, self.key_ref(key))]
 
     def key_ref(self, key: str) -> k8s.EnvVarSource:

@@ -4,11 +4,9 @@ documented model's presets of it."""
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import typing
-from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 import cdk8s
 from constructs import Construct
@@ -16,7 +14,8 @@ from constructs import Construct
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
-from ..core.scope import claim, name_from_id, resolve_namespace
+from ..core.resource import TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
+from ..network.connections import HasConnections
 from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
 from ..core.errors import Problem, raise_if_any
@@ -24,8 +23,6 @@ from ..core import pod_security
 from ..core.pod import apply_to_pod, merged, owned_key_problems
 from ..core.props import (Autoscaling, DisruptionBudget, Probes, Resources, WorkloadProps, _hardening_problems, _probes,
                     _resources)
-
-P = TypeVar("P")
 
 #: Container port name; Services and Ingresses may refer to it.
 HTTP_PORT_NAME = "http"
@@ -103,32 +100,7 @@ class WebWorkloadProps(WorkloadProps):
 
 
 
-def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any]) -> P:
-    """``props``, or ``cls(**fields)``, or ``props`` with ``fields`` replaced: props may be
-    given as an object, as keyword arguments, or both. An unknown or missing field is a
-    :class:`TaskoraConfigError` naming it (with the closest known field), not a TypeError."""
-    if props is not None and not isinstance(props, cls):
-        raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
-    known = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
-    problems = []
-    for name in fields:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            problems.append(Problem(where=cls.__name__, field=name, value=fields[name], rule="is not a field",
-                                    fix=f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(known)}"))
-    if props is None:
-        problems += [Problem(where=cls.__name__, field=f.name, value=None, rule="is required",
-                             fix=f"pass {f.name}=...")
-                     for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-                     if f.init and f.name not in fields and f.default is dataclasses.MISSING
-                     and f.default_factory is dataclasses.MISSING]
-    raise_if_any(problems)
-    if props is None:
-        return cls(**fields)
-    return replace(props, **fields) if fields else props  # type: ignore[type-var]
-
-
-class WebWorkload(Construct):
+class WebWorkload(TaskoraResource, HasConnections):
     """A stateless HTTP workload for any image: ``WebWorkload(scope, id, props)`` or
     ``WebWorkload(scope, id, image="nginx:1.27", port=8080)``.
 
@@ -165,20 +137,17 @@ class WebWorkload(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: WebWorkloadProps | None = None, *,
                  name: str | None = None, namespace: str | None = None, component: str | None = None,
                  container_name: str | None = None, **props_fields: Any) -> None:
-        super().__init__(scope, construct_id)
-        props = props_from(WebWorkloadProps, props, props_fields)
-        self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
-                    component=component, container_name=container_name, env=(), pod_annotations=None)
+        super().__init__(scope, construct_id, name=name, namespace=namespace)
+        props = self._props(WebWorkloadProps, props, props_fields)
+        self._build(props, component=component, container_name=container_name, env=(), pod_annotations=None)
 
-    def _build(self, props: WebWorkloadProps, *, name: str, namespace: str | None, component: str | None,
+    def _build(self, props: WebWorkloadProps, *, component: str | None,
                container_name: str | None, env: Sequence[k8s.EnvVar],
                pod_annotations: Mapping[str, str | None] | None) -> None:
         """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
         where = self.node.path
-        problems = rules.check_dns_label(where, "name", name)
-        if namespace is not None:
-            problems += rules.check_dns_label(where, "namespace", namespace)
-        raise_if_any(problems)
+        name, namespace = self.name, self.namespace
+        self._check()
         self.props = props
         self.service_name = name
         self.namespace = namespace
@@ -196,7 +165,7 @@ class WebWorkload(Construct):
         kinds = ["ServiceAccount", "Deployment", "Service"]
         kinds += ["PodDisruptionBudget"] if props.disruption_budget is not None else []
         kinds += ["HorizontalPodAutoscaler"] if props.autoscaling is not None else []
-        claim(self, [(kind, namespace, name) for kind in kinds])
+        self._claim([(kind, name) for kind in kinds])
         labels = merged(self.selector_labels, props.labels)
 
         volumes, mounts = writable_dirs(props.writable_paths, props.writable_size_limit)
@@ -264,8 +233,7 @@ class WebWorkload(Construct):
             "spec": spec,
         }
         self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
-        self.api_object = self.deployment
-        self.node.default_child = self.deployment  # cdk8s.ApiObject.of(construct) finds it
+        self._expose(self.deployment)
         service: k8s.Service = {
             "apiVersion": "v1",
             "kind": "Service",
