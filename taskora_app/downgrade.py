@@ -14,13 +14,12 @@ checked (known names only) everywhere.
 
 from __future__ import annotations
 
-import re
-
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from taskora_constructs import Problem, TaskoraProps
+from taskora_constructs import CloudNativePgProps, Problem, TaskoraProps
 
 #: The values key a layer names what it gives up with.
 KEY = "acceptRisks"
@@ -62,13 +61,13 @@ def _tls_keys(props: TaskoraProps) -> tuple[str, ...]:
 
 def _no_backups(props: TaskoraProps) -> bool:
     database = props.database
-    if database.engine == "cloudnative-pg":
+    if isinstance(database, CloudNativePgProps):  # the engine is the props' class (0.3.0)
         return database.cloudnative_pg.backup is None
     return database.backup is None
 
 
 def _backup_keys(props: TaskoraProps) -> tuple[str, ...]:
-    if props.database.engine == "cloudnative-pg":
+    if isinstance(props.database, CloudNativePgProps):
         return ("database.cloudnativePg.backup.enabled", "database.cloudnativePg.backup", "database.cloudnativePg",
                 "database.engine", "database")
     return ("database.backup.enabled", "database.backup", "database.engine", "database")

@@ -287,7 +287,10 @@ def _database(section: Any, extras: Mapping[str, Any], problems: list[Problem],
     section = {} if section is None else section
     if ENGINES[engine] is CloudNativePgProps:
         return props_values.build(CloudNativePgProps, section, "database", None, problems, where)
-    if isinstance(section, Mapping):
+    if isinstance(section, Mapping) and _CNPG_KEY in section:
+        # Not used by this engine, but still checked: a later layer may switch the engine, and
+        # a misspelt or bad value must not wait until then to be found.
+        props_values.build(CloudNativePgProps, {_CNPG_KEY: section[_CNPG_KEY]}, "database", None, problems, where)
         section = {k: v for k, v in section.items() if k != _CNPG_KEY}
     return props_values.build(PostgresProps, section, "database", DEFAULTS.database, problems, where)
 

@@ -96,7 +96,7 @@ def test_a_library_workload_reaches_a_cdk8s_plus_service_in_another_namespace():
     labels, _ = plus.peer_labels(cache)
     egress = [p for p in policies_of(app) if p["metadata"]["name"] == "api-egress"]
     assert may_reach(egress, ("shop", api.pod_labels), ("data", labels), 6379)
-    with pytest.raises(TaskoraConfigError, match="ports=None: must be given"):
+    with pytest.raises(TaskoraConfigError, match="ports=null: must be given"):
         api.connections.allow_to(cache)
 
 
