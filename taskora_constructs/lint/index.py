@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import Problem
+from ..network.evaluate import selects
 from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, ExternalSecret, Manifest, _dict, _labels, _list, _Obj,
-                    _pod_spec, _PodSpec, _selects, _str)
+                    _pod_spec, _PodSpec, _str)
 from .pods import _check_metadata, _check_pod, _check_statefulset, _check_storage, _check_workload
 from .routing import (_check_autoscaler, _check_declarations, _check_disruption_budget, _check_http_route,
                       _check_ingress, _check_network_policy, _check_secret, _check_service)
@@ -67,8 +68,8 @@ class _Index:
         self.app_namespaces = self._app_namespaces()
 
     def pods_selected(self, namespace: str | None, selector: Mapping[str, Any]) -> list[_PodSpec]:
-        """The pod templates in ``namespace`` whose labels ``selector`` (matchLabels) matches."""
-        return [pod for pod in self.pods if pod.owner.namespace == namespace and _selects(selector, pod.labels)]
+        """The pod templates in ``namespace`` that the label selector ``selector`` selects."""
+        return [pod for pod in self.pods if pod.owner.namespace == namespace and selects(selector, pod.labels)]
 
     def pods_in(self, namespace: str | None) -> str:
         return "; ".join(f"{p.owner.label} ({_labels(p.labels)})" for p in self.pods

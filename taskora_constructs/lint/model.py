@@ -177,8 +177,6 @@ def _pod_spec(obj: _Obj) -> _PodSpec | None:
 
 
 
-def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
 
 
 
