@@ -23,9 +23,6 @@ from typing import Any, Callable, Mapping
 
 #: checkov recognises any annotation key containing ``checkov.io/skip``.
 ANNOTATION_PREFIX = "checkov.io/skip-"
-CHECK_ID = re.compile(r"^CKV2?_K8S_\d+$")
-#: checkov splits the annotation value at ``=``: a reason must not contain one.
-MAX_REASON = 160
 
 # The checks behind the documented model's exceptions (checkov's names).
 IMAGE_TAG_FIXED = "CKV_K8S_14"          # Image Tag should be fixed - not latest or blank

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .postgres import PostgresDatabase
 
 #: Model rule (section 11): a database volume below this is refused.
-MIN_STORAGE = "1Gi"
+MIN_STORAGE = rules.MIN_STORAGE
 #: The claim template of the backups, and the volume that mounts it.
 BACKUP_VOLUME = "backup"
 #: Where the credentials Secret is mounted, in the database and the backup containers.
