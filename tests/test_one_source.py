@@ -45,3 +45,15 @@ def test_the_lint_reads_the_same_values_the_constructs_write():
                                              (network_policy, "HTTPS_PORT"), (props_values, "_ATTRIBUTE")])
 def test_names_nobody_uses_are_gone(owner, name):
     assert not hasattr(owner, name)
+
+
+def test_the_policy_module_knows_no_image_name_the_presets_say_theirs():
+    # GIVEN the policy module's source THEN no image of the app is written there
+    source = (ROOT / "taskora_constructs" / "core" / "policy.py").read_text()
+    assert [name for name in ("taskora/frontend", "taskora/backend", "postgres:") if name in source] == []
+    # AND each preset computes its documented image from its own props' default
+    from taskora_constructs import Backend, BackendProps, Frontend, FrontendProps
+    from taskora_constructs.database import postgres
+    assert Frontend._DOCUMENTED_IMAGES == (policy.image_repository(FrontendProps.image),) == ("taskora/frontend",)
+    assert Backend._DOCUMENTED_IMAGES == ("taskora/backend",)
+    assert postgres._DOCUMENTED_IMAGES == ("postgres",)

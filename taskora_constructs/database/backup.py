@@ -261,7 +261,8 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
-                                    annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec)),
+                                    annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec, None,
+                                                                        (policy.image_repository(type(props).image),))),
         "spec": {
             "schedule": backup.schedule,
             "timeZone": backup.time_zone,
