@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -114,6 +115,7 @@ class CloudNativePgDatabase(Construct):
                  name: str | None = None, namespace: str | None = None,
                  external: ExternalSecretsProps | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         from ..web.workload import props_from  # the web module imports the postgres one
 
         if props is None and "engine" not in props_fields:
@@ -121,7 +123,7 @@ class CloudNativePgDatabase(Construct):
         props = props_from(PostgresProps, props, props_fields)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        where = self.node.path
+        where = tree.path_of(self)
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
         problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
@@ -291,7 +293,7 @@ class CloudNativePgDatabase(Construct):
         """A ``valueFrom`` for a key of the operator's ``<name>-app`` Secret (``uri``,
         ``username``, ``password``, ...); raises for another key."""
         if key not in APP_SECRET_KEYS:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="secretKeyRef.key", value=key,
                                   rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
                                   fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY")])
         return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}
@@ -308,7 +310,7 @@ class CloudNativePgDatabase(Construct):
         pooler, its user and password keys composed into the pooler's URL by ``$(VAR)``
         expansion (the operator's generated passwords are alphanumeric: no escaping needed)."""
         if client_namespace != self.namespace and self.namespace is not None:
-            raise_if_any([Problem(where=self.node.path, field="namespace", value=client_namespace,
+            raise_if_any([Problem(where=tree.path_of(self), field="namespace", value=client_namespace,
                                   rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
                                        f"operator's Secret {self.app_secret_name} is readable only there",
                                   fix="deploy the client beside the Cluster, or copy the Secret outside the app")])

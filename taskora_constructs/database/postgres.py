@@ -9,6 +9,7 @@ from urllib.parse import quote
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -83,12 +84,13 @@ class PostgresDatabase(Construct):
                  password: str | None = None, existing_secret: str | None = None, name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         from ..web.workload import props_from  # the web module imports this one
 
         props = props_from(PostgresProps, props, props_fields)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        where = self.node.path
+        where = tree.path_of(self)
         problems = rules.check_dns_label(where, "name", name)
         if namespace is not None:
             problems += rules.check_dns_label(where, "namespace", namespace)
@@ -305,7 +307,7 @@ class PostgresDatabase(Construct):
         ``EnvVar.from_key("PGPASSWORD", db, PostgresDatabase.PASSWORD_KEY)``; raises for another key."""
         keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
         if key not in keys:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="secretKeyRef.key", value=key,
                                   rule=f"must be a key of Secret {self.credentials_secret_name!r} ({', '.join(keys)})",
                                   fix="reference PostgresDatabase.USERNAME_KEY or PASSWORD_KEY")])
         return {"secretKeyRef": {"name": self.credentials_secret_name, "key": key}}
@@ -326,7 +328,7 @@ class PostgresDatabase(Construct):
         credentials live in an existing Secret: this app never sees that password.
         """
         if self._password is None:
-            raise_if_any([Problem(where=self.node.path, field="existingSecret",
+            raise_if_any([Problem(where=tree.path_of(self), field="existingSecret",
                                   value=self.credentials_secret_name,
                                   rule="a database whose credentials are an existing Secret has no "
                                        "password here to build DATABASE_URL from",

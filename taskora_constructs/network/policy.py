@@ -20,6 +20,7 @@ from typing import Any, Mapping, Protocol, Sequence
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -185,9 +186,10 @@ class NamespaceNetworkPolicy(Construct):
                  namespace: str | None = None, app_name: str | None = None,
                  props: NetworkPolicyProps = NetworkPolicyProps()) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        raise_if_any(rules.check_dns_subdomain(tree.path_of(self), "name", name))
         claim(self, [("NetworkPolicy", namespace, name)])
         self.policy_name = name
         dns_peers: list[k8s.NetworkPolicyPeer] = [{
@@ -223,10 +225,11 @@ class WorkloadNetworkPolicy(Construct):
                  name: str | None = None, namespace: str | None = None, ingress: Sequence[Allow] = (),
                  egress: Sequence[Allow] = ()) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name)
-                     + rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels)))
+        raise_if_any(rules.check_dns_subdomain(tree.path_of(self), "name", name)
+                     + rules.check_labels(tree.path_of(self), "selectorLabels", dict(selector_labels)))
         claim(self, [("NetworkPolicy", namespace, name)])
         self.policy_name = name
         self.namespace = namespace
@@ -258,7 +261,7 @@ class WorkloadNetworkPolicy(Construct):
 
     def _add(self, field: str, direction: str, existing: tuple[Allow, ...], allow: Allow) -> tuple[Allow, ...]:
         if not isinstance(allow, Allow):
-            raise TypeError(f"{self.node.path}: expected an Allow, got {type(allow).__name__}")
+            raise TypeError(f"{tree.path_of(self)}: expected an Allow, got {type(allow).__name__}")
         rule = allow.rule(direction)
         self.policy.add_json_patch(cdk8s.JsonPatch.add(f"/spec/{field}/-", rule) if existing
                                    else cdk8s.JsonPatch.add(f"/spec/{field}", [rule]))

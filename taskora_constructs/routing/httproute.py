@@ -21,6 +21,7 @@ from typing import Any, Mapping, Protocol
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import rules
 from ..core.manifest import emit, object_metadata
@@ -191,14 +192,15 @@ class HttpRoute(Construct):
                  name: str | None = None, namespace: str | None = None, labels: Mapping[str, str] | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         from ..web.workload import props_from
 
         props = props_from(HttpRouteProps, props, props_fields)
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        problems = rules.check_dns_subdomain(self.node.path, "name", name)
+        problems = rules.check_dns_subdomain(tree.path_of(self), "name", name)
         if labels is not None:
-            problems += rules.check_labels(self.node.path, "labels", dict(labels))
+            problems += rules.check_labels(tree.path_of(self), "labels", dict(labels))
         raise_if_any(problems)
         claim(self, [("HTTPRoute", namespace, name)])
         self.route_name = name

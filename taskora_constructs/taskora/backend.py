@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy
 from ..core.scope import name_from_id, resolve_namespace
 from ..core.podspec import env_from
@@ -68,6 +69,7 @@ class Backend(WebWorkload):
                  name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
         Construct.__init__(self, scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         props = props_from(BackendProps, props, props_fields)
         self.database = database
         secret_keys = (AppSecrets.DATABASE_URL, AppSecrets.COHERE_API_KEY,

@@ -8,6 +8,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
@@ -171,10 +172,11 @@ class Taskora(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: TaskoraProps | None = None,
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         from ..web.workload import props_from
 
         props = props_from(TaskoraProps, props, props_fields)
-        at_root = scope.node.scope is None
+        at_root = isinstance(scope, cdk8s.App) or scope.node.scope is None  # an App is a root: no jsii call
         namespace = props.namespace if props.namespace is not None else (
             None if at_root else chart_namespace(self))
         names = TaskoraNames(app=props.app_name, namespace_override=namespace)
@@ -183,15 +185,18 @@ class Taskora(Construct):
         controller = props.network_policy.ingress_controller_namespace
         if props.network_policy.enabled and controller == ns:
             raise_if_any([Problem(
-                where=self.node.path, field="networkPolicy.ingressControllerNamespace", value=controller,
+                where=tree.path_of(self), field="networkPolicy.ingressControllerNamespace", value=controller,
                 rule="must not be the instance's own namespace: its default-deny policy would cut the "
                      "ingress controller off",
                 fix="install Taskora in a namespace of its own, apart from the ingress controller's")])
 
         def chart(part: str, *depends_on: Construct) -> Construct:
             if not at_root:  # inside the caller's chart: its objects go there, in this order
-                return Construct(self, part)
+                inner = Construct(self, part)
+                tree.note(inner, self, part)
+                return inner
             new = cdk8s.Chart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
+            tree.note_chart(new, scope, f"{construct_id}-{part}")  # no namespace, no labels
             for dependency in depends_on:
                 new.add_dependency(dependency)
             return new
@@ -250,7 +255,7 @@ class Taskora(Construct):
                                     password=secrets.database_password,
                                     existing_secret=secrets.database_existing_secret)
         given = {"databasePassword": secrets.database_password, "database.existingSecret": secrets.database_existing_secret}
-        raise_if_any([Problem(where=self.node.path, field=key, value="<redacted>",
+        raise_if_any([Problem(where=tree.path_of(self), field=key, value="<redacted>",
                               rule="must not be given with database.engine cloudnative-pg: the operator generates "
                                    "the credentials (Secret <cluster>-app)", fix="drop it")
                       for key, value in given.items() if value is not None])
@@ -270,7 +275,7 @@ class Taskora(Construct):
     def _allow(self, part: str, peer: NetworkPeer, port: int) -> None:
         policy = self.network_policies.get(part)
         if not isinstance(policy, WorkloadNetworkPolicy):
-            raise_if_any([Problem(where=self.node.path, field="networkPolicy.enabled", value=False,
+            raise_if_any([Problem(where=tree.path_of(self), field="networkPolicy.enabled", value=False,
                                   rule="a client can be let in only through the instance's NetworkPolicies",
                                   fix="enable the NetworkPolicies, or leave the traffic unrestricted")])
             return
@@ -339,7 +344,7 @@ class Taskora(Construct):
             return NetworkPeer.namespace(props.ingress_controller_namespace)
         if self.names.namespace in gateways:
             raise_if_any([Problem(
-                where=self.node.path, field="ingress.gateway.parentRefs", value=list(gateways),
+                where=tree.path_of(self), field="ingress.gateway.parentRefs", value=list(gateways),
                 rule="must not put the Gateway's proxies in the instance's own namespace: its NetworkPolicies "
                      "would have to admit every pod of it",
                 fix="name the Gateway's namespace in each parentRef (or gateway.proxyNamespaces)")])

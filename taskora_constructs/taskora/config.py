@@ -7,6 +7,7 @@ from typing import Sequence
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -78,9 +79,10 @@ class AppConfig(Construct):
                  name: str | None = None, namespace: str | None = None,
                  app_name: str | None = None, settings: AppSettings = AppSettings()) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        raise_if_any(rules.check_dns_subdomain(tree.path_of(self), "name", name))
         claim(self, [("ConfigMap", namespace, name)])
         self.config_map_name = name
         self.namespace = namespace
@@ -111,7 +113,7 @@ class AppConfig(Construct):
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the ConfigMap does not define it."""
         if key not in self.data:
-            raise_if_any([Problem(where=self.node.path, field="configMapKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="configMapKeyRef.key", value=key,
                                   rule=f"must be a key of ConfigMap {self.config_map_name!r} "
                                        f"({', '.join(self.data)})",
                                   fix="reference one of the defined keys")])

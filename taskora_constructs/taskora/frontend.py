@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy
 from ..core.scope import name_from_id, resolve_namespace
 from ..core.podspec import env_from
@@ -57,13 +58,14 @@ class Frontend(WebWorkload):
                  config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
                  **props_fields: Any) -> None:
         Construct.__init__(self, scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         props = props_from(FrontendProps, props, props_fields)
         env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(AppConfig.API_BASE_URL))]
         self.backend = backend
         configured = config.data[AppConfig.API_BASE_URL]
         if configured != backend.url:
             raise_if_any([Problem(
-                where=self.node.path, field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
+                where=tree.path_of(self), field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
                 value=configured, rule=f"must be the backend's URL ({backend.url})",
                 fix="build AppConfig with api_base_url=backend.url (or Backend.url_for(name, props))")])
         self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),

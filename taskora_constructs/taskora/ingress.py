@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core.api_rules import check_host_name
 from ..core import rules
 from .._generated import k8s_types as k8s
@@ -234,9 +235,10 @@ class TaskoraIngress(Construct):
                  name: str | None = None, namespace: str | None = None,
                  app_name: str | None = None, props: IngressProps = IngressProps()) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        raise_if_any(rules.check_dns_subdomain(self.node.path, "name", name))
+        raise_if_any(rules.check_dns_subdomain(tree.path_of(self), "name", name))
         self.ingress_name = name
         self.api_ingress_name = f"{name}-api"
         self.host = props.host

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -145,7 +146,8 @@ class TaskoraNamespace(Construct):
                  app_name: str = DEFAULT_NAMES.app, deletion_protection: bool = True,
                  pod_security: str | None = "restricted") -> None:
         super().__init__(scope, construct_id)
-        where = self.node.path
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
+        where = tree.path_of(self)
         problems = rules.check_dns_label(where, "namespace", name)
         problems += namespace_option_problems(where, deletion_protection, pod_security)
         raise_if_any(problems)

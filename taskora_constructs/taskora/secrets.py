@@ -7,6 +7,7 @@ from typing import Sequence
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -59,9 +60,10 @@ class AppSecrets(Construct):
                  app_name: str | None = None, revision: int = 0,
                  external: ExternalSecretsProps | None = None) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         name = name or name_from_id(construct_id)
         namespace = resolve_namespace(self, namespace)
-        where = self.node.path
+        where = tree.path_of(self)
         values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
                   "geminiApiKey": gemini_api_key}
         if external is not None:
@@ -172,7 +174,7 @@ class AppSecrets(Construct):
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""
         if key not in self.keys:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="secretKeyRef.key", value=key,
                                   rule=f"must be a key of Secret {self.secret_name!r} ({', '.join(self.keys)})",
                                   fix="reference one of the defined keys")])
         return {"secretKeyRef": {"name": self.secret_name, "key": key}}

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence, TypeVar
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
@@ -166,6 +167,7 @@ class WebWorkload(Construct):
                  name: str | None = None, namespace: str | None = None, component: str | None = None,
                  container_name: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         props = props_from(WebWorkloadProps, props, props_fields)
         self._build(props, name=name or name_from_id(construct_id), namespace=resolve_namespace(self, namespace),
                     component=component, container_name=container_name, env=(), pod_annotations=None)
@@ -174,7 +176,7 @@ class WebWorkload(Construct):
                container_name: str | None, env: Sequence[k8s.EnvVar],
                pod_annotations: Mapping[str, str | None] | None) -> None:
         """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
-        where = self.node.path
+        where = tree.path_of(self)
         problems = rules.check_dns_label(where, "name", name)
         if namespace is not None:
             problems += rules.check_dns_label(where, "namespace", namespace)
