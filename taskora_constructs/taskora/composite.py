@@ -190,23 +190,30 @@ class Taskora(Construct):
                      "ingress controller off",
                 fix="install Taskora in a namespace of its own, apart from the ingress controller's")])
 
-        def chart(part: str, *depends_on: Construct) -> Construct:
+        def chart(part: str) -> Construct:
             if not at_root:  # inside the caller's chart: its objects go there, in this order
                 inner = Construct(self, part)
                 tree.note(inner, self, part)
                 return inner
             new = cdk8s.Chart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
             tree.note_chart(new, scope, f"{construct_id}-{part}")  # no namespace, no labels
-            for dependency in depends_on:
-                new.add_dependency(dependency)
             return new
 
         namespace_chart = chart("namespace")
-        database_chart = chart("database", namespace_chart)
-        config_chart = chart("config", namespace_chart)
-        backend_chart = chart("backend", config_chart, database_chart)
-        frontend_chart = chart("frontend", config_chart, backend_chart)
-        ingress_chart = chart("ingress", frontend_chart, backend_chart)
+        database_chart = chart("database")
+        config_chart = chart("config")
+        backend_chart = chart("backend")
+        frontend_chart = chart("frontend")
+        ingress_chart = chart("ingress")
+        if at_root:
+            # The files' order, one chain: each chart after the one before it (the database after
+            # the namespace, the backend after its config and database, the frontend and the
+            # ingress after the backend). A chain of five dependencies says all of that; cdk8s
+            # multiplies every chart dependency into one per pair of their objects and walks them
+            # all again for every chart it writes (issue 22: a third of the synth's time).
+            chain = [namespace_chart, config_chart, database_chart, backend_chart, frontend_chart, ingress_chart]
+            for before, after in zip(chain, chain[1:]):
+                after.add_dependency(before)
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
