@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import cdk8s
+import pytest
 
 from taskora_constructs.core.manifest import emit
 
@@ -62,3 +63,45 @@ def test_a_callers_json_patches_and_metadata_changes_apply_in_order():
     expected, actual = rendered({"namespace": "shop", "labels": {"team": "orders"}}, MANIFEST, change)
     assert actual == expected
     assert '"patched": "yes"' in actual and '"replicas": 3' in actual and '"status"' not in actual
+
+
+def taskora_app(tmp_path):
+    from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
+
+    app = cdk8s.App(outdir=str(tmp_path))
+    return app, Taskora(app, "taskora", TaskoraProps(secrets=TaskoraSecretValues.development_placeholders()))
+
+
+def test_taskoras_charts_write_a_callers_objects_in_them_in_cdk8s_order(tmp_path):
+    # GIVEN a plain ApiObject of the caller's, and a dependency, inside Taskora's backend chart
+    app, taskora = taskora_app(tmp_path)
+    backend = taskora.charts["backend"]
+    extra = cdk8s.ApiObject(backend, "extra", api_version="v1", kind="ConfigMap",
+                            metadata=cdk8s.ApiObjectMetadata(name="extra", namespace="taskora"))
+    service = taskora.backend.service
+    service.node.add_dependency(extra)  # cdk8s writes what an object depends on before it
+    # WHEN the app is synthesized, twice
+    app.synth()
+    first = (tmp_path / "0003-taskora-backend.k8s.yaml").read_text()
+    app.synth()
+    # THEN the caller's object is written, before the Service, and the second synth writes the same
+    names = [line for line in first.splitlines() if line.startswith("  name: ")]
+    assert "  name: extra" in names
+    kinds = [line for line in first.splitlines() if line.startswith("kind: ")]
+    assert kinds.index("kind: ConfigMap") < kinds.index("kind: Service")
+    assert (tmp_path / "0003-taskora-backend.k8s.yaml").read_text() == first
+    # AND cdk8s's own rendering of the chart (Testing.synth) gives the same objects
+    assert cdk8s.Testing.synth(backend) == [doc for doc in __import__("yaml").safe_load_all(first)]
+
+
+def test_a_chart_rendered_on_its_own_is_validated_by_cdk8s(tmp_path):
+    # GIVEN the opt-in lint and a Service patched to select no pod, after a clean synth
+    from taskora_constructs import TaskoraValidation
+
+    app, taskora = taskora_app(tmp_path)
+    TaskoraValidation.of(app)
+    app.synth()
+    taskora.backend.service.add_json_patch(cdk8s.JsonPatch.replace("/spec/selector", {"app": "nobody"}))
+    # WHEN one of Taskora's charts is rendered on its own THEN cdk8s's validation still refuses it
+    with pytest.raises(RuntimeError, match="must match the pod labels"):
+        cdk8s.Testing.synth(taskora.charts["backend"])

@@ -26,9 +26,19 @@ _CHART: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 _CHART_METADATA: "weakref.WeakKeyDictionary[Any, tuple[str | None, dict[str, str]]]" = weakref.WeakKeyDictionary()
 
 
+# How many constructs the library has created: a validation of the App counts for the tree it saw.
+_GENERATION = [0]
+
+
 def note(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
     """Record that ``construct`` was created as ``construct_id`` under ``scope`` (no jsii call)."""
     _PARENT[construct] = (scope, construct_id)
+    _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """Changes whenever :func:`note` records a construct."""
+    return _GENERATION[0]
 
 
 def note_chart(chart: cdk8s.Chart, scope: IConstruct, construct_id: str, *, namespace: str | None = None,

@@ -9,6 +9,7 @@ import cdk8s
 from constructs import Construct
 
 from ..core import tree
+from ..core.chart import LibraryChart
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
@@ -195,9 +196,7 @@ class Taskora(Construct):
                 inner = Construct(self, part)
                 tree.note(inner, self, part)
                 return inner
-            new = cdk8s.Chart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
-            tree.note_chart(new, scope, f"{construct_id}-{part}")  # no namespace, no labels
-            return new
+            return LibraryChart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
 
         namespace_chart = chart("namespace")
         database_chart = chart("database")
@@ -213,6 +212,7 @@ class Taskora(Construct):
             # all again for every chart it writes (issue 22: a third of the synth's time).
             chain = [namespace_chart, config_chart, database_chart, backend_chart, frontend_chart, ingress_chart]
             for before, after in zip(chain, chain[1:]):
+                assert isinstance(after, cdk8s.Chart)  # at the root, chart() made Charts
                 after.add_dependency(before)
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
