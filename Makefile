@@ -110,9 +110,10 @@ check: deps
 typecheck: deps
 	@$(PY) -m mypy taskora_constructs
 
-# The synth benchmark of issue #13 (under 5 minutes): make synth against cdk8s synth and the
-# JS peer, N = 1..30 instances, make check and make test, each target PASS or MISS. Prints
-# its tables; `make bench WRITE=1` also writes docs/performance.md.
+# The synth benchmark of issue #22 (under 5 minutes): make synth against the one-ConfigMap floor,
+# N Taskora instances against the JS peer, make check and make test, each target PASS or MISS.
+# Prints its tables and rewrites docs/performance.md and the README's speed figures
+# (`make bench ARGS=--no-write`: print only).
 # bench/requirements.txt goes into .venv; bench/js gets its own pinned node_modules (npm ci).
 bench: deps
 	@test $(VENV)/.bench-installed -nt bench/requirements.txt || { \
@@ -121,7 +122,7 @@ bench: deps
 	@test bench/js/node_modules/.installed -nt bench/js/package-lock.json -a bench/js/node_modules/.installed -nt bench/js/package.json || { \
 	  (cd bench/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); \
 	  touch bench/js/node_modules/.installed; }
-	@$(PY) bench/bench.py $(if $(WRITE),--write)
+	@$(PY) bench/bench.py $(ARGS)
 
 # The library's generated code, taskora_constructs/_generated/ (the Kubernetes, CloudNativePG, Barman Cloud and External Secrets
 # TypedDicts, scripts/generate.py); the tests run it with --check.
