@@ -2,6 +2,7 @@
 #   make synth   - create .venv, install pinned deps, the pinned Node LTS and cdk8s-cli, write dist/
 #   make test    - the same set-up, then the whole test suite
 #   make check   - the fast inner loop: mypy and every test but the end-to-end (subprocess) ones
+#   (both print their 15 slowest tests: pytest --durations=15)
 # Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
 
 SHELL := /bin/bash
@@ -98,13 +99,13 @@ synth: deps
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
 test: deps $(CHECKOV_STAMP) $(HELM_BIN) deps-debian
 	@$(PY) -m mypy taskora_constructs
-	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile --durations=15 $(ARGS)
 
 # The inner loop (seconds): mypy, then every test not marked e2e (the end-to-end ones start
 # the CLI, make, pip, checkov or Helm in a subprocess). `make test` runs all of them.
 check: deps
 	@$(PY) -m mypy taskora_constructs
-	@$(PY) -m pytest -n 2 --dist loadfile -m 'not e2e' $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile --durations=15 -m 'not e2e' $(ARGS)
 
 # The library's types ([tool.mypy] in pyproject.toml); `make test` runs it before pytest.
 typecheck: deps

@@ -357,7 +357,7 @@ def instances_section(tmp: Path) -> dict:
 def tests_section() -> dict:
     check = Scenario("check", "`make check` (warm)", [MAKE, "--no-print-directory", "check"], ROOT, child_env(),
                      check=False)
-    test = Scenario("test", "`make test` (warm)", [MAKE, "--no-print-directory", "test", "ARGS=--durations=15"], ROOT,
+    test = Scenario("test", "`make test` (warm)", [MAKE, "--no-print-directory", "test"], ROOT,
                     child_env(), check=False)
     commands = (check,) if SKIP_TEST else (test, check)
     print(f"\n== 3. {', then '.join(c.label.split(' (')[0] for c in commands)} (one run each, warm)", flush=True)
@@ -365,7 +365,8 @@ def tests_section() -> dict:
         s.runs.append(s.go())
         print(f"   {s.key}: {s.runs[-1].seconds:.1f} s, exit {s.runs[-1].returncode}", flush=True)
     slowest: list[str] = []
-    lines = test.runs[-1].stdout.splitlines() if test.runs else []
+    slowest_of = test if test.runs else check  # both print pytest's --durations=15 (the Makefile)
+    lines = slowest_of.runs[-1].stdout.splitlines()
     for i, line in enumerate(lines):
         if "slowest" in line and "durations" in line:
             for entry in lines[i + 1:]:
@@ -378,7 +379,7 @@ def tests_section() -> dict:
         return next((line.strip("= ") for line in reversed(s.runs[-1].stdout.splitlines())
                      if " passed" in line or " failed" in line), "")
 
-    return {"test": test if test.runs else None, "check": check, "slowest": slowest,
+    return {"test": test if test.runs else None, "check": check, "slowest": slowest, "slowest_of": slowest_of.label,
             "test_summary": summary(test) if test.runs else "", "check_summary": summary(check),
             "failed": {s.key: s.runs[-1].returncode for s in commands if s.runs[-1].returncode}}
 
@@ -579,7 +580,8 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
                         [[tests[k].label, "1", sec(tests[k].median), sec(tests[k].cpu), tests[f"{k}_summary"]]
                          for k in ("check", "test") if tests[k] is not None]) + "\n")
         if tests["slowest"]:
-            md.append("The slowest tests of `make test` (pytest `--durations=15`, both cores at once):\n")
+            md.append(f"The slowest tests of {tests['slowest_of'].split(' (')[0]} (pytest `--durations=15`, both cores "
+                      "at once):\n")
             md.append("```\n" + "\n".join(tests["slowest"]) + "\n```\n")
     def took(key: str) -> str:
         s = tests.get(key) if tests else None
