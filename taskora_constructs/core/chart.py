@@ -15,6 +15,10 @@ without redoing that whole-App work, when it knows the App was just validated in
   changed, so the next rendering validates again.
 * Otherwise - ``cdk8s.Testing.synth(chart)``, a ``chart.to_json()`` of your own, a second
   rendering - the chart renders through cdk8s's own ``Chart.toJson()``, as any Chart does.
+
+One case this cannot tell apart: a ``validate(app)`` that ran but failed (``app.synth()``
+raised) leaves its renderings allowed, so a ``Testing.synth(chart)`` right after it, with no
+library construct created in between, renders without validating the App again.
 """
 
 from __future__ import annotations
