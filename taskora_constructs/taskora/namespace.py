@@ -10,6 +10,7 @@ from typing import Any
 from constructs import Construct
 
 from .._generated import k8s_types as k8s
+from ..core import tree
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem
 import cdk8s
@@ -172,7 +173,7 @@ class TaskoraNamespace(TaskoraResource):
         props = self._props(TaskoraNamespaceProps, props, props_fields)
         name, app_name = self.name, props.app_name
         deletion_protection, pod_security = props.deletion_protection, props.pod_security
-        self._check(namespace_option_problems(self.node.path, deletion_protection, pod_security))
+        self._check(namespace_option_problems(tree.path_of(self), deletion_protection, pod_security))
         self._claim([("Namespace", name)])
         self.namespace_name = name
         #: The label keys and values that switch the deletion protection on (empty when off).
