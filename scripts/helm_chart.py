@@ -33,6 +33,13 @@ previous chart as it was):
   lists every Secret the templates read and nothing creates, with its keys, read off the
   templates. An export whose templates still hold a Secret with data (another ``--app``) is
   refused.
+* **Kept on uninstall.** A CloudNativePG ``Cluster`` owns its claims: deleted, the garbage
+  collector deletes the claims, the database with them. The deletion protection refuses that
+  delete, so ``helm uninstall`` would stop there and leave the release stuck in
+  ``uninstalling`` (a reinstall then fails: "cannot reuse a name that is still in use"). The
+  chart's Cluster carries ``helm.sh/resource-policy: keep`` instead: Helm leaves it (and its
+  claims) on uninstall and adopts it again on the next ``helm install`` of the release
+  (tests/cluster/test_cluster_helm.py).
 * **Escaping.** Helm renders every template through Go's text/template, so a ``{{`` in the
   data (a password, a ConfigMap value) would be evaluated, or fail the install. The CLI
   writes the manifests verbatim; here each ``{{`` becomes ``{{"{{"}}``, an action whose
@@ -101,6 +108,27 @@ def escape_template(text: str) -> str:
 def split_documents(text: str) -> list[str]:
     """The YAML documents of a file cdk8s wrote, each as its exact text."""
     return [doc if doc.endswith("\n") else doc + "\n" for doc in re.split(r"(?m)^---\n", text) if doc.strip()]
+
+
+#: The annotation that makes ``helm uninstall`` leave an object: on the database's Cluster.
+KEEP_ANNOTATION = "    helm.sh/resource-policy: keep\n"
+
+
+def keep_on_uninstall(document: str) -> str:
+    """``document`` (one object's text, as cdk8s wrote it) with ``helm.sh/resource-policy: keep``
+    if it is a CloudNativePG Cluster (see the module doc), else unchanged. Inserted as text, so
+    every other byte is the plain synth's."""
+    obj = yaml.safe_load(document) or {}
+    if obj.get("kind") != "Cluster" or not str(obj.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
+        return document
+    if "\nmetadata:\n  annotations:\n" in "\n" + document:
+        kept = document.replace("metadata:\n  annotations:\n", "metadata:\n  annotations:\n" + KEEP_ANNOTATION, 1)
+    else:
+        kept = document.replace("metadata:\n", "metadata:\n  annotations:\n" + KEEP_ANNOTATION, 1)
+    expected = {**obj, "metadata": {**obj["metadata"], "annotations": {
+        **obj["metadata"].get("annotations", {}), "helm.sh/resource-policy": "keep"}}}
+    assert yaml.safe_load(kept) == expected, "the keep annotation went elsewhere"
+    return kept
 
 
 def _app_message(output: str) -> str:
@@ -367,7 +395,8 @@ def export(output: Path, *, name: str = "taskora", app: str | None = None,
                                                        *([database] if database else [])))
         _prune_unused_crds(staging)
         for template in sorted(templates.iterdir()):
-            template.write_text(escape_template(template.read_text()))
+            documents = [keep_on_uninstall(doc) for doc in split_documents(template.read_text())]
+            template.write_text(escape_template(_SEPARATOR.join(documents)))
         try:
             lint(staging, helm)
         except RuntimeError as error:
