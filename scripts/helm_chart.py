@@ -33,13 +33,9 @@ previous chart as it was):
   lists every Secret the templates read and nothing creates, with its keys, read off the
   templates. An export whose templates still hold a Secret with data (another ``--app``) is
   refused.
-* **Kept on uninstall.** A CloudNativePG ``Cluster`` owns its claims: deleted, the garbage
-  collector deletes the claims, the database with them. The deletion protection refuses that
-  delete, so ``helm uninstall`` would stop there and leave the release stuck in
-  ``uninstalling`` (a reinstall then fails: "cannot reuse a name that is still in use"). The
-  chart's Cluster carries ``helm.sh/resource-policy: keep`` instead: Helm leaves it (and its
-  claims) on uninstall and adopts it again on the next ``helm install`` of the release
-  (tests/cluster/test_cluster_helm.py).
+* **Kept on uninstall.** The CloudNativePG ``Cluster`` carries ``helm.sh/resource-policy: keep``:
+  the deletion protection refuses its delete (its claims would go next), which would leave the
+  release stuck in ``uninstalling``; kept, the next ``helm install`` adopts it.
 * **Escaping.** Helm renders every template through Go's text/template, so a ``{{`` in the
   data (a password, a ConfigMap value) would be evaluated, or fail the install. The CLI
   writes the manifests verbatim; here each ``{{`` becomes ``{{"{{"}}``, an action whose
@@ -276,8 +272,9 @@ def readme_text(name: str, version: str, namespaces: list[dict] | None = None,
     if namespaces:
         text += (f"{step}. The Namespace, from `{NAMESPACE_FILE}` (with its Pod Security and deletion-protection\n"
                  f"   labels). It is not part of the release: Helm never deletes it, nor the database's\n"
-                 f"   claims in it, on `helm uninstall`. (`helm install --create-namespace` would create it\n"
-                 f"   without those labels.)\n\n"
+                 f"   claims in it, on `helm uninstall` (a CloudNativePG Cluster is kept too:\n"
+                 f"   `helm.sh/resource-policy: keep`; the next `helm install` adopts it). (`helm install\n"
+                 f"   --create-namespace` would create it without those labels.)\n\n"
                  f"       kubectl apply -f {NAMESPACE_FILE}\n\n")
         step += 1
     if secrets:
