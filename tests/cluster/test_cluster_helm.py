@@ -61,9 +61,14 @@ def helm(kube: Kube, *args: str, check: bool = True, home: Path) -> subprocess.C
 
 
 def prepare(kube: Kube, chart: Path) -> None:
-    """Steps 1 and 2 of the chart's README: the Namespace, then every Secret it lists."""
-    kube.run("apply", "-f", str(chart / helm_chart.NAMESPACE_FILE))
+    """Steps 1 and 2 of the chart's README: the Namespace, then every Secret it lists. First the
+    cluster-scoped objects of the release (the StorageClass) that an earlier `kubectl apply -f
+    dist/` left are deleted: Helm refuses to install over an object it does not own."""
     objects = [o for t in sorted((chart / "templates").glob("*.yaml")) for o in yaml.safe_load_all(t.read_text()) if o]
+    for o in objects:
+        if "namespace" not in o["metadata"]:
+            kube.run("delete", o["kind"].lower(), o["metadata"]["name"], "--ignore-not-found")
+    kube.run("apply", "-f", str(chart / helm_chart.NAMESPACE_FILE))
     secrets = helm_chart.secrets_to_create(objects)
     readme = (chart / "README.md").read_text()
     for name, entry in secrets.items():
