@@ -28,7 +28,7 @@ PROTECTION_ON = "enabled"
 #: The oldest Kubernetes the app supports: the oldest release its objects are tested on against a
 #: real API server (make cluster-test CLUSTER_MODULE=cluster/k8s-1.34; README, "Minimum
 #: Kubernetes version"). What the objects need is older (the deletion protection's
-#: ValidatingAdmissionPolicy is GA from 1.30), but 1.30-1.33 are not built or tested here.
+#: ValidatingAdmissionPolicy is GA from 1.30), but no test runs on 1.30-1.33.
 MIN_KUBERNETES_VERSION = "1.34"
 
 #: Pod Security Standards levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
