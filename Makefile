@@ -189,15 +189,18 @@ protection: deps
 # kube-controller-manager built by cluster/build.sh (cold: once per machine, README "Real
 # control plane"), the vendored CRDs installed. cluster-down stops exactly its processes.
 # cluster-test starts one of its own (build/cluster-test) and runs the tests marked `cluster`.
+# CLUSTER_MODULE: the Go module pinning the versions, cluster (the newest Kubernetes, default)
+# or cluster/k8s-1.34 (the minimum the README states): make cluster-test CLUSTER_MODULE=cluster/k8s-1.34.
 .PHONY: cluster-up cluster-down cluster-test
 CLUSTER_STATE ?= build/cluster
+CLUSTER_MODULE ?= cluster
 cluster-up:
-	@python3 cluster/controlplane.py up --state $(CLUSTER_STATE)
+	@python3 cluster/controlplane.py up --state $(CLUSTER_STATE) --module $(CLUSTER_MODULE)
 cluster-down:
 	@python3 cluster/controlplane.py down --state $(CLUSTER_STATE)
-cluster-test: deps
+cluster-test: deps $(HELM_BIN)
 	@python3 cluster/controlplane.py down --state build/cluster-test >/dev/null
-	@python3 cluster/controlplane.py up --state build/cluster-test
+	@python3 cluster/controlplane.py up --state build/cluster-test --module $(CLUSTER_MODULE)
 	@status=0; TASKORA_CLUSTER_KUBECONFIG=$(CURDIR)/build/cluster-test/kubeconfig \
 	  TASKORA_CLUSTER_KUBECTL=$(CURDIR)/build/cluster-test/bin/kubectl \
 	  $(PY) -m pytest -m cluster tests/cluster $(ARGS) || status=$$?; \

@@ -1,4 +1,4 @@
-"""The Pod Security Standards (v1.30) as named rules a workload runs on the pod it builds.
+"""The Pod Security Standards (v1.34) as named rules a workload runs on the pod it builds.
 
 The Namespace's ``pod-security.kubernetes.io/enforce`` label makes the API server refuse a
 pod that breaks its level, but only when the controller creates the pod: the Deployment or

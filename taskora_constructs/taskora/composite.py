@@ -105,7 +105,7 @@ class TaskoraProps:
         network_policy: the NetworkPolicies (default deny, then the documented paths).
         secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
         deletion_protection: refuse deleting the Namespace and its claims while it carries
-            the protection label (a ValidatingAdmissionPolicy; Kubernetes 1.30+); default true.
+            the protection label (the cluster-wide ValidatingAdmissionPolicy of `make protection`); default true.
         pod_security: the Pod Security Standards level the Namespace enforces (audit and warn
             are always ``restricted``); default ``restricted``, which every pod of the app meets.
         secrets_revision: the application Secret's revision (``AppSecrets(revision=...)``): bump
