@@ -2,6 +2,7 @@
 #   make synth   - create .venv, install pinned deps, the pinned Node LTS and cdk8s-cli, write dist/
 #   make test    - the same set-up, then the whole test suite
 #   make check   - the fast inner loop: mypy and every test but the end-to-end (subprocess) ones
+#   (both print their 15 slowest tests: pytest --durations=15)
 # Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
 
 SHELL := /bin/bash
@@ -100,21 +101,22 @@ synth: deps
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
 test: deps $(CHECKOV_STAMP) $(HELM_BIN) deps-debian
 	@$(PY) -m mypy taskora_constructs
-	@$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile --durations=15 $(ARGS)
 
 # The inner loop (seconds): mypy, then every test not marked e2e (the end-to-end ones start
 # the CLI, make, pip, checkov or Helm in a subprocess). `make test` runs all of them.
 check: deps
 	@$(PY) -m mypy taskora_constructs
-	@$(PY) -m pytest -n 2 --dist loadfile -m 'not e2e' $(ARGS)
+	@$(PY) -m pytest -n 2 --dist loadfile --durations=15 -m 'not e2e' $(ARGS)
 
 # The library's types ([tool.mypy] in pyproject.toml); `make test` runs it before pytest.
 typecheck: deps
 	@$(PY) -m mypy taskora_constructs
 
-# The synth benchmark of issue #13 (under 5 minutes): make synth against cdk8s synth and the
-# JS peer, N = 1..30 instances, make check and make test, each target PASS or MISS. Prints
-# its tables; `make bench WRITE=1` also writes docs/performance.md.
+# The synth benchmark of issue #22 (under 5 minutes): make synth against the one-ConfigMap floor,
+# N Taskora instances against the JS peer, make check and make test, each target PASS or MISS.
+# Prints its tables and rewrites docs/performance.md and the README's speed figures
+# (`make bench ARGS=--no-write`: print only).
 # bench/requirements.txt goes into .venv; bench/js gets its own pinned node_modules (npm ci).
 bench: deps
 	@test $(VENV)/.bench-installed -nt bench/requirements.txt || { \
@@ -123,7 +125,7 @@ bench: deps
 	@test bench/js/node_modules/.installed -nt bench/js/package-lock.json -a bench/js/node_modules/.installed -nt bench/js/package.json || { \
 	  (cd bench/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null); \
 	  touch bench/js/node_modules/.installed; }
-	@$(PY) bench/bench.py $(if $(WRITE),--write)
+	@$(PY) bench/bench.py $(ARGS)
 
 # The library's generated code, taskora_constructs/_generated/ (the Kubernetes, CloudNativePG, Barman Cloud and External Secrets
 # TypedDicts, scripts/generate.py); the tests run it with --check.
@@ -187,15 +189,18 @@ protection: deps
 # kube-controller-manager built by cluster/build.sh (cold: once per machine, README "Real
 # control plane"), the vendored CRDs installed. cluster-down stops exactly its processes.
 # cluster-test starts one of its own (build/cluster-test) and runs the tests marked `cluster`.
+# CLUSTER_MODULE: the Go module pinning the versions, cluster (the newest Kubernetes, default)
+# or cluster/k8s-1.34 (the minimum the README states): make cluster-test CLUSTER_MODULE=cluster/k8s-1.34.
 .PHONY: cluster-up cluster-down cluster-test
 CLUSTER_STATE ?= build/cluster
+CLUSTER_MODULE ?= cluster
 cluster-up:
-	@python3 cluster/controlplane.py up --state $(CLUSTER_STATE)
+	@python3 cluster/controlplane.py up --state $(CLUSTER_STATE) --module $(CLUSTER_MODULE)
 cluster-down:
 	@python3 cluster/controlplane.py down --state $(CLUSTER_STATE)
-cluster-test: deps
+cluster-test: deps $(HELM_BIN)
 	@python3 cluster/controlplane.py down --state build/cluster-test >/dev/null
-	@python3 cluster/controlplane.py up --state build/cluster-test
+	@python3 cluster/controlplane.py up --state build/cluster-test --module $(CLUSTER_MODULE)
 	@status=0; TASKORA_CLUSTER_KUBECONFIG=$(CURDIR)/build/cluster-test/kubeconfig \
 	  TASKORA_CLUSTER_KUBECTL=$(CURDIR)/build/cluster-test/bin/kubectl \
 	  $(PY) -m pytest -m cluster tests/cluster $(ARGS) || status=$$?; \

@@ -1,7 +1,7 @@
 """A real Kubernetes control plane on loopback: etcd, kube-apiserver and kube-controller-manager
 from the binaries cluster/build.sh builds (issue 18). No scheduler, no kubelet: pods stay Pending.
 
-    python cluster/controlplane.py up   [--state build/cluster]   (make cluster-up)
+    python cluster/controlplane.py up   [--state build/cluster] [--module cluster/k8s-1.34]   (make cluster-up)
     python cluster/controlplane.py down [--state build/cluster]   (make cluster-down)
 
 ``up`` picks free 127.0.0.1 ports, generates a CA, serving and client certificates and the
@@ -33,19 +33,22 @@ ROOT = Path(__file__).resolve().parent.parent
 CRD_DIRS = sorted(p for p in (ROOT / "crds").iterdir() if p.is_dir())
 READY_TIMEOUT = 90.0  # seconds; the API server needs up to ~60 s on 2 loaded cores
 STOP_TIMEOUT = 15.0
+#: The Go module whose go.mod pins the versions: cluster/ (the newest Kubernetes) or
+#: cluster/k8s-1.34 (the minimum the README states).
+DEFAULT_MODULE = ROOT / "cluster"
 
 
 class ClusterError(Exception):
     """A step of ``up`` or ``down`` failed; the message says which and where its log is."""
 
 
-def binaries() -> Path:
-    """The directory holding the four pinned binaries (TASKORA_CLUSTER_BIN, or build.sh's cache;
-    warm: prints the cached directory, builds nothing)."""
+def binaries(module: Path = DEFAULT_MODULE) -> Path:
+    """The directory holding the four binaries ``module``'s go.mod pins (TASKORA_CLUSTER_BIN, or
+    build.sh's cache; warm: prints the cached directory, builds nothing)."""
     if os.environ.get("TASKORA_CLUSTER_BIN"):
         return Path(os.environ["TASKORA_CLUSTER_BIN"])
     build = Path(os.environ.get("TASKORA_CLUSTER_BUILD", ROOT / "cluster" / "build.sh"))
-    out = subprocess.run(["bash", str(build)], check=True, stdout=subprocess.PIPE, text=True)
+    out = subprocess.run(["bash", str(build), str(module.absolute())], check=True, stdout=subprocess.PIPE, text=True)
     return Path(out.stdout.strip().splitlines()[-1])
 
 
@@ -138,7 +141,7 @@ def _wait(what: str, check, state: Path, pids: dict, log: str, timeout: float = 
     raise ClusterError(f"timed out after {timeout:.0f} s waiting for {what}: see {state / 'logs' / log}")
 
 
-def up(state: Path) -> str:
+def up(state: Path, module: Path = DEFAULT_MODULE) -> str:
     t0 = time.monotonic()
     pids_file = state / "pids"
     if pids_file.exists():
@@ -148,7 +151,7 @@ def up(state: Path) -> str:
         raise ClusterError(f"{state} holds a control plane that is not running: make cluster-down first")
     if state.exists():
         shutil.rmtree(state)
-    bin_dir = binaries()
+    bin_dir = binaries(module)
     (state / "logs").mkdir(parents=True)
     (state / "bin").mkdir()
     (state / "bin" / "kubectl").symlink_to(bin_dir / "kubectl")
@@ -248,11 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("up", "down"))
     parser.add_argument("--state", type=Path, default=Path("build/cluster"),
                         help="the state directory: kubeconfig, bin/kubectl, pids, logs (default build/cluster)")
+    parser.add_argument("--module", type=Path, default=DEFAULT_MODULE,
+                        help="the Go module that pins the versions (default cluster/; cluster/k8s-1.34: the minimum)")
     args = parser.parse_args(argv)
     state = args.state.absolute()
     try:
         if args.command == "up":
-            print(up(state), flush=True)
+            print(up(state, args.module), flush=True)
         else:
             stopped = stop(state)
             print(f"cluster: stopped {', '.join(stopped) or 'nothing (not running)'}; removed {args.state}")

@@ -33,6 +33,9 @@ previous chart as it was):
   lists every Secret the templates read and nothing creates, with its keys, read off the
   templates. An export whose templates still hold a Secret with data (another ``--app``) is
   refused.
+* **Kept on uninstall.** The CloudNativePG ``Cluster`` carries ``helm.sh/resource-policy: keep``:
+  the deletion protection refuses its delete (its claims would go next), which would leave the
+  release stuck in ``uninstalling``; kept, the next ``helm install`` adopts it.
 * **Escaping.** Helm renders every template through Go's text/template, so a ``{{`` in the
   data (a password, a ConfigMap value) would be evaluated, or fail the install. The CLI
   writes the manifests verbatim; here each ``{{`` becomes ``{{"{{"}}``, an action whose
@@ -101,6 +104,27 @@ def escape_template(text: str) -> str:
 def split_documents(text: str) -> list[str]:
     """The YAML documents of a file cdk8s wrote, each as its exact text."""
     return [doc if doc.endswith("\n") else doc + "\n" for doc in re.split(r"(?m)^---\n", text) if doc.strip()]
+
+
+#: The annotation that makes ``helm uninstall`` leave an object: on the database's Cluster.
+KEEP_ANNOTATION = "    helm.sh/resource-policy: keep\n"
+
+
+def keep_on_uninstall(document: str) -> str:
+    """``document`` (one object's text, as cdk8s wrote it) with ``helm.sh/resource-policy: keep``
+    if it is a CloudNativePG Cluster (see the module doc), else unchanged. Inserted as text, so
+    every other byte is the plain synth's."""
+    obj = yaml.safe_load(document) or {}
+    if obj.get("kind") != "Cluster" or not str(obj.get("apiVersion", "")).startswith("postgresql.cnpg.io/"):
+        return document
+    if "\nmetadata:\n  annotations:\n" in "\n" + document:
+        kept = document.replace("metadata:\n  annotations:\n", "metadata:\n  annotations:\n" + KEEP_ANNOTATION, 1)
+    else:
+        kept = document.replace("metadata:\n", "metadata:\n  annotations:\n" + KEEP_ANNOTATION, 1)
+    expected = {**obj, "metadata": {**obj["metadata"], "annotations": {
+        **obj["metadata"].get("annotations", {}), "helm.sh/resource-policy": "keep"}}}
+    assert yaml.safe_load(kept) == expected, "the keep annotation went elsewhere"
+    return kept
 
 
 def _app_message(output: str) -> str:
@@ -248,8 +272,9 @@ def readme_text(name: str, version: str, namespaces: list[dict] | None = None,
     if namespaces:
         text += (f"{step}. The Namespace, from `{NAMESPACE_FILE}` (with its Pod Security and deletion-protection\n"
                  f"   labels). It is not part of the release: Helm never deletes it, nor the database's\n"
-                 f"   claims in it, on `helm uninstall`. (`helm install --create-namespace` would create it\n"
-                 f"   without those labels.)\n\n"
+                 f"   claims in it, on `helm uninstall` (a CloudNativePG Cluster is kept too:\n"
+                 f"   `helm.sh/resource-policy: keep`; the next `helm install` adopts it). (`helm install\n"
+                 f"   --create-namespace` would create it without those labels.)\n\n"
                  f"       kubectl apply -f {NAMESPACE_FILE}\n\n")
         step += 1
     if secrets:
@@ -367,7 +392,8 @@ def export(output: Path, *, name: str = "taskora", app: str | None = None,
                                                        *([database] if database else [])))
         _prune_unused_crds(staging)
         for template in sorted(templates.iterdir()):
-            template.write_text(escape_template(template.read_text()))
+            documents = [keep_on_uninstall(doc) for doc in split_documents(template.read_text())]
+            template.write_text(escape_template(_SEPARATOR.join(documents)))
         try:
             lint(staging, helm)
         except RuntimeError as error:

@@ -37,12 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CRD_DIR = ROOT / "crds"
 
 #: The oldest Kubernetes release the synthesized objects work on as written (README,
-#: "Minimum Kubernetes version"): 1.30, where ValidatingAdmissionPolicy (the deletion
-#: protection) is GA and on by default. The fields of the workloads need 1.27: the
+#: "Minimum Kubernetes version"): 1.34, the oldest release the objects are tested on against a
+#: real API server (make cluster-test CLUSTER_MODULE=cluster/k8s-1.34). The fields of the
+#: workloads need 1.27: the
 #: PodDisruptionBudget's ``unhealthyPodEvictionPolicy`` and the StatefulSet's
 #: ``persistentVolumeClaimRetentionPolicy`` are on by default from 1.27, CronJob ``timeZone``
 #: is GA there; the 1.26 schema accepts them, but its API server drops the alpha PDB field.
-MIN_KUBERNETES = "1.30"
+MIN_KUBERNETES = "1.34"
 NEWEST_KUBERNETES = major_minor(kubernetes_validate.latest_version())
 EXIT_INVALID = 1
 EXIT_NO_MANIFESTS = 2

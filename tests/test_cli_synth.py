@@ -95,6 +95,9 @@ def test_make_synth_prints_one_line_naming_what_it_wrote(make_synth, default_obj
     assert make_synth.stderr == ""
     lines = make_synth.stdout.splitlines()
     assert lines == [f"Wrote {len(default_objects)} objects in 6 files to dist/ (apply: kubectl apply -f dist/)"]
+    # AND the README and the minikube guide quote that very line
+    for doc in ("README.md", "docs/minikube.md"):
+        assert lines[0] in (ROOT / doc).read_text(), doc
 
 
 def test_make_synth_writes_the_same_bytes_as_cdk8s_synth(make_synth, cli_result):

@@ -52,8 +52,12 @@ def test_the_message_names_the_users_destination(outdir, shown):
 
 
 @pytest.mark.e2e
-def test_cdk8s_synth_stdout_names_standard_output_not_the_clis_temporary_directory(bad_values):
-    result = subprocess.run([str(CLI), "synth", "--stdout"], cwd=ROOT, env=environment(bad_values),
+def test_cdk8s_synth_stdout_names_standard_output_not_the_clis_temporary_directory(bad_values, tmp_path):
+    # From a directory of its own: even with --stdout cdk8s-cli first deletes the output directory
+    # its cdk8s.yaml names (dist/), and the project's dist/ belongs to the tests that make synth there.
+    (tmp_path / "cdk8s.yaml").write_text(f"language: python\napp: {ROOT / '.venv/bin/python'} {ROOT / 'main.py'}\n"
+                                         "output: dist\n")
+    result = subprocess.run([str(CLI), "synth", "--stdout"], cwd=tmp_path, env=environment(bad_values),
                             capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     lines = result.stderr.splitlines()

@@ -196,7 +196,7 @@ def test_make_validate_passes_the_gateway_synth(tmp_path):
     Taskora(app, "taskora", load({"TASKORA_ENV": "production", "TASKORA_VALUES": str(layer), **SECRETS},
                                  secrets_file=NO_SECRETS_FILE)[1])
     app.synth()
-    # THEN scripts/validate.py finds nothing (Kubernetes 1.30 and newest; the HTTPRoute against its CRD)
+    # THEN scripts/validate.py finds nothing (Kubernetes 1.34 and newest; the HTTPRoute against its CRD)
     count, found = validate.check_directory(outdir)
     assert found == [] and count == 21  # production: the CloudNativePG Cluster and its ObjectStore (the deletion protection is outside dist/)
     assert "HTTPRoute" in (outdir / "0005-taskora-ingress.k8s.yaml").read_text()

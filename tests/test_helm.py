@@ -145,14 +145,26 @@ def test_helm_lint_strict_passes(exported):
 @pytest.mark.e2e
 def test_helm_template_renders_exactly_the_plain_synth(exported):
     # GIVEN the chart WHEN Helm renders it THEN each template holds the documents of the
-    # plain synth's file of the same name, byte for byte; the Namespace is namespace.yaml
-    plain = {name: Counter(helm_chart.split_documents(text)) for name, text in exported.plain.items()}
+    # plain synth's file of the same name, byte for byte; the Namespace is namespace.yaml; the
+    # CloudNativePG Cluster carries helm.sh/resource-policy: keep, nothing else differs
+    plain = {name: Counter(helm_chart.keep_on_uninstall(d) for d in helm_chart.split_documents(text))
+             for name, text in exported.plain.items()}
     namespaces = Counter({doc: n for docs in plain.values() for doc, n in docs.items()
                           if yaml.safe_load(doc)["kind"] == "Namespace"})
     without = {name: Counter({d: n for d, n in docs.items() if d not in namespaces}) for name, docs in plain.items()}
     assert rendered(exported.chart, exported.tmp) == {name: docs for name, docs in without.items() if docs}
     assert Counter(helm_chart.split_documents((exported.chart / "namespace.yaml").read_text())) == namespaces
     assert len(namespaces) == 1
+
+
+def test_only_the_cloudnative_pg_cluster_is_kept_on_uninstall():
+    cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  annotations:\n    a: b\n  name: db\n"
+    kept = helm_chart.keep_on_uninstall(cluster)
+    assert yaml.safe_load(kept)["metadata"]["annotations"] == {"a": "b", "helm.sh/resource-policy": "keep"}
+    bare = helm_chart.keep_on_uninstall("apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db\n")
+    assert yaml.safe_load(bare)["metadata"] == {"annotations": {"helm.sh/resource-policy": "keep"}, "name": "db"}
+    other = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n"
+    assert helm_chart.keep_on_uninstall(other) == other
 
 
 @pytest.mark.e2e

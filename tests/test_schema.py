@@ -1,7 +1,8 @@
 """GIVEN the synthesized objects WHEN validated in strict mode against the Kubernetes OpenAPI
-schemas THEN every object is valid for 1.28 (the cdk8s-plus-28 / model baseline) and for the
-newest version kubernetes-validate ships. Strict mode rejects unknown fields, so a typo in a
-field name fails here even though the constructs emit plain JSON.
+schemas THEN every object is valid for 1.28 (the cdk8s-plus-28 / model baseline), for 1.34 (the
+minimum the README states) and for the newest version kubernetes-validate ships. Strict mode
+rejects unknown fields, so a typo in a field name fails here even though the constructs emit
+plain JSON.
 
 The deletion protection's ValidatingAdmissionPolicy and binding (admissionregistration.k8s.io/v1)
 exist from Kubernetes 1.30 on: they are validated against 1.30 instead of 1.28, and the 1.28
@@ -14,9 +15,9 @@ import pytest
 
 from conftest import synth_taskora
 
-#: 1.28 (cdk8s-plus-28, the model's baseline), 1.30 (the minimum the README states: the
-#: deletion protection's API) and the newest schema kubernetes-validate ships.
-VERSIONS = ["1.28.0", "1.30.0", kubernetes_validate.latest_version()]
+#: 1.28 (cdk8s-plus-28, the model's baseline), 1.34 (the minimum the README states: the oldest
+#: release the cluster tests run on) and the newest schema kubernetes-validate ships.
+VERSIONS = ["1.28.0", "1.34.0", kubernetes_validate.latest_version()]
 #: Kinds newer than a schema version: validated at their own first version instead.
 FIRST_VERSION = {("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): "1.30.0",
                  ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"): "1.30.0"}
@@ -56,7 +57,7 @@ def test_strict_validation_catches_a_misspelt_field():
 @pytest.mark.parametrize("kind", sorted(kind for _, kind in FIRST_VERSION))
 def test_the_deletion_protection_kinds_are_unknown_to_1_28_and_valid_from_1_30(kind):
     # GIVEN the deletion protection's objects (make protection) WHEN validated for 1.28 THEN
-    # refused (the API does not exist there: the minimum Kubernetes for it is 1.30); 1.30 valid
+    # refused (the API does not exist there: the first release with it is 1.30); 1.30 valid
     from taskora_constructs.taskora.namespace import deletion_protection_policy
     manifest = next(o for o in deletion_protection_policy() if o["kind"] == kind)
     with pytest.raises(kubernetes_validate.utils.SchemaNotFoundError):

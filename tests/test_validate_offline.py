@@ -61,7 +61,7 @@ def test_the_synth_of_each_profile_passes(profile, capsys, monkeypatch):
 
 
 def test_the_versions_are_the_minimum_and_the_newest_shipped():
-    assert validate.MIN_KUBERNETES == "1.30"
+    assert validate.MIN_KUBERNETES == "1.34"
     assert validate.NEWEST_KUBERNETES == kubernetes_validate.utils.major_minor(kubernetes_validate.latest_version())
 
 
@@ -86,9 +86,9 @@ def test_an_unknown_field_is_refused_naming_file_object_schema_and_field(tmp_pat
 def test_a_wrong_type_names_the_field(tmp_path, capsys):
     service = next(o for o in objects_of("local") if o["kind"] == "Service")
     service["spec"]["ports"][0]["port"] = "eighty"
-    status, _, err = run(capsys, str(write(tmp_path, [service])), "--kubernetes", "1.30")
+    status, _, err = run(capsys, str(write(tmp_path, [service])), "--kubernetes", "1.34")
     assert status == validate.EXIT_INVALID
-    assert "Service/taskora-db (Kubernetes 1.30): spec.ports[0].port: 'eighty' is not of type 'integer'" in err
+    assert "Service/taskora-db (Kubernetes 1.34): spec.ports[0].port: 'eighty' is not of type 'integer'" in err
 
 
 def test_an_api_the_version_does_not_serve_is_refused(tmp_path, capsys):
@@ -130,7 +130,7 @@ def test_make_validate_checks_the_given_directory(tmp_path):
     result = subprocess.run(["make", "--no-print-directory", "validate", f"VALIDATE_DIR={dist}"], cwd=ROOT,
                             env=environment, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"Validated 1 object in {dist}/ against Kubernetes 1.30 and ")
+    assert result.stdout.startswith(f"Validated 1 object in {dist}/ against Kubernetes 1.34 and ")
 
 
 def test_a_version_without_schemas_is_refused_with_the_shipped_ones(capsys):

@@ -27,6 +27,7 @@ import cdk8s
 from constructs import Construct
 
 from .._generated import k8s_types as k8s
+from . import tree
 
 if TYPE_CHECKING:  # the custom resources' TypedDicts: read by the type checker only (no import cost)
     from .._generated import barman_types, cnpg_types, eso_types
@@ -47,18 +48,98 @@ def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_typ
     unknown = set(metadata) - set(_METADATA_FIELDS)
     if unknown:  # a programming error in this package, not a user error
         raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
-    api_object = cdk8s.ApiObject(
-        scope,
-        construct_id,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=cdk8s.ApiObjectMetadata(**{_snake(k): v for k, v in metadata.items()}),
-    )
-    for key, value in manifest.items():
-        if key not in ("apiVersion", "kind", "metadata"):
-            api_object.add_json_patch(cdk8s.JsonPatch.add(f"/{key}", value))
+    api_object = _Manifest(scope, construct_id, manifest)
     _EMITTED[api_object] = library_containers
     return api_object
+
+
+class _SharedMetadata:
+    """``api_object.metadata``, noting that the caller may have changed it.
+
+    A non-data descriptor on purpose: jsii registers a Python property that shadows a jsii
+    one as an override (Node would call back into Python on every read of ``metadata``);
+    this one it does not see. :meth:`_Manifest.to_json` then asks Node for the metadata.
+    """
+
+    def __get__(self, api_object: Any, owner: type | None = None) -> Any:
+        if api_object is None:
+            return self
+        api_object._metadata_shared = True
+        return cdk8s.ApiObject.metadata.__get__(api_object, owner)
+
+
+class _Manifest(cdk8s.ApiObject):
+    """A ``cdk8s.ApiObject`` whose JSON Python renders: one jsii call to create it, one
+    callback from Node to render it in ``app.synth()`` (issue 22).
+
+    The plain ``ApiObject`` route took one ``JsonPatch.add`` and one ``add_json_patch`` call per
+    top-level key, plus the calls cdk8s makes to render. :meth:`to_json` returns exactly what
+    ``ApiObject.toJson()`` returns for the same object built that way (cdk8s 2.70,
+    ``api-object.js``): ``apiVersion``, ``kind``, the metadata cdk8s makes (the Chart's labels
+    under the manifest's, the Chart's namespace where the manifest has none, keys sorted,
+    empty maps dropped), then the manifest's other keys in its order; then the JSON patches a
+    caller added, applied by cdk8s's own ``JsonPatch.apply``.
+    """
+
+    metadata = _SharedMetadata()
+
+    def __init__(self, scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> None:
+        metadata = manifest["metadata"]
+        # The metadata also goes to Node: cdk8s's own ``metadata`` (what a caller reads or
+        # changes through ``api_object.metadata``) and ``name`` stay what they were.
+        super().__init__(scope, construct_id, api_version=manifest["apiVersion"], kind=manifest["kind"],
+                         metadata=cdk8s.ApiObjectMetadata(**{_snake(k): v for k, v in metadata.items()}))
+        tree.note(self, scope, construct_id)
+        self._manifest = manifest
+        self._patches: list[cdk8s.JsonPatch] = []
+        self._metadata_shared = False
+
+    def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
+        """``ApiObject.add_json_patch``: kept here and applied by :meth:`to_json`, in order."""
+        self._patches.extend(ops)
+
+    def to_json(self) -> Any:
+        """The object as Kubernetes JSON, as ``cdk8s.ApiObject.to_json`` renders it."""
+        manifest = self._manifest
+        if self._metadata_shared or "name" not in manifest["metadata"]:
+            metadata = cdk8s.ApiObject.metadata.__get__(self).to_json()  # the caller's changes included
+        else:
+            metadata = self._chart_metadata(manifest["metadata"])
+        document: dict[str, Any] = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"],
+                                    "metadata": metadata}
+        for key, value in manifest.items():
+            if key not in document:
+                document[key] = value
+        if not self._patches:
+            return document
+        patched = cdk8s.JsonPatch.apply(document, *self._patches)
+        ordered = {key: patched[key] for key in ("apiVersion", "kind", "metadata") if key in patched}
+        ordered.update(patched)  # cdk8s moves these three first, the rest in the patched order
+        return ordered
+
+    def _chart_metadata(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        """``ApiObjectMetadataDefinition.toJson()`` of this object, without asking Node."""
+        namespace, labels = tree.chart_metadata(self)
+        merged: dict[str, Any] = {"name": metadata["name"],
+                                  "namespace": metadata["namespace"] if metadata.get("namespace") is not None
+                                  else namespace,
+                                  "labels": {**labels, **metadata.get("labels", {})},
+                                  "annotations": metadata.get("annotations")}
+        return _sanitized(merged)
+
+
+def _sanitized(value: Any) -> Any:
+    """cdk8s's ``sanitizeValue`` for metadata: keys sorted, ``None`` and empty lists and maps dropped."""
+    if isinstance(value, dict):
+        result = {}
+        for key in sorted(value):
+            item = _sanitized(value[key])
+            if item is not None:
+                result[key] = item
+        return result or None
+    if isinstance(value, list):
+        return [_sanitized(item) for item in value] or None
+    return value
 
 
 # The ApiObjects this package emitted, with the containers it built in them: the opt-in lint

@@ -1,4 +1,4 @@
-"""The Pod Security Standards (v1.30) as named rules a workload runs on the pod it builds.
+"""The Pod Security Standards (v1.34) as named rules a workload runs on the pod it builds.
 
 The Namespace's ``pod-security.kubernetes.io/enforce`` label makes the API server refuse a
 pod that breaks its level, but only when the controller creates the pod: the Deployment or
@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 
 from constructs import Construct
 
+from . import tree
 from .api_rules import Rule
 from .errors import Problem
 
@@ -182,14 +183,14 @@ CONTEXT_KEY = "taskora:podSecurityLevel"
 
 def declare_level(scope: Construct, namespace: str, level: str | None) -> None:
     """Record that ``namespace`` (created by a construct under ``scope``'s root) enforces ``level``."""
-    _DECLARED.setdefault(scope.node.root, {})[namespace] = level
+    _DECLARED.setdefault(tree.root_of(scope), {})[namespace] = level
 
 
 def level_for(scope: Construct, namespace: str | None) -> str | None:
     """The level the pods of ``scope`` in ``namespace`` must meet: the one its Namespace construct
     declared, else the app's context ``taskora:podSecurityLevel``, else ``restricted`` (the
     strictest, which the library's own pods meet); ``None``: not checked."""
-    declared = _DECLARED.get(scope.node.root, {})
+    declared = _DECLARED.get(tree.root_of(scope), {})
     if namespace is not None and namespace in declared:
         return declared[namespace]
     context = scope.node.try_get_context(CONTEXT_KEY)

@@ -24,7 +24,7 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import rules
+from . import rules, tree
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
 
@@ -93,13 +93,14 @@ class TaskoraResource(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name: str | None = None,
                  namespace: str | None = None) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         self.name: str = name if name is not None else name_from_id(construct_id)
         # Directly under the App (the Taskora composite) no Chart encloses it: no namespace.
-        in_chart = any(isinstance(s, cdk8s.Chart) for s in self.node.scopes)
+        in_chart = tree.has_chart(self)
         self.namespace: str | None = (None if self.CLUSTER_SCOPED
                                       else resolve_namespace(self, namespace) if in_chart else namespace)
         self.api_object: cdk8s.ApiObject | None = None
-        where = self.node.path
+        where = tree.path_of(self)
         # Reported with the construct's own problems (all at once): see _check.
         self._pending: list[Problem] = type(self).NAME_RULE(where, "name", self.name)
         if self.namespace is not None:
@@ -112,7 +113,7 @@ class TaskoraResource(Construct):
 
     def _props(self, cls: type[P], props: P | None, fields: Mapping[str, Any]) -> P:
         """The props from ``props`` or ``fields``, problems named at this construct's path."""
-        return props_from(cls, props, fields, self.node.path)
+        return props_from(cls, props, fields, tree.path_of(self))
 
     def _claim(self, objects: list[tuple[str, str]]) -> None:
         """Own ``objects`` (kind, name) in this construct's namespace; refuse a clash."""

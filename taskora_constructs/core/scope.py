@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import cdk8s
 from constructs import IConstruct
 
+from . import tree
 from .errors import Problem, raise_if_any
 
 
@@ -46,13 +46,13 @@ _BOOKS: dict[str, AppBook] = {}
 
 def book_of(scope: IConstruct) -> AppBook:
     """The :class:`AppBook` of the App ``scope`` belongs to (created on first use)."""
-    root: Any = scope.node.root  # every jsii proxy has __jsii_ref__; IConstruct does not declare it
+    root: Any = tree.root_of(scope)  # every jsii proxy has __jsii_ref__; IConstruct does not declare it
     return _BOOKS.setdefault(root.__jsii_ref__.ref, AppBook())
 
 
 def chart_namespace(scope: IConstruct) -> str | None:
     """The namespace of the Chart that encloses ``scope`` (``None``: the Chart has none)."""
-    namespace = cdk8s.Chart.of(scope).namespace
+    namespace, _ = tree.chart_metadata(scope)
     return namespace or None
 
 
@@ -75,7 +75,7 @@ def claim(scope: IConstruct, objects: list[tuple[str, str | None, str]]) -> None
     object silently overwrite the earlier one.
     """
     book = book_of(scope)
-    path = scope.node.path
+    path = tree.path_of(scope)
     problems = []
     for kind, namespace, name in objects:
         key = (kind, namespace or "", name)

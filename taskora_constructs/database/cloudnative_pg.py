@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -110,10 +111,10 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
             try:
                 props = CloudNativePgProps(**shared)
             except TaskoraConfigError as error:
-                raise TaskoraConfigError([dataclasses.replace(p, where=self.node.path) for p in error.problems]) from None
+                raise TaskoraConfigError([dataclasses.replace(p, where=tree.path_of(self)) for p in error.problems]) from None
         props = self._props(CloudNativePgProps, props, props_fields)
         name, namespace = self.name, self.namespace
-        where = self.node.path
+        where = tree.path_of(self)
         # Services <name>-rw/-ro/-r and the pooler's name stay DNS labels.
         problems = rules.check_dns_label(where, "name", f"{name}-pooler-rw")
         problems += api_rules.check_cnpg_cluster_name(where, "metadata.name", name)
@@ -280,12 +281,12 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
         problems = []
         if key not in APP_SECRET_KEYS:
             problems.append(Problem(
-                where=self.node.path, field="secretKeyRef.key", value=key,
+                where=tree.path_of(self), field="secretKeyRef.key", value=key,
                 rule=f"must be a key of Secret {self.app_secret_name!r} ({', '.join(APP_SECRET_KEYS)})",
                 fix="reference CloudNativePgDatabase.URI_KEY, USERNAME_KEY or PASSWORD_KEY"))
         elif key == self.URI_KEY and self.pooler_name is not None and self.external is None:
             problems.append(Problem(
-                where=self.node.path, field="secretKeyRef.key", value=key,
+                where=tree.path_of(self), field="secretKeyRef.key", value=key,
                 rule=f"points at {self.cluster_name}-rw, not at the pooler {self.pooler_name} clients must use",
                 fix="use db.url_env('DATABASE_URL'), which composes the pooler's URL"))
         raise_if_any(problems)
@@ -299,7 +300,7 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
 
     def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
         if client_namespace != self.namespace and self.namespace is not None:
-            return [Problem(where=self.node.path, field="namespace", value=client_namespace,
+            return [Problem(where=tree.path_of(self), field="namespace", value=client_namespace,
                             rule=f"a client must run in the Cluster's namespace ({self.namespace}): the "
                                  f"operator's Secret {self.app_secret_name} is readable only there",
                             fix="deploy the client beside the Cluster, or copy the Secret outside the app")]

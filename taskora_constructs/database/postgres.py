@@ -9,6 +9,7 @@ from urllib.parse import quote
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -88,7 +89,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         super().__init__(scope, construct_id, name=name, namespace=namespace)
         props = self._props(PostgresProps, props, props_fields)
         name, namespace = self.name, self.namespace
-        where = self.node.path
+        where = tree.path_of(self)
         problems: list[Problem] = []
         if existing_secret is not None:
             problems += rules.check_dns_subdomain(where, "existingSecret", existing_secret)
@@ -299,7 +300,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         ``EnvVar.from_key("PGPASSWORD", db, PostgresDatabase.PASSWORD_KEY)``; raises for another key."""
         keys = (self.USERNAME_KEY, self.PASSWORD_KEY)
         if key not in keys:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="secretKeyRef.key", value=key,
                                   rule=f"must be a key of Secret {self.credentials_secret_name!r} ({', '.join(keys)})",
                                   fix="reference PostgresDatabase.USERNAME_KEY or PASSWORD_KEY")])
         return {"secretKeyRef": {"name": self.credentials_secret_name, "key": key}}
@@ -308,7 +309,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         return self.selector_labels
 
     def _check_url_client(self, client_namespace: str | None) -> list[Problem]:
-        return self._url_safe_problems(self.node.path, self.username, self._password)
+        return self._url_safe_problems(tree.path_of(self), self.username, self._password)
 
     def connection_url(self, client_namespace: str | None) -> str:
         """``postgresql://user:password@host:port/db`` with user and password URL-encoded.
@@ -318,7 +319,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         credentials live in an existing Secret: this app never sees that password.
         """
         if self._password is None:
-            raise_if_any([Problem(where=self.node.path, field="existingSecret",
+            raise_if_any([Problem(where=tree.path_of(self), field="existingSecret",
                                   value=self.credentials_secret_name,
                                   rule="a database whose credentials are an existing Secret has no "
                                        "password here to build DATABASE_URL from",

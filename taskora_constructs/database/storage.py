@@ -11,6 +11,7 @@ from typing import Mapping
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.scope import book_of
@@ -98,12 +99,12 @@ def emit_storage_class(scope: Construct, construct_id: str, name: str, storage_c
     emitted = book.storage_classes.get(name)
     if emitted is not None:
         if emitted[1] != spec:
-            raise_if_any([Problem(where=scope.node.path, field="storageClassName", value=name,
+            raise_if_any([Problem(where=tree.path_of(scope), field="storageClassName", value=name,
                                   rule=f"StorageClass {name} is already created by {emitted[0]} with other settings",
                                   fix="give one of the two databases another storageClassName")])
         return None
-    book.storage_classes[name] = (scope.node.path, spec)
+    book.storage_classes[name] = (tree.path_of(scope), spec)
     api_object = emit(scope, construct_id, body)
-    if cdk8s.Chart.of(scope).namespace:  # cluster-scoped
+    if tree.chart_metadata(scope)[0]:  # cluster-scoped
         api_object.add_json_patch(cdk8s.JsonPatch.remove("/metadata/namespace"))
     return api_object

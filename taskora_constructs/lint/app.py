@@ -20,6 +20,7 @@ import constructs
 import jsii
 from constructs import Construct, IConstruct
 
+from ..core import tree
 from ..core import rules
 from ..core.manifest import library_containers
 from ..core.scope import book_of
@@ -65,6 +66,7 @@ class TaskoraValidation(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         self._allowed_namespaces: list[str] = []
         self._external_objects: list[tuple[str, str, str]] = []
         self.last_problems: tuple[Problem, ...] = ()
@@ -114,10 +116,10 @@ class TaskoraValidation(Construct):
     def declare_external(self, *, kind: str, name: str, namespace: str) -> None:
         """Declare a ServiceAccount or PersistentVolumeClaim made outside the app, so pods may
         name it (``serviceAccountName``, a ``persistentVolumeClaim`` volume)."""
-        problems = rules.check_dns_subdomain(self.node.path, "name", name)
-        problems += rules.check_dns_label(self.node.path, "namespace", namespace)
+        problems = rules.check_dns_subdomain(tree.path_of(self), "name", name)
+        problems += rules.check_dns_label(tree.path_of(self), "namespace", namespace)
         if kind not in ("ServiceAccount", "PersistentVolumeClaim"):
-            problems.append(Problem(where=self.node.path, field="kind", value=kind,
+            problems.append(Problem(where=tree.path_of(self), field="kind", value=kind,
                                     rule="must be ServiceAccount or PersistentVolumeClaim",
                                     fix="declare Secrets with declare_external_secret"))
         raise_if_any(problems)
@@ -126,7 +128,7 @@ class TaskoraValidation(Construct):
 
     def allow_namespace(self, namespace: str) -> None:
         """Let objects live in ``namespace`` although the app does not create it (cross-namespace)."""
-        raise_if_any(rules.check_dns_label(self.node.path, "namespace", namespace))
+        raise_if_any(rules.check_dns_label(tree.path_of(self), "namespace", namespace))
         if namespace not in self._allowed_namespaces:
             self._allowed_namespaces.append(namespace)
 
@@ -146,7 +148,7 @@ class TaskoraValidation(Construct):
                             allowed_namespaces=tuple(self._allowed_namespaces),
                             external_objects=tuple(self._external_objects),
                             required_secret_keys=tuple(required),
-                            where=self.node.path)
+                            where=tree.path_of(self))
 
     def api_objects(self) -> list[cdk8s.ApiObject]:
         """Every ApiObject of the app, in construct-tree order."""
@@ -192,7 +194,7 @@ def declare_external_secret(scope: IConstruct, *, name: str, namespace: str, key
     book = book_of(scope)
     previous = book.external_secrets.get((namespace, name))
     if previous is not None and previous != secret.keys:
-        raise_if_any([Problem(where=scope.node.path, field=f"externalSecrets[{namespace}/{name}].keys",
+        raise_if_any([Problem(where=tree.path_of(scope), field=f"externalSecrets[{namespace}/{name}].keys",
                               value=list(secret.keys),
                               rule=f"contradicts the earlier declaration (keys {list(previous)})",
                               fix="declare each external Secret once, with all its keys")])
@@ -205,7 +207,7 @@ def require_secret_keys(scope: IConstruct, *, name: str, namespace: str | None, 
     """Record that the Secret ``namespace/name`` must hold ``keys``, each non-empty (checked by the
     lint); ``required_by`` (default: ``scope``'s path) is named in its message."""
     book_of(scope).required_secret_keys.append((namespace or "", name, tuple(keys),
-                                                required_by if required_by is not None else scope.node.path))
+                                                required_by if required_by is not None else tree.path_of(scope)))
 
 
 _CDK8S_VALIDATION_FAILED = "Validation failed with the following errors:"

@@ -25,6 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from constructs import Construct
 
+from ..core import tree
 from ..core.errors import Problem, raise_if_any
 from ..core.scope import name_from_id
 from .policy import Allow, NetworkPeer, WorkloadNetworkPolicy
@@ -91,7 +92,7 @@ class Connections:
         owner = self._owner
         labels, port = self._target()
         allowed = tuple(ports) if ports else (port,)
-        source = _pods_of(peer, owner.node.path)
+        source = _pods_of(peer, tree.path_of(owner))
         ingress = _policy(owner, INGRESS_ID, f"{owner.name}-ingress", owner.namespace, labels, "Ingress")
         if isinstance(source, NetworkPeer):
             ingress.allow_from(Allow(source, allowed))
@@ -111,9 +112,9 @@ class Connections:
             target.allow_from(self._owner, ports=ports)
             return
         owner = self._owner
-        destination = _pods_of(peer, owner.node.path)
+        destination = _pods_of(peer, tree.path_of(owner))
         if not ports:
-            raise_if_any([Problem(where=owner.node.path, field="ports", value=ports,
+            raise_if_any([Problem(where=tree.path_of(owner), field="ports", value=ports,
                                   rule="must be given for a peer that is not a library construct",
                                   fix="pass ports=(<its port>,)")])
         egress = _policy(owner, EGRESS_ID, f"{owner.name}-egress", owner.namespace, owner.selector_labels, "Egress")

@@ -20,6 +20,7 @@ from typing import Any, Mapping, Protocol, Sequence
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -249,9 +250,9 @@ class WorkloadNetworkPolicy(TaskoraResource):
         props = self._props(WorkloadNetworkPolicyProps, props, props_fields)
         name, namespace = self.name, self.namespace
         selector_labels, ingress, egress = props.selector_labels, tuple(props.ingress), tuple(props.egress)
-        problems = rules.check_labels(self.node.path, "selectorLabels", dict(selector_labels))
+        problems = rules.check_labels(tree.path_of(self), "selectorLabels", dict(selector_labels))
         if not props.policy_types or not set(props.policy_types) <= {"Ingress", "Egress"}:
-            problems.append(Problem(where=self.node.path, field="policyTypes", value=props.policy_types,
+            problems.append(Problem(where=tree.path_of(self), field="policyTypes", value=props.policy_types,
                                     rule="must be Ingress, Egress or both", fix="write ('Ingress', 'Egress')"))
         self._check(problems)
         self._claim([("NetworkPolicy", name)])
@@ -284,7 +285,7 @@ class WorkloadNetworkPolicy(TaskoraResource):
 
     def _add(self, field: str, direction: str, existing: tuple[Allow, ...], allow: Allow) -> tuple[Allow, ...]:
         if not isinstance(allow, Allow):
-            raise TypeError(f"{self.node.path}: expected an Allow, got {type(allow).__name__}")
+            raise TypeError(f"{tree.path_of(self)}: expected an Allow, got {type(allow).__name__}")
         rule = allow.rule(direction)
         self.policy.add_json_patch(cdk8s.JsonPatch.add(f"/spec/{field}/-", rule) if existing
                                    else cdk8s.JsonPatch.add(f"/spec/{field}", [rule]))

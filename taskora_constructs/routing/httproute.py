@@ -22,6 +22,7 @@ from typing import Any, Mapping, Protocol
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import rules
 from ..core.manifest import emit, object_metadata
@@ -234,7 +235,7 @@ class HttpRoute(TaskoraResource):
         super().__init__(scope, construct_id, name=name, namespace=namespace)
         props = self._props(HttpRouteProps, props, props_fields)
         name, namespace = self.name, self.namespace
-        self._check(rules.check_labels(self.node.path, "labels", dict(labels)) if labels is not None else [])
+        self._check(rules.check_labels(tree.path_of(self), "labels", dict(labels)) if labels is not None else [])
         self._claim([("HTTPRoute", name)])
         self.route_name = name
         self.hostnames = props.hostnames

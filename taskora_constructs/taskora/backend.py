@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
 from ..core.podspec import env_from

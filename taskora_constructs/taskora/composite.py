@@ -9,6 +9,8 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
+from ..core.chart import LibraryChart
 from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
@@ -104,7 +106,7 @@ class TaskoraProps:
         network_policy: the NetworkPolicies (default deny, then the documented paths).
         secrets: the secret values (required; see :meth:`TaskoraSecretValues.development_placeholders`).
         deletion_protection: refuse deleting the Namespace and its claims while it carries
-            the protection label (a ValidatingAdmissionPolicy; Kubernetes 1.30+); default true.
+            the protection label (the cluster-wide ValidatingAdmissionPolicy of `make protection`); default true.
         pod_security: the Pod Security Standards level the Namespace enforces (audit and warn
             are always ``restricted``); default ``restricted``, which every pod of the app meets.
         secrets_revision: the application Secret's revision (``AppSecrets(revision=...)``): bump
@@ -174,7 +176,7 @@ class Taskora(TaskoraResource):
                  **props_fields: Any) -> None:
         super().__init__(scope, construct_id)
         props = self._props(TaskoraProps, props, props_fields)
-        at_root = scope.node.scope is None
+        at_root = isinstance(scope, cdk8s.App) or scope.node.scope is None  # an App is a root: no jsii call
         namespace = props.namespace if props.namespace is not None else self.namespace
         try:
             names = TaskoraNames(app=props.app_name, namespace_override=namespace)
@@ -189,25 +191,34 @@ class Taskora(TaskoraResource):
         controller = props.network_policy.ingress_controller_namespace
         if props.network_policy.enabled and controller == ns:
             raise_if_any([Problem(
-                where=self.node.path, field="networkPolicy.ingressControllerNamespace", value=controller,
+                where=tree.path_of(self), field="networkPolicy.ingressControllerNamespace", value=controller,
                 rule="must not be the instance's own namespace: its default-deny policy would cut the "
                      "ingress controller off",
                 fix="install Taskora in a namespace of its own, apart from the ingress controller's")])
 
-        def chart(part: str, *depends_on: Construct) -> Construct:
+        def chart(part: str) -> Construct:
             if not at_root:  # inside the caller's chart: its objects go there, in this order
-                return Construct(self, part)
-            new = cdk8s.Chart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
-            for dependency in depends_on:
-                new.add_dependency(dependency)
-            return new
+                inner = Construct(self, part)
+                tree.note(inner, self, part)
+                return inner
+            return LibraryChart(scope, f"{construct_id}-{part}", disable_resource_name_hashes=True)
 
         namespace_chart = chart("namespace")
-        database_chart = chart("database", namespace_chart)
-        config_chart = chart("config", namespace_chart)
-        backend_chart = chart("backend", config_chart, database_chart)
-        frontend_chart = chart("frontend", config_chart, backend_chart)
-        ingress_chart = chart("ingress", frontend_chart, backend_chart)
+        database_chart = chart("database")
+        config_chart = chart("config")
+        backend_chart = chart("backend")
+        frontend_chart = chart("frontend")
+        ingress_chart = chart("ingress")
+        if at_root:
+            # The files' order, one chain: each chart after the one before it (the database after
+            # the namespace, the backend after its config and database, the frontend and the
+            # ingress after the backend). A chain of five dependencies says all of that; cdk8s
+            # multiplies every chart dependency into one per pair of their objects and walks them
+            # all again for every chart it writes (issue 22: a third of the synth's time).
+            chain = [namespace_chart, config_chart, database_chart, backend_chart, frontend_chart, ingress_chart]
+            for before, after in zip(chain, chain[1:]):
+                assert isinstance(after, cdk8s.Chart)  # at the root, chart() made Charts
+                after.add_dependency(before)
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 
@@ -265,7 +276,7 @@ class Taskora(TaskoraResource):
                                     password=secrets.database_password,
                                     existing_secret=secrets.database_existing_secret)
         given = {"databasePassword": secrets.database_password, "database.existingSecret": secrets.database_existing_secret}
-        raise_if_any([Problem(where=self.node.path, field=key, value="<redacted>",
+        raise_if_any([Problem(where=tree.path_of(self), field=key, value="<redacted>",
                               rule="must not be given with database.engine cloudnative-pg: the operator generates "
                                    "the credentials (Secret <cluster>-app)", fix="drop it")
                       for key, value in given.items() if value is not None])
@@ -285,7 +296,7 @@ class Taskora(TaskoraResource):
     def _allow(self, part: str, peer: NetworkPeer, port: int) -> None:
         policy = self.network_policies.get(part)
         if not isinstance(policy, WorkloadNetworkPolicy):
-            raise_if_any([Problem(where=self.node.path, field="networkPolicy.enabled", value=False,
+            raise_if_any([Problem(where=tree.path_of(self), field="networkPolicy.enabled", value=False,
                                   rule="a client can be let in only through the instance's NetworkPolicies",
                                   fix="enable the NetworkPolicies, or leave the traffic unrestricted")])
             return
@@ -354,7 +365,7 @@ class Taskora(TaskoraResource):
             return NetworkPeer.namespace(props.ingress_controller_namespace)
         if self.names.namespace in gateways:
             raise_if_any([Problem(
-                where=self.node.path, field="ingress.gateway.parentRefs", value=list(gateways),
+                where=tree.path_of(self), field="ingress.gateway.parentRefs", value=list(gateways),
                 rule="must not put the Gateway's proxies in the instance's own namespace: its NetworkPolicies "
                      "would have to admit every pod of it",
                 fix="name the Gateway's namespace in each parentRef (or gateway.proxyNamespaces)")])

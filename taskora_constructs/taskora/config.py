@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -125,7 +126,7 @@ class AppConfig(TaskoraResource):
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the ConfigMap does not define it."""
         if key not in self.data:
-            raise_if_any([Problem(where=self.node.path, field="configMapKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="configMapKeyRef.key", value=key,
                                   rule=f"must be a key of ConfigMap {self.config_map_name!r} "
                                        f"({', '.join(self.data)})",
                                   fix="reference one of the defined keys")])

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
@@ -66,7 +67,7 @@ class Frontend(WebWorkload):
         configured = config.data[AppConfig.API_BASE_URL]
         if configured != backend.url:
             raise_if_any([Problem(
-                where=self.node.path, field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
+                where=tree.path_of(self), field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
                 value=configured, rule=f"must be the backend's URL ({backend.url})",
                 fix="build AppConfig with api_base_url=backend.url (or Backend.url_for(name, props))")])
         self._build(props, component="frontend", container_name="frontend", env=env,

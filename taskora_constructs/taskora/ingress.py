@@ -10,6 +10,7 @@ from typing import Any
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core.api_rules import check_host_name
 from ..core import rules
 from .._generated import k8s_types as k8s

@@ -10,6 +10,7 @@ from typing import Any
 from constructs import Construct
 
 from .._generated import k8s_types as k8s
+from ..core import tree
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem
 import cdk8s
@@ -28,9 +29,11 @@ MANAGED_BY = "cdk8s"
 PROTECTION_LABEL = "taskora.io/deletion-protection"
 PROTECTION_ON = "enabled"
 
-#: The oldest Kubernetes the deletion protection works on: ValidatingAdmissionPolicy
-#: (admissionregistration.k8s.io/v1) is GA, served and enabled by default from 1.30.
-MIN_KUBERNETES_VERSION = "1.30"
+#: The oldest Kubernetes the app supports: the oldest release its objects are tested on against a
+#: real API server (make cluster-test CLUSTER_MODULE=cluster/k8s-1.34; README, "Minimum
+#: Kubernetes version"). What the objects need is older (the deletion protection's
+#: ValidatingAdmissionPolicy is GA from 1.30), but no test runs on 1.30-1.33.
+MIN_KUBERNETES_VERSION = "1.34"
 
 #: Pod Security Standards levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
 POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
@@ -57,7 +60,7 @@ def deletion_protection_policy(operator_users: tuple[str, ...] = OPERATOR_USERS)
     PersistentVolumeClaims (except by ``operator_users``) and of its CloudNativePG Clusters
     (whose claims the garbage collector would delete next). Cluster-scoped and shared by every
     Taskora instance: applied once per cluster, outside dist/ (``make protection``).
-    tests/cluster/test_deletion_protection.py proves it on a real API server."""
+    tests/cluster/test_cluster_deletion.py proves it on a real API server."""
     labels = {"app.kubernetes.io/name": "taskora", "app.kubernetes.io/managed-by": MANAGED_BY}
     users = "[" + ", ".join(f"'{user}'" for user in operator_users) + "]"
     policy = {
@@ -147,7 +150,7 @@ class TaskoraNamespace(TaskoraResource):
     (tested); a caller who adds a container that does not sets ``baseline``. ``None``: no
     Pod Security labels.
 
-    **Deletion protection** (``deletion_protection``, default on; Kubernetes 1.30+): the
+    **Deletion protection** (``deletion_protection``, default on): the
     Namespace carries the label ``taskora.io/deletion-protection=enabled``; the cluster-wide
     ValidatingAdmissionPolicy of :func:`deletion_protection_policy` (applied once per cluster
     from ``make protection``, never from dist/: ``kubectl delete -f dist/`` would delete it
@@ -172,7 +175,7 @@ class TaskoraNamespace(TaskoraResource):
         props = self._props(TaskoraNamespaceProps, props, props_fields)
         name, app_name = self.name, props.app_name
         deletion_protection, pod_security = props.deletion_protection, props.pod_security
-        self._check(namespace_option_problems(self.node.path, deletion_protection, pod_security))
+        self._check(namespace_option_problems(tree.path_of(self), deletion_protection, pod_security))
         self._claim([("Namespace", name)])
         self.namespace_name = name
         #: The label keys and values that switch the deletion protection on (empty when off).

@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -83,7 +84,7 @@ class AppSecrets(TaskoraResource):
         cohere_api_key, better_auth_secret = props.cohere_api_key, props.better_auth_secret
         gemini_api_key, existing_secret = props.gemini_api_key, props.existing_secret
         revision, external = props.revision, props.external
-        where = self.node.path
+        where = tree.path_of(self)
         values = {"cohereApiKey": cohere_api_key, "betterAuthSecret": better_auth_secret,
                   "geminiApiKey": gemini_api_key}
         if external is not None:
@@ -192,7 +193,7 @@ class AppSecrets(TaskoraResource):
     def key_ref(self, key: str) -> k8s.EnvVarSource:
         """A ``valueFrom`` for ``key``; raises if the Secret does not hold it."""
         if key not in self.keys:
-            raise_if_any([Problem(where=self.node.path, field="secretKeyRef.key", value=key,
+            raise_if_any([Problem(where=tree.path_of(self), field="secretKeyRef.key", value=key,
                                   rule=f"must be a key of Secret {self.secret_name!r} ({', '.join(self.keys)})",
                                   fix="reference one of the defined keys")])
         return {"secretKeyRef": {"name": self.secret_name, "key": key}}

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 import cdk8s
 from constructs import Construct
 
+from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
@@ -149,7 +150,7 @@ class WebWorkload(TaskoraResource, HasConnections):
                container_name: str | None, env: Sequence[k8s.EnvVar],
                pod_annotations: Mapping[str, str | None] | None) -> None:
         """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
-        where = self.node.path
+        where = tree.path_of(self)
         name, namespace = self.name, self.namespace
         self._check()
         self.props = props
