@@ -1,7 +1,7 @@
 """Who may reach whom under a set of NetworkPolicies, computed from the synthesized objects
 (the second picture of ``docs/deployment.md``, written by ``scripts/diagram.py``).
 
-Kubernetes semantics, for the pods of each workload: a pod selected by a policy with
+Kubernetes semantics (taskora_constructs/network/evaluate.py), for the pods of each workload: a pod selected by a policy with
 ``Ingress`` in its ``policyTypes`` accepts only what some selecting policy's ingress rule
 allows (likewise ``Egress``); a pod no policy isolates accepts, or sends, anything. A path
 between two workloads of the files is allowed on the ports both the source's egress and the
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+# The library's NetworkPolicy reading, shared with its lint and the tests: one set of rules.
+from taskora_constructs.network.evaluate import isolating, selects
 
 Json = dict[str, Any]
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
@@ -38,23 +41,6 @@ def pod_template(workload: Json) -> Json:
     if workload["kind"] == "CronJob":
         spec = spec.get("jobTemplate", {}).get("spec", {})
     return spec.get("template", {})
-
-
-def selects(selector: Json | None, labels: dict[str, str]) -> bool:
-    """Whether a label selector (``matchLabels``, ``matchExpressions``) selects ``labels``;
-    an empty selector selects everything, a missing one nothing."""
-    if selector is None:
-        return False
-    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression["key"], expression["operator"], expression.get("values") or []
-        present = key in labels
-        if (operator == "In" and (not present or labels[key] not in values)) \
-                or (operator == "NotIn" and present and labels[key] in values) \
-                or (operator == "Exists" and not present) or (operator == "DoesNotExist" and present):
-            return False
-    return True
 
 
 def describe_selector(selector: Json | None) -> str:
@@ -172,17 +158,6 @@ class Graph:
         return Pods(workload["kind"], workload["metadata"]["name"], workload["metadata"].get("namespace", "default"),
                     labels, named)
 
-    def _selecting(self, pods: Pods, direction: str) -> list[Json]:
-        found = []
-        for policy in self.policies:
-            if policy["metadata"].get("namespace", "default") != pods.namespace:
-                continue
-            spec = policy.get("spec", {})
-            types = spec.get("policyTypes") or (["Ingress"] + (["Egress"] if "egress" in spec else []))
-            if direction in types and selects(spec.get("podSelector", {}), pods.label_dict):
-                found.append(policy)
-        return found
-
     def _peers(self, peer: Json, namespace: str) -> list[Pods | Outside]:
         """The workloads (or the outside) one ``from``/``to`` entry of a policy in ``namespace`` names."""
         if "ipBlock" in peer:
@@ -215,7 +190,7 @@ class Graph:
     def _rules(self, pods: Pods, direction: str) -> list[tuple[str, Json]] | None:
         """(policy name, rule) of every rule that applies to ``pods`` in ``direction``, or None
         when no policy isolates them in that direction."""
-        policies = self._selecting(pods, direction)
+        policies = isolating(self.policies, pods.namespace, pods.label_dict, direction)
         if not policies:
             return None
         key = "ingress" if direction == "Ingress" else "egress"

@@ -34,7 +34,8 @@ from typing import Any
 import yaml
 
 from _generated import write_or_check  # scripts/ is sys.path[0] when run as a script
-from _netgraph import WORKLOAD_KINDS, Graph, Outside, Pods, describe_ports, describe_selector, pod_template, selects
+from _netgraph import WORKLOAD_KINDS, Graph, Outside, Pods, describe_ports, describe_selector, pod_template
+from taskora_constructs.network.evaluate import selects
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "deployment.md"
@@ -281,7 +282,7 @@ def objects_picture(objects: list[Json]) -> Picture:
             ports = ", ".join(str(p.get("targetPort", p["port"])) for p in spec.get("ports", []))
             for w in objects:
                 if w["kind"] in WORKLOAD_KINDS and _namespace(w) == namespace and w["kind"] != "CronJob" \
-                        and spec["selector"].items() <= (pod_template(w).get("metadata", {}).get("labels") or {}).items():
+                        and selects({"matchLabels": spec["selector"]}, pod_template(w).get("metadata", {}).get("labels") or {}):
                     picture.edge(me, node_id(w["kind"], w["metadata"]["name"], namespace), f"selects, to port {ports}")
         elif kind == "Ingress":
             for host, path, service, port in _ingress_routes(o):

@@ -175,9 +175,6 @@ def convert(annotation: Any, value: Any, path: str, default: Any, problems: list
 
 # --- docs and JSON Schema -----------------------------------------------------------------
 
-_ATTRIBUTE = re.compile(r"^\s{4,8}([a-z_]+(?:\s*/\s*[a-z_]+)*):\s*(.*)$")
-
-
 @functools.cache
 def field_docs(cls: type) -> dict[str, str]:
     """Each field's one-paragraph doc: its ``#:`` comment, or its docstring ``Attributes:`` entry."""

@@ -10,34 +10,15 @@ import pytest
 
 from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, NamespaceNetworkPolicy, NetworkPeer,
                                 PgBouncerPooler, PostgresDatabase, TaskoraConfigError, WebWorkload, plus)
+from taskora_constructs.network import evaluate
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
 
 
-def selects(selector: dict, labels: dict) -> bool:
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
-
-
 def may_reach(policies: list[dict], source: tuple[str, dict], target: tuple[str, dict], port: int) -> bool:
-    """Whether pods ``source`` (namespace, labels) may open ``port`` on pods ``target``: both the
-    source's egress and the target's ingress must allow it (the Kubernetes rule)."""
-    def allowed(direction: str, key: str, selected: tuple[str, dict], other: tuple[str, dict]) -> bool:
-        relevant = [p for p in policies if p["metadata"].get("namespace") == selected[0]
-                    and selects(p["spec"]["podSelector"], selected[1])
-                    and direction.capitalize() in p["spec"]["policyTypes"]]
-        if not relevant:
-            return True  # not isolated in that direction
-        for policy in relevant:
-            for rule in policy["spec"].get(direction, []):
-                ports = {p["port"] for p in rule.get("ports", [])}
-                for peer in rule.get(key, []):
-                    same = "namespaceSelector" not in peer and other[0] == selected[0]
-                    across = peer.get("namespaceSelector", {}).get("matchLabels", {}).get(
-                        "kubernetes.io/metadata.name") == other[0]
-                    if (same or across) and selects(peer.get("podSelector", {}), other[1]) and port in ports:
-                        return True
-        return False
-    return allowed("egress", "to", source, target) and allowed("ingress", "from", target, source)
+    """Whether pods ``source`` (namespace, labels) may open ``port`` on pods ``target``: the
+    library's evaluator (network/evaluate.py), both sides' policies as Kubernetes reads them."""
+    return evaluate.may_reach(policies, evaluate.Endpoint(*source), evaluate.Endpoint(*target), port)
 
 
 def policies_of(app: cdk8s.App) -> list[dict]:

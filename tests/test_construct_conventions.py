@@ -178,6 +178,7 @@ def test_a_peer_namespace_is_given_by_keyword_only():
 
 # --- one conventions test over every public construct (0.3.0, core/resource.py) ----------------
 
+import dataclasses  # noqa: E402
 from dataclasses import dataclass, field as _field  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
@@ -212,30 +213,36 @@ class Spec:
     needs_deps: bool = False
     name_from_id: bool = True  # Taskora names its objects after app_name, not its id
     extra: dict[str, Any] = _field(default_factory=dict)
+    bad: tuple[str, Any] | None = None  # (field, a value its rules refuse); None: the props check nothing
 
 
 SPECS = [
-    Spec(WebWorkload, lambda: {"image": "registry.example/shop/api:2.0.1"}, ("imag", "image")),
-    Spec(Backend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True,
+    Spec(WebWorkload, lambda: {"image": "registry.example/shop/api:2.0.1"}, ("imag", "image"), bad=("replicas", -1)),
+    Spec(Backend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
          wiring=lambda d: {"config": d["config"], "secrets": d["secrets"], "database": d["db"]}),
-    Spec(Frontend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True,
+    Spec(Frontend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
          wiring=lambda d: {"config": d["config"], "backend": d["backend"]}),
     Spec(PostgresDatabase, lambda: {"database_name": "orders"}, ("database_nam", "database_name"),
-         extra={"password": "sentinel-db-5e1c"}),
-    Spec(CloudNativePgDatabase, lambda: {"image": CNPG_IMAGE, "database_name": "orders"}, ("imag", "image")),
+         extra={"password": "sentinel-db-5e1c"}, bad=("port", 0)),
+    Spec(CloudNativePgDatabase, lambda: {"image": CNPG_IMAGE, "database_name": "orders"}, ("imag", "image"),
+         bad=("port", 0)),
     Spec(HttpRoute, lambda: {"parent_refs": (GatewayParentRef(name="public", namespace="gateways"),),
-                             "rules": (HttpRouteRule(service_name="web", port=80),)}, ("rule", "rules")),
-    Spec(TaskoraIngress, lambda: {"host": "shop.example.com"}, ("hots", "host"), needs_deps=True,
+                             "rules": (HttpRouteRule(service_name="web", port=80),)}, ("rule", "rules"),
+         bad=("rules", ())),
+    Spec(TaskoraIngress, lambda: {"host": "shop.example.com"}, ("hots", "host"), needs_deps=True, bad=("host", "Bad_Host"),
          wiring=lambda d: {"frontend": d["web"], "backend": d["backend"]}),
-    Spec(NamespaceNetworkPolicy, lambda: {"dns_namespace": "kube-system"}, ("dns_namespac", "dns_namespace")),
+    Spec(NamespaceNetworkPolicy, lambda: {"dns_namespace": "kube-system"}, ("dns_namespac", "dns_namespace"),
+         bad=("dns_namespace", "Bad_NS")),
     Spec(WorkloadNetworkPolicy, lambda: {"selector_labels": {"app": "orders"}},
-         ("selector_label", "selector_labels")),
+         ("selector_label", "selector_labels"), bad=("selector_labels", {"app": "Bad value!"})),
     Spec(AppConfig, lambda: {"api_base_url": "http://api:8000"}, ("api_base_ur", "api_base_url")),
     Spec(AppSecrets, lambda: {"cohere_api_key": "sentinel-co-5e1c", "better_auth_secret": "sentinel-ba-5e1c",
                               "gemini_api_key": "sentinel-ge-5e1c"}, ("revison", "revision"),
-         needs_deps=True, wiring=lambda d: {"database": d["db"]}),
-    Spec(TaskoraNamespace, lambda: {"pod_security": "baseline"}, ("pod_securty", "pod_security")),
-    Spec(Taskora, lambda: {"secrets": SECRETS}, ("app_nam", "app_name"), name_from_id=False),
+         needs_deps=True, wiring=lambda d: {"database": d["db"]}, bad=("revision", -1)),
+    Spec(TaskoraNamespace, lambda: {"pod_security": "baseline"}, ("pod_securty", "pod_security"),
+         bad=("pod_security", "bogus")),
+    Spec(Taskora, lambda: {"secrets": SECRETS}, ("app_nam", "app_name"), name_from_id=False,
+         bad=("app_name", "Bad_Name")),
 ]
 
 
@@ -291,6 +298,13 @@ def test_every_public_construct_keeps_the_conventions(spec: Spec):
                **{typo: 3})
     assert f"u/x: {typo}=3: is not a field of {_props_type(spec.cls).__name__}. Fix: did you mean {meant!r}?" \
         in str(raised.value)
+    # AND a value its rules refuse is named at the construct path too, not at the props class
+    if spec.bad is not None:
+        field, value = spec.bad
+        with pytest.raises(TaskoraConfigError) as refused:
+            _build(dataclasses.replace(spec, fields=lambda: {**spec.fields(), field: value}),
+                   cdk8s.Chart(cdk8s.Testing.app(), "shop", namespace="shop"), "api", "keyword")
+        assert [p.where for p in refused.value.problems] == ["shop/api"], str(refused.value)
     # AND the same construct id in another chart of the same namespace is refused, naming both
     app = cdk8s.Testing.app()
     _build(spec, cdk8s.Chart(app, "a", namespace="data"), "x", "keyword")

@@ -137,10 +137,13 @@ def test_an_exception_is_written_only_while_its_check_is_unmet():
     pinned = {"containers": [{"image": "taskora/backend:1.0.0@sha256:" + "a" * 64, "imagePullPolicy": "IfNotPresent"}],
               "securityContext": {"runAsUser": 10001}}
     exceptions = dict(policy.BACKEND_EXCEPTIONS)
-    assert set(policy.skip_annotations(exceptions, latest)) == {
+    # the preset names its own image's repository: the module knows no image name
+    assert set(policy.skip_annotations(exceptions, latest, documented_images=("taskora/backend",))) == {
         policy.annotation_key(c) for c in ("CKV_K8S_14", "CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_40")}
+    # another workload's image of that name is not the documented one: only the uid exception holds
+    assert set(policy.skip_annotations(exceptions, latest)) == {policy.annotation_key("CKV_K8S_40")}
     # a digest meets the image checks, a uid >= 10000 the uid check: their exceptions disappear
-    assert policy.skip_annotations(exceptions, pinned) == {}
+    assert policy.skip_annotations(exceptions, pinned, documented_images=("taskora/backend",)) == {}
     # a check this module cannot evaluate keeps its exception
     assert policy.skip_annotations({"CKV_K8S_9": "why"}, pinned) == {"checkov.io/skip-ckv-k8s-9": "CKV_K8S_9=why"}
     # a user namespace meets the uid check too

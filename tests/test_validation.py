@@ -106,7 +106,7 @@ def test_image_reference_must_parse():
 def test_app_name_must_make_valid_object_names():
     error = props_error(lambda: Taskora(cdk8s.Testing.app(), "taskora",
                                         TaskoraProps(secrets=PLACEHOLDERS, app_name="Taskora_App")))
-    assert_message(the_problem(error, "TaskoraNames", "app"), value="Taskora_App",
+    assert_message(the_problem(error, "taskora", "app"), value="Taskora_App",
                    rule="must be a DNS-1123 label", fix="'taskora-staging'")
 
 

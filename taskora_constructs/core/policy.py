@@ -17,15 +17,11 @@ themselves. Exceptions for checks this module does not evaluate are always writt
 
 from __future__ import annotations
 
-import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 
 #: checkov recognises any annotation key containing ``checkov.io/skip``.
 ANNOTATION_PREFIX = "checkov.io/skip-"
-CHECK_ID = re.compile(r"^CKV2?_K8S_\d+$")
-#: checkov splits the annotation value at ``=``: a reason must not contain one.
-MAX_REASON = 160
 
 # The checks behind the documented model's exceptions (checkov's names).
 IMAGE_TAG_FIXED = "CKV_K8S_14"          # Image Tag should be fixed - not latest or blank
@@ -106,8 +102,16 @@ def unmet(check_id: str, pod_spec: Mapping[str, Any]) -> bool:
     return True if predicate is None else predicate(pod_spec)
 
 
+def image_repository(image: str) -> str:
+    """``registry.example/shop/api`` of ``registry.example/shop/api:1.2@sha256:...`` (tag and digest dropped)."""
+    image = image.split("@", 1)[0]
+    head, _, last = image.rpartition("/")
+    return (head + "/" if head else "") + last.split(":", 1)[0]
+
+
 def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
-                     library_containers: frozenset[str] | None = None) -> dict[str, str]:
+                     library_containers: frozenset[str] | None = None,
+                     documented_images: Iterable[str] = ()) -> dict[str, str]:
     """The skip annotations for ``exceptions`` that ``pod_spec`` needs, in check-id order.
 
     An exception is written only while the containers the library built
@@ -115,8 +119,10 @@ def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
     caller's own container (a sidecar, an init container) leaves it unmet too: checkov skips
     per object, and a caller's finding must not be hidden behind the library's reason. One of
     the documented model's exceptions (:data:`DOCUMENTED`) is written only while the
-    documented value it explains is in use.
+    documented value it explains is in use: for an image exception, an image of the
+    repositories ``documented_images`` (each preset's own default image; none: never).
     """
+    repositories = frozenset(documented_images)
     containers = _containers(pod_spec)
     ours = [c for c in containers if library_containers is None or c.get("name") in library_containers]
     theirs = [c for c in containers if c not in ours]
@@ -125,7 +131,7 @@ def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
     written: dict[str, str] = {}
     for check_id, reason in sorted(exceptions.items()):
         documented = DOCUMENTED.get(reason)
-        if documented is not None and not all(documented(c, pod_spec) for c in ours):
+        if documented is not None and not all(documented(c, pod_spec, repositories) for c in ours):
             continue
         if unmet(check_id, ours_spec) and not (theirs and unmet(check_id, theirs_spec)):
             written[annotation_key(check_id)] = f"{check_id}={reason}"
@@ -149,10 +155,12 @@ def _uid(pod_spec: Mapping[str, Any], container: Mapping[str, Any]) -> Any:
 #: The documented model's exceptions hold only while the documented value they explain is in
 #: use: reason -> "is it, for this container of the pod?". Another image or user, and the
 #: finding is the caller's to meet or to excuse with a reason of their own.
-DOCUMENTED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
-    **{reason: (lambda c, p: c.get("image", "").split("@")[0] in ("taskora/frontend:latest", "taskora/backend:latest"))
+#: An image exception names no image: the preset passes its own image's repository.
+DOCUMENTED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], frozenset[str]], bool]] = {
+    **{reason: (lambda c, p, images: image_repository(c.get("image", "")) in images
+                and _split_image(c.get("image", ""))[0] == "latest")
        for reason in _LOCAL_IMAGE.values()},
-    _APP_USER[HIGH_UID]: lambda c, p: _uid(p, c) == 1001,
+    _APP_USER[HIGH_UID]: lambda c, p, images: _uid(p, c) == 1001,
 }
 
 #: Frontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
@@ -169,7 +177,8 @@ POSTGRES_EXCEPTIONS: Mapping[str, str] = {
     HIGH_UID: "runs as the image's own postgres user (uid 70 in the alpine image), which owns the data",
 }
 DOCUMENTED.update({
-    POSTGRES_EXCEPTIONS[IMAGE_PULL_ALWAYS]: lambda c, p: c.get("image", "").startswith("postgres:"),
-    POSTGRES_EXCEPTIONS[IMAGE_DIGEST]: lambda c, p: c.get("image", "").startswith("postgres:"),
-    POSTGRES_EXCEPTIONS[HIGH_UID]: lambda c, p: _uid(p, c) == 70,
+    **{POSTGRES_EXCEPTIONS[check]: (lambda c, p, images: image_repository(c.get("image", "")) in images
+                                    and _split_image(c.get("image", ""))[0] != "")
+       for check in (IMAGE_PULL_ALWAYS, IMAGE_DIGEST)},
+    POSTGRES_EXCEPTIONS[HIGH_UID]: lambda c, p, images: _uid(p, c) == 70,
 })

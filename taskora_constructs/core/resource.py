@@ -25,7 +25,7 @@ import cdk8s
 from constructs import Construct
 
 from . import rules, tree
-from .errors import Problem, raise_if_any
+from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
 
 P = TypeVar("P")
@@ -56,12 +56,23 @@ def props_problems(where: str, cls: type, props: Any, fields: Mapping[str, Any])
 
 
 def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any], where: str | None = None) -> P:
-    """``props``, or ``cls(**fields)``: never both. Problems are one :class:`TaskoraConfigError`
-    at ``where`` (the construct path; default the props class's name)."""
+    """``props``, or ``cls(**fields)``: never both. Problems, unknown fields and bad values alike,
+    are one :class:`TaskoraConfigError` at ``where`` (the construct path; default the props
+    class's name)."""
     if props is not None and not isinstance(props, cls):
         raise TypeError(f"props must be a {cls.__name__}, not {type(props).__name__}")
     raise_if_any(props_problems(where or cls.__name__, cls, props, fields))
-    return props if props is not None else cls(**fields)
+    if props is not None:
+        return props
+    try:
+        return cls(**fields)
+    except TaskoraConfigError as error:
+        if where is None:
+            raise
+        # The fields were given to the construct: its path says which one is wrong (shop/api),
+        # where the props class's name (WebWorkloadProps) would not among several workloads.
+        raise TaskoraConfigError([dataclasses.replace(p, where=where) for p in error.problems],
+                                 messages=error.messages) from None
 
 
 class TaskoraResource(Construct):

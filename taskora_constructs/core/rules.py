@@ -36,6 +36,8 @@ _IMAGE = re.compile(
     r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$"
 )
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+#: Model rule (section 11): no volume claim below this (the database props and the lint).
+MIN_STORAGE = "1Gi"
 #: Longest quantity accepted: ``123456789012345678901234567890Gi`` is 32; nothing real comes near.
 MAX_QUANTITY_LENGTH = 64
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .postgres import PostgresDatabase
 
 #: Model rule (section 11): a database volume below this is refused.
-MIN_STORAGE = "1Gi"
+MIN_STORAGE = rules.MIN_STORAGE
 #: The claim template of the backups, and the volume that mounts it.
 BACKUP_VOLUME = "backup"
 #: Where the credentials Secret is mounted, in the database and the backup containers.
@@ -261,7 +261,8 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
         "apiVersion": "batch/v1",
         "kind": "CronJob",
         "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
-                                    annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec)),
+                                    annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec, None,
+                                                                        (policy.image_repository(type(props).image),))),
         "spec": {
             "schedule": backup.schedule,
             "timeZone": backup.time_zone,

@@ -32,20 +32,9 @@ if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at 
     from .._generated import barman_types as barman
     from .._generated import cnpg_types as cnpg
 
-#: The API group and version of the CloudNativePG resources.
-API_VERSION: Final = "postgresql.cnpg.io/v1"
-#: The labels the operator puts on every pod of a Cluster (``cnpg.io/cluster: <name>``), on
-#: its instances (``cnpg.io/podRole: instance``), on the primary (``cnpg.io/instanceRole:
-#: primary``, what the ``-rw`` Service selects) and on a Pooler's pods (``cnpg.io/poolerName``).
-CLUSTER_LABEL = "cnpg.io/cluster"
-POD_ROLE_LABEL = "cnpg.io/podRole"
-INSTANCE_ROLE_LABEL = "cnpg.io/instanceRole"
-POOLER_LABEL = "cnpg.io/poolerName"
-#: PostgreSQL's port on the instances and PgBouncer's on the pooler pods.
-POSTGRES_PORT = 5432
-#: The instance manager's status port (the operator calls it) and the metrics exporter's.
-STATUS_PORT = 8000
-METRICS_PORT = 9187
+# What the operator does (its API, pod labels, ports), one source for this module and the lint.
+from .cnpg_operator import (API_VERSION, APP_SECRET_KEYS, CLUSTER_LABEL, INSTANCE_ROLE_LABEL,  # noqa: E402,F401
+                            METRICS_PORT, POD_ROLE_LABEL, POOLER_LABEL, POSTGRES_PORT, STATUS_PORT)
 #: Declarative hibernation: ``on`` removes the instances' pods and keeps their claims.
 HIBERNATION_ANNOTATION = "cnpg.io/hibernation"
 #: The Barman Cloud plugin (plugin-barman-cloud, CRD vendored in crds/plugin-barman-cloud-v0.14.0/):
@@ -54,8 +43,6 @@ BARMAN_API_VERSION: Final = "barmancloud.cnpg.io/v1"
 BARMAN_PLUGIN: Final = "barman-cloud.cloudnative-pg.io"
 #: The compressions of base backups (WAL also takes xz and zstd).
 DATA_COMPRESSIONS = ("gzip", "bzip2", "snappy", "lz4")
-#: The keys of the application Secret ``<cluster>-app`` the operator writes.
-APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
 
 
 class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import Problem
+from ..database import cnpg_operator as cnpg
+from ..taskora.ingress import TaskoraIngress
+from ..network.evaluate import selects
 from .model import (LONG_RUNNING_KINDS, NAMESPACED_KINDS, Declarations, ExternalSecret, Manifest, _dict, _labels, _list, _Obj,
-                    _pod_spec, _PodSpec, _selects, _str)
+                    _pod_spec, _PodSpec, _str)
 from .pods import _check_metadata, _check_pod, _check_statefulset, _check_storage, _check_workload
 from .routing import (_check_autoscaler, _check_declarations, _check_disruption_budget, _check_http_route,
                       _check_ingress, _check_network_policy, _check_secret, _check_service)
@@ -46,7 +49,7 @@ class _Index:
         for (namespace, name), cluster in self.by_kind.get("Cluster", {}).items():
             if _str(cluster.manifest.get("apiVersion")).startswith(_CNPG_GROUP) and namespace is not None:
                 self.external_secrets.setdefault((namespace, f"{name}-app"), ExternalSecret(
-                    name=f"{name}-app", namespace=namespace, keys=_CNPG_APP_SECRET_KEYS))
+                    name=f"{name}-app", namespace=namespace, keys=cnpg.APP_SECRET_KEYS))
         self.external_objects = set(declarations.external_objects)
         # Claims the StatefulSets' volumeClaimTemplates create: <template>-<statefulset>-<ordinal>.
         self.template_claims: set[tuple[str | None, str]] = set()
@@ -67,8 +70,8 @@ class _Index:
         self.app_namespaces = self._app_namespaces()
 
     def pods_selected(self, namespace: str | None, selector: Mapping[str, Any]) -> list[_PodSpec]:
-        """The pod templates in ``namespace`` whose labels ``selector`` (matchLabels) matches."""
-        return [pod for pod in self.pods if pod.owner.namespace == namespace and _selects(selector, pod.labels)]
+        """The pod templates in ``namespace`` that the label selector ``selector`` selects."""
+        return [pod for pod in self.pods if pod.owner.namespace == namespace and selects(selector, pod.labels)]
 
     def pods_in(self, namespace: str | None) -> str:
         return "; ".join(f"{p.owner.label} ({_labels(p.labels)})" for p in self.pods
@@ -98,24 +101,24 @@ _BY_KIND: dict[str, Callable[[_Obj, "_Index"], list[Problem]]] = {
 
 #: The pods the CloudNativePG operator runs for a Cluster (its primary stands for every
 #: instance) and a Pooler: their labels and ports, so that NetworkPolicies may select them.
-_CNPG_GROUP = "postgresql.cnpg.io/"
-_CNPG_APP_SECRET_KEYS = ("username", "password", "host", "port", "dbname", "uri", "jdbc-uri", "pgpass")
+_CNPG_GROUP = cnpg.API_VERSION.split("/")[0] + "/"
 _CNPG_PODS = {
-    "Cluster": (lambda name: {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": "primary"},
-                [{"name": "postgres", "ports": [{"name": "postgresql", "containerPort": 5432},
-                                                {"name": "status", "containerPort": 8000},
-                                                {"name": "metrics", "containerPort": 9187}]}]),
-    "Pooler": (lambda name: {"cnpg.io/poolerName": name, "cnpg.io/podRole": "pooler"},
-               [{"name": "pgbouncer", "ports": [{"name": "pgbouncer", "containerPort": 5432},
-                                                {"name": "metrics", "containerPort": 9127}]}]),
+    "Cluster": (lambda name: {cnpg.CLUSTER_LABEL: name, cnpg.POD_ROLE_LABEL: "instance",
+                              cnpg.INSTANCE_ROLE_LABEL: "primary"},
+                [{"name": "postgres", "ports": [{"name": "postgresql", "containerPort": cnpg.POSTGRES_PORT},
+                                                {"name": "status", "containerPort": cnpg.STATUS_PORT},
+                                                {"name": "metrics", "containerPort": cnpg.METRICS_PORT}]}]),
+    "Pooler": (lambda name: {cnpg.POOLER_LABEL: name, cnpg.POD_ROLE_LABEL: "pooler"},
+               [{"name": "pgbouncer", "ports": [{"name": "pgbouncer", "containerPort": cnpg.POSTGRES_PORT},
+                                                {"name": "metrics", "containerPort": cnpg.POOLER_METRICS_PORT}]}]),
 }
 
 
 #: cert-manager's annotations that ask an issuer for an Ingress's certificate: an ACME issuer
 #: then starts HTTP-01 solver pods beside the Ingress (their documented label, port 8089).
 _CERT_MANAGER_ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
-_ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
-_ACME_SOLVER_CONTAINERS = [{"name": "acmesolver", "ports": [{"name": "http", "containerPort": 8089}]}]
+_ACME_SOLVER_CONTAINERS = [{"name": "acmesolver", "ports": [{"name": "http",
+                                                            "containerPort": TaskoraIngress.ACME_SOLVER_PORT}]}]
 
 
 def _operator_pods(obj: _Obj) -> _PodSpec | None:
@@ -126,7 +129,7 @@ def _operator_pods(obj: _Obj) -> _PodSpec | None:
         annotations = _dict(_dict(obj.manifest.get("metadata")).get("annotations"))
         if not any(key in annotations for key in _CERT_MANAGER_ISSUER_ANNOTATIONS):
             return None
-        return _PodSpec(obj, "(cert-manager's HTTP-01 solver)", dict(_ACME_SOLVER_LABELS),
+        return _PodSpec(obj, "(cert-manager's HTTP-01 solver)", dict(TaskoraIngress.ACME_SOLVER_LABELS),
                         {"containers": _ACME_SOLVER_CONTAINERS})
     if obj.kind not in _CNPG_PODS or not _str(obj.manifest.get("apiVersion")).startswith(_CNPG_GROUP):
         return None

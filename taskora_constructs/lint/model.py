@@ -31,8 +31,8 @@ CLUSTER_SCOPED_KINDS = frozenset({
 LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 #: Kinds whose name becomes a DNS label (Service and Namespace names, StatefulSet pod hostnames).
 DNS_LABEL_NAMED_KINDS = frozenset({"Namespace", "Service", "StatefulSet"})
-#: Model rule (section 11): no volume claim below this.
-MIN_STORAGE = "1Gi"
+#: Model rule (section 11): no volume claim below this (the database props' own rule).
+MIN_STORAGE = rules.MIN_STORAGE
 
 _QUANTITY_EXAMPLES = {"cpu": "250m", "memory": "256Mi", "storage": "10Gi", "ephemeral-storage": "1Gi"}
 
@@ -177,8 +177,6 @@ def _pod_spec(obj: _Obj) -> _PodSpec | None:
 
 
 
-def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    return bool(selector) and all(labels.get(key) == value for key, value in selector.items())
 
 
 

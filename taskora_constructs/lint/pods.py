@@ -7,10 +7,11 @@ from typing import Any, Mapping
 
 from ..core import rules
 from ..core.errors import Problem
+from ..network.evaluate import selects
 from typing import TYPE_CHECKING
 
 from .model import (CLUSTER_SCOPED_KINDS, DNS_LABEL_NAMED_KINDS, LONG_RUNNING_KINDS, MIN_STORAGE, NAMESPACED_KINDS,
-                    _QUANTITY_EXAMPLES, _dict, _labels, _list, _names, _Obj, _PodSpec, _selects, _str)
+                    _QUANTITY_EXAMPLES, _dict, _labels, _list, _names, _Obj, _PodSpec, _str)
 
 if TYPE_CHECKING:
     from .index import _Index
@@ -55,7 +56,7 @@ def _check_workload(obj: _Obj) -> list[Problem]:
     match_labels = _dict(spec.get("selector")).get("matchLabels")
     label_problems = rules.check_labels(where, "spec.selector.matchLabels", match_labels)
     found += label_problems
-    if not label_problems and not _selects(_dict(match_labels), template_labels):
+    if not label_problems and not (_dict(match_labels) and selects(_dict(spec.get("selector")), template_labels)):
         found.append(Problem(
             where=where, field="spec.selector.matchLabels", value=match_labels,
             rule=f"must be non-empty and match the pod template's labels ({_labels(template_labels)})",

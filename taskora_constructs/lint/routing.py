@@ -8,9 +8,10 @@ from typing import Any, Mapping, Sequence
 
 from ..core import rules
 from ..core.errors import Problem
+from ..network.evaluate import selects
 from typing import TYPE_CHECKING
 
-from .model import LONG_RUNNING_KINDS, _dict, _labels, _list, _Obj, _pod_spec, _PodSpec, _selects, _str
+from .model import LONG_RUNNING_KINDS, _dict, _labels, _list, _Obj, _pod_spec, _PodSpec, _str
 from .pods import _container_ports, _has_port
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _check_service(obj: _Obj, index: _Index) -> list[Problem]:
     if label_problems:
         return found + label_problems
     selected = [pod for pod in index.pods
-                if pod.owner.namespace == obj.namespace and _selects(_dict(selector), pod.labels)]
+                if pod.owner.namespace == obj.namespace and selects({"matchLabels": _dict(selector)}, pod.labels)]
     if not selected:
         candidates = [f"{p.owner.label} ({_labels(p.labels)})" for p in index.pods
                       if p.owner.namespace == obj.namespace]
@@ -200,7 +201,7 @@ def _check_peer(where: str, path: str, peer: Mapping[str, Any], namespace: str |
     label_problems = rules.check_labels(where, f"{path}.podSelector.matchLabels", selector)
     if label_problems or not selector:
         return label_problems, None if not selector else []
-    pods = index.pods_selected(namespace, selector)
+    pods = index.pods_selected(namespace, _dict(peer.get("podSelector")))
     if not pods:
         found.append(Problem(
             where=where, field=f"{path}.podSelector.matchLabels", value=dict(selector),
@@ -217,7 +218,7 @@ def _check_network_policy(obj: _Obj, index: _Index) -> list[Problem]:
     found += rules.check_labels(where, "spec.podSelector.matchLabels", selector)
     targets: list[_PodSpec] | None = None
     if selector and not found:
-        targets = index.pods_selected(namespace, selector)
+        targets = index.pods_selected(namespace, _dict(spec.get("podSelector")))
         if not targets:
             found.append(Problem(
                 where=where, field="spec.podSelector.matchLabels", value=dict(selector),
@@ -263,7 +264,7 @@ def _check_disruption_budget(obj: _Obj, index: _Index) -> list[Problem]:
     found = rules.check_labels(where, "spec.selector.matchLabels", selector)
     if found:
         return found
-    workloads = _workloads_selected(namespace, selector, index) if selector else []
+    workloads = _workloads_selected(namespace, _dict(spec.get("selector")), index) if selector else []
     if not workloads:
         found.append(Problem(
             where=where, field="spec.selector.matchLabels", value=dict(selector),

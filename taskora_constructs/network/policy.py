@@ -27,10 +27,9 @@ from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
 from ..core.resource import TaskoraResource
 
-#: The label Kubernetes (1.21+) puts on every namespace: its own name.
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+from .evaluate import NAMESPACE_NAME_LABEL  # noqa: F401 (the label every namespace carries: its own name)
+
 DNS_PORT = 53
-HTTPS_PORT = 443
 
 #: Private, link-local and carrier-grade NAT ranges: the cluster, its nodes, the cloud's
 #: metadata endpoint and the VPC. Kept out of the backend's HTTPS egress, which is for

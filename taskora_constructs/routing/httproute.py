@@ -15,6 +15,7 @@ cluster's platform team: a route only names it (:class:`GatewayParentRef`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
@@ -38,13 +39,49 @@ MAX_PARENT_REFS, MAX_HOSTNAMES, MAX_RULES = 32, 16, 16
 
 class ServiceBackend(Protocol):
     """Anything with a Service name and port: :class:`~taskora_constructs.WebWorkload`,
-    :class:`~taskora_constructs.PostgresDatabase`, ..."""
+    :class:`~taskora_constructs.PostgresDatabase`, ... (a cdk8s-plus ``Service`` is taken too:
+    its ``name`` and first port)."""
 
     @property
     def service_name(self) -> str: ...
 
     @property
     def port(self) -> int: ...
+
+
+def _service_of(backend: Any) -> tuple[str, int]:
+    """The Service name and port of a library workload or a cdk8s-plus ``Service``."""
+    if hasattr(backend, "service_name"):
+        return backend.service_name, backend.port
+    if type(backend).__module__.startswith("cdk8s_plus") and hasattr(backend, "ports"):
+        # kplus.Service.port throws a JavaScript TypeError when the Service has no port.
+        ports = list(backend.ports)
+        if ports:
+            return backend.name, ports[0].port
+        raise_if_any([Problem(where=backend.node.path, field="ports", value=[],
+                              rule="must hold a port for an HTTPRoute rule to send requests to",
+                              fix="give the Service ports=[kplus.ServicePort(port=...)]")])
+    raise_if_any([Problem(where="HttpRouteRule.for_workload", field="workload", value=type(backend).__name__,
+                          rule="must be a workload of the library (service_name and port) or a cdk8s-plus Service",
+                          fix="pass the WebWorkload, or the kplus.Service itself")])
+    raise AssertionError  # unreachable: raise_if_any raised
+
+
+def _sequence_problems(where: str, field: str, items: Any, kind: type, minimum: int, limit: int,
+                       example: str) -> list[Problem]:
+    """What is wrong with ``items`` as a sequence (list or tuple) of ``minimum`` to ``limit`` ``kind``."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        return [Problem(where=where, field=field, value=items, rule=f"must be a list or tuple of {kind.__name__}",
+                        fix=f"write it as [{example}]")]
+    if len(items) < minimum:
+        return [Problem(where=where, field=field, value=list(items), rule=f"must hold at least {minimum} {kind.__name__}",
+                        fix=f"give one, e.g. [{example}]")]
+    if len(items) > limit:
+        return [Problem(where=where, field=field, value=f"{len(items)} items",
+                        rule=f"must hold at most {limit} (the CRD's maxItems)", fix="split them over several routes")]
+    return [Problem(where=where, field=f"{field}[{i}]", value=type(item).__name__, rule=f"must be a {kind.__name__}",
+                    fix=f"build it as {example}")
+            for i, item in enumerate(items) if not isinstance(item, kind)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,9 +153,10 @@ class HttpRouteRule:
     @classmethod
     def for_workload(cls, workload: ServiceBackend, *, path_prefix: str = "/",
                      rewrite_prefix: str | None = None) -> "HttpRouteRule":
-        """``path_prefix`` to ``workload``'s Service and port (e.g. a :class:`~taskora_constructs.WebWorkload`)."""
-        return cls(service_name=workload.service_name, port=workload.port, path_prefix=path_prefix,
-                   rewrite_prefix=rewrite_prefix)
+        """``path_prefix`` to ``workload``'s Service and port: a :class:`~taskora_constructs.WebWorkload`
+        (its Service port), or a cdk8s-plus ``Service`` (its name and first port)."""
+        service_name, port = _service_of(workload)
+        return cls(service_name=service_name, port=port, path_prefix=path_prefix, rewrite_prefix=rewrite_prefix)
 
     def to_json(self) -> k8s.HTTPRouteRule:
         rule: k8s.HTTPRouteRule = {"matches": [{"path": {"type": "PathPrefix", "value": self.path_prefix}}]}
@@ -133,23 +171,26 @@ class HttpRouteRule:
 class HttpRouteProps:
     """An HTTPRoute: which Gateways, which hostnames, which paths to which Services."""
 
-    #: The Gateways (or listeners) to attach to (required, at least one).
-    parent_refs: tuple[GatewayParentRef, ...]
-    #: The path prefixes and their Services (required, at least one; each prefix once).
-    rules: tuple[HttpRouteRule, ...]
+    #: The Gateways (or listeners) to attach to (required, at least one; a list or tuple, kept as a tuple).
+    parent_refs: tuple[GatewayParentRef, ...] | list[GatewayParentRef]
+    #: The path prefixes and their Services (required, at least one; each prefix once; a list or tuple).
+    rules: tuple[HttpRouteRule, ...] | list[HttpRouteRule]
     #: The hostnames served (the request's Host); default none: every hostname of the listeners.
-    hostnames: tuple[str, ...] = ()
+    hostnames: tuple[str, ...] | list[str] = ()
 
     def __post_init__(self) -> None:
         where = "HttpRouteProps"
-        problems: list[Problem] = []
-        for field, items, kind, limit in (("parentRefs", self.parent_refs, GatewayParentRef, MAX_PARENT_REFS),
-                                          ("rules", self.rules, HttpRouteRule, MAX_RULES)):
-            if not isinstance(items, tuple) or not 1 <= len(items) <= limit \
-                    or not all(isinstance(item, kind) for item in items):
-                problems.append(Problem(where=where, field=field, value=items,
-                                        rule=f"must be a tuple of 1 to {limit} {kind.__name__}",
-                                        fix=f"give at least one {kind.__name__}"))
+        problems = (_sequence_problems(where, "parentRefs", self.parent_refs, GatewayParentRef, 1, MAX_PARENT_REFS,
+                                       "GatewayParentRef(name='public', namespace='gateways')")
+                    + _sequence_problems(where, "rules", self.rules, HttpRouteRule, 1, MAX_RULES,
+                                         "HttpRouteRule.for_workload(web)"))
+        host_problems = _sequence_problems(where, "hostnames", self.hostnames, str, 0, MAX_HOSTNAMES,
+                                           "'shop.example.com'")
+        # Frozen, and compared and hashed as tuples whatever sequence was given.
+        for name in ("parent_refs", "rules", "hostnames"):
+            value = getattr(self, name)
+            if isinstance(value, Sequence) and not isinstance(value, (tuple, str, bytes)):
+                object.__setattr__(self, name, tuple(value))
         if not problems:
             prefixes = [rule.path_prefix for rule in self.rules]
             repeated = sorted({p for p in prefixes if prefixes.count(p) > 1})
@@ -157,13 +198,10 @@ class HttpRouteProps:
                 problems.append(Problem(where=where, field="rules", value=repeated,
                                         rule="must route each path prefix once (the Gateway would use only "
                                              "the first rule)", fix="merge the rules of the same prefix"))
-        if not isinstance(self.hostnames, tuple) or len(self.hostnames) > MAX_HOSTNAMES:
-            problems.append(Problem(where=where, field="hostnames", value=self.hostnames,
-                                    rule=f"must be a tuple of at most {MAX_HOSTNAMES} hostnames",
-                                    fix="route fewer hostnames, or split the route"))
-        else:
+        if not host_problems:
             for i, hostname in enumerate(self.hostnames):
-                problems += rules.check_host(where, f"hostnames[{i}]", hostname)
+                host_problems += rules.check_host(where, f"hostnames[{i}]", hostname)
+        problems += host_problems
         raise_if_any(problems)
 
 

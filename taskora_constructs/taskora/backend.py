@@ -64,6 +64,9 @@ class Backend(WebWorkload):
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
+    #: Its documented exceptions hold for its own default image's repository only.
+    _DOCUMENTED_IMAGES = (policy.image_repository(BackendProps.image),)
+
     def __init__(self, scope: Construct, construct_id: str, props: BackendProps | None = None, *,
                  config: AppConfig, secrets: AppSecrets, database: PostgresDatabase | CloudNativePgDatabase,
                  name: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from .backend import Backend
 from .config import AppConfig, AppSettings
 from ..core import rules
 from ..core.resource import TaskoraResource
-from ..core.errors import Problem, raise_if_any
+from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
@@ -177,7 +178,10 @@ class Taskora(TaskoraResource):
         props = self._props(TaskoraProps, props, props_fields)
         at_root = isinstance(scope, cdk8s.App) or scope.node.scope is None  # an App is a root: no jsii call
         namespace = props.namespace if props.namespace is not None else self.namespace
-        names = TaskoraNames(app=props.app_name, namespace_override=namespace)
+        try:
+            names = TaskoraNames(app=props.app_name, namespace_override=namespace)
+        except TaskoraConfigError as error:  # app_name is this construct's field: named at its path
+            raise TaskoraConfigError([dataclasses.replace(p, where=self.node.path) for p in error.problems]) from None
         self.names = names
         ns = names.namespace
         # Object names come from app_name, not from the id (two instances differ by id and

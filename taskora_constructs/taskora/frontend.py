@@ -54,6 +54,9 @@ class Frontend(WebWorkload):
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
+    #: Its documented exceptions hold for its own default image's repository only.
+    _DOCUMENTED_IMAGES = (policy.image_repository(FrontendProps.image),)
+
     def __init__(self, scope: Construct, construct_id: str, props: FrontendProps | None = None, *,
                  config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
                  **props_fields: Any) -> None:

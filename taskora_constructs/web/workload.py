@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import cdk8s
 from constructs import Construct
@@ -135,6 +135,10 @@ class WebWorkload(TaskoraResource, HasConnections):
         container_name: the main container's name.
     """
 
+    #: The image repositories whose documented policy exceptions hold (a preset's own default
+    #: image, see core/policy.py); none for any other image.
+    _DOCUMENTED_IMAGES: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self, scope: Construct, construct_id: str, props: WebWorkloadProps | None = None, *,
                  name: str | None = None, namespace: str | None = None, component: str | None = None,
                  container_name: str | None = None, **props_fields: Any) -> None:
@@ -210,7 +214,8 @@ class WebWorkload(TaskoraResource, HasConnections):
         problems += owned_key_problems(where, props, pod_labels=own_labels, labels=own_labels,
                                        pod_annotations=own_pod_annotations,
                                        annotations=policy.skip_annotations(props.policy_exceptions, pod_spec,
-                                                                           frozenset({self.container_name})))
+                                                                           frozenset({self.container_name}),
+                                                                           self._DOCUMENTED_IMAGES))
         raise_if_any(problems)
 
         spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
@@ -230,7 +235,8 @@ class WebWorkload(TaskoraResource, HasConnections):
             "kind": "Deployment",
             "metadata": object_metadata(
                 name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
-                annotations={**props.annotations, **policy.skip_annotations(exceptions, pod_spec, built)}),
+                annotations={**props.annotations, **policy.skip_annotations(exceptions, pod_spec, built,
+                                                                                 self._DOCUMENTED_IMAGES)}),
             "spec": spec,
         }
         self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
