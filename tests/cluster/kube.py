@@ -94,10 +94,15 @@ def kube() -> Kube:
     return k
 
 
+_PROBES = [0]
+
+
 def _protection_effective(kube: Kube) -> bool:
     """Whether the policy already refuses (policy writes take effect after a short delay,
-    kubernetes/kubernetes#132502): a labelled probe namespace's delete is refused."""
-    probe = "taskora-protection-probe"
+    kubernetes/kubernetes#132502): a labelled probe namespace's delete is refused. A new probe
+    each attempt: an earlier one the policy let through may still be terminating, or gone."""
+    _PROBES[0] += 1
+    probe = f"taskora-protection-probe-{_PROBES[0]}"
     kube.apply({"apiVersion": "v1", "kind": "Namespace",
                 "metadata": {"name": probe, "labels": {PROTECTION_LABEL: "enabled"}}})
     refused = kube.run("delete", "namespace", probe, "--wait=false", check=False)
