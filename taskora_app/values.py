@@ -66,7 +66,9 @@ TOP_LEVEL_ONLY = {
     "secrets": ({"type": "object", "additionalProperties": False, "properties": {"existingSecret": {
         **_EXISTING[0], "description": _EXISTING[1].format(
             keys="DATABASE_URL, COHERE_API_KEY, BETTER_AUTH_SECRET and GEMINI_API_KEY")},
-        "external": {"anyOf": [props_values.section_schema(ExternalSecretsProps), {"type": "null"}],
+        # The store's schema (props_values.section_schema reads the props' source for their docs,
+        # ~15 ms) is filled in by values_json_schema: a synth never needs it.
+        "external": {"anyOf": [None, {"type": "null"}],
                      "default": None,
                      "description": "the External Secrets Operator writes the app Secret and the database "
                                     "credentials from this store: ExternalSecret objects in place of Secrets, "
@@ -102,6 +104,10 @@ def values_json_schema() -> dict:
             properties[section]["properties"][extra] = {**extra_schema, "description": doc}
     for key, (extra_schema, doc) in TOP_LEVEL_ONLY.items():
         properties[key] = {**extra_schema, "description": doc}
+    secrets = properties["secrets"]
+    external = secrets["properties"]["external"]  # copied, not changed: TOP_LEVEL_ONLY stays as it is
+    properties["secrets"] = {**secrets, "properties": {**secrets["properties"], "external": {
+        **external, "anyOf": [props_values.section_schema(ExternalSecretsProps), *external["anyOf"][1:]]}}}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "Taskora values file (config/*.yaml)",
             "description": "Every key and default derives from the construct props of taskora_constructs.",
