@@ -191,7 +191,7 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
     unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]  # after aliases
     for key in unknown:  # never echo the value: a secret put at the top level by mistake stays unseen
         close = difflib.get_close_matches(str(key), [props_values.key_of(f) for f in _top_fields()]
-                                          + list(TOP_LEVEL_ONLY), n=1)
+                                          + list(TOP_LEVEL_ONLY), n=1) or _nested_key(str(key))
         problems.append(Problem(where=where(str(key)), field=str(key), value="<not shown>", rule="is not a known key",
                                 fix=f"did you mean {close[0]!r}?" if close else "remove it (see docs/values.schema.json)"))
         del props_data[key]
@@ -237,6 +237,13 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
 #: Top-level spellings of keys that live in a section's props: the issue's (and the README's)
 #: ``routing: gateway`` and ``gateway.parentRefs`` are ``ingress.routing`` and ``ingress.gateway``.
 ALIASES = {"routing": "ingress", "gateway": "ingress"}
+
+
+def _nested_key(key: str) -> list[str]:
+    """``[section.key]`` when ``key`` is a key of a section (``tls`` is ``ingress.tls``): a key written
+    one level too high; "remove it" would drop what the user meant to set."""
+    sections = values_json_schema()["properties"]
+    return [f"{name}.{key}" for name, section in sections.items() if key in (section.get("properties") or {})][:1]
 
 
 def _aliased_origin(origin: Mapping[str, str], aliased: set[str]) -> dict[str, str]:
