@@ -102,14 +102,7 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
         return default
     known = {key_of(f): f for f in fields_of(cls)}
     before = len(problems)
-    for key in data:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), list(known), n=1)
-            problems.append(Problem(
-                # Never the value: a secret typed under a section (database.password) stays unseen.
-                where=where(join(path, key)), field=join(path, key), value="<not shown>", rule="is not a known key",
-                fix=f"did you mean {join(path, close[0])!r}?" if close else
-                f"remove it; known keys here: {', '.join(known)}"))
+    _unknown_keys(cls, data, path, problems, where)
     changes: dict[str, Any] = {}
     for key, f in known.items():
         if key not in data:
@@ -133,6 +126,19 @@ def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem]
         return default
 
 
+def _unknown_keys(cls: type, data: Mapping, path: str, problems: list[Problem],
+                  where: typing.Callable[[str], str], also: tuple[str, ...] = ()) -> None:
+    known = [key_of(f) for f in fields_of(cls)]
+    for key in data:
+        if key not in known and key not in also:
+            close = difflib.get_close_matches(str(key), known + list(also), n=1)
+            problems.append(Problem(
+                # Never the value: a secret typed under a section (database.password) stays unseen.
+                where=where(join(path, key)), field=join(path, key), value="<not shown>", rule="is not a known key",
+                fix=f"did you mean {join(path, close[0])!r}?" if close else
+                f"remove it; known keys here: {', '.join(known)}"))
+
+
 def _field_default(f: dataclasses.Field) -> Any:
     if f.default is not dataclasses.MISSING:
         return f.default
@@ -151,7 +157,8 @@ def convert(annotation: Any, value: Any, path: str, default: Any, problems: list
         if not isinstance(value, Mapping):
             return build(optional, value, path, default, problems, where)
         enabled = value.get(ENABLED, default is not None)
-        if enabled is False:
+        if enabled is False:  # off: its keys are not read, but a misspelt one (tls.enabeld) is still named
+            _unknown_keys(optional, value, path, problems, where, also=(ENABLED,))
             return None
         if enabled is not True:
             problems.append(Problem(where=where(join(path, ENABLED)), field=join(path, ENABLED), value=enabled,

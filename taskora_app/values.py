@@ -196,10 +196,12 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
             props_data[section] = {k: v for k, v in part.items() if k not in keys}
     unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]  # after aliases
     for key in unknown:  # never echo the value: a secret put at the top level by mistake stays unseen
-        close = difflib.get_close_matches(str(key), [props_values.key_of(f) for f in _top_fields()]
-                                          + list(TOP_LEVEL_ONLY), n=1)
+        # A section's key one level too high (exactly) before a fuzzy match of a top-level key.
+        close = _nested_key(str(key)) or difflib.get_close_matches(
+            str(key), [props_values.key_of(f) for f in _top_fields()] + list(TOP_LEVEL_ONLY), n=1)
         problems.append(Problem(where=where(str(key)), field=str(key), value="<not shown>", rule="is not a known key",
-                                fix=f"did you mean {close[0]!r}?" if close else "remove it (see docs/values.schema.json)"))
+                                fix=f"did you mean {' or '.join(map(repr, close))}?" if close
+                                else "remove it (see docs/values.schema.json)"))
         del props_data[key]
     found: list[Problem] = []
     database = _database(props_data.pop("database", None), extras.get("database", {}), found, where)
@@ -243,6 +245,13 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
 #: Top-level spellings of keys that live in a section's props: the issue's (and the README's)
 #: ``routing: gateway`` and ``gateway.parentRefs`` are ``ingress.routing`` and ``ingress.gateway``.
 ALIASES = {"routing": "ingress", "gateway": "ingress"}
+
+
+def _nested_key(key: str) -> list[str]:
+    """``section.key`` for each section ``key`` is a key of (``tls`` is ``ingress.tls``): a key written
+    one level too high; "remove it" would drop what the user meant to set."""
+    sections = values_json_schema()["properties"]
+    return [f"{name}.{key}" for name, section in sections.items() if key in (section.get("properties") or {})]
 
 
 def _aliased_origin(origin: Mapping[str, str], aliased: set[str]) -> dict[str, str]:
