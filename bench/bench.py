@@ -38,12 +38,15 @@ import tempfile
 import time
 from pathlib import Path
 
-# bench/ is sys.path[0] when run as a script (make bench): the modules beside this one
-from _machine import machine
-from _report import report, write_readme
-from _runner import BenchError
-from _sections import instances_section, synth_section, tests_section
-from _settings import BENCH, CLI, JS_CLI, OUTPUT, PY, ROOT
+# bench/ is sys.path[0] when run as a script (make bench): the modules beside this one, read
+# without writing bytecode into the repository (as before the split; the commands it times
+# still cache theirs: child_env)
+sys.dont_write_bytecode = True
+from _machine import machine  # noqa: E402
+from _report import report, write_readme  # noqa: E402
+from _runner import BenchError  # noqa: E402
+from _sections import instances_section, synth_section, tests_section  # noqa: E402
+from _settings import BENCH, CLI, JS_CLI, OUTPUT, PY, ROOT  # noqa: E402
 
 
 def _terminate(signum, frame):  # make `kill` and Ctrl-C clean up like any other error
