@@ -35,7 +35,7 @@ def page_of(objects: list[dict]) -> str:
 def paths(objects: list[dict]) -> set[tuple[str, str, str]]:
     graph = Graph(objects)
     dns = diagram.dns_peers(graph)
-    return {(diagram._name(p.source, dns), diagram._name(p.destination, dns), describe_ports(p.ports))
+    return {(diagram.peer_name(p.source, dns), diagram.peer_name(p.destination, dns), describe_ports(p.ports))
             for p in graph.sorted_paths()}
 
 
