@@ -20,6 +20,7 @@ from taskora_constructs import (CloudNativePgOptions, CloudNativePgProps, Extern
                                 TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 
 from . import downgrade, props_values
+from .origins import merge_layer, source_of
 from .secrets import SECRETS_FILE, load_secret_values
 from .yaml_files import read_yaml
 
@@ -116,43 +117,6 @@ def values_json_schema() -> dict:
 
 # --- loading -----------------------------------------------------------------------------
 
-def _merge(base: dict, layer: Mapping, origin: dict, source: str, marks: Mapping[str, tuple[int, int]],
-           prefix: str = "") -> None:
-    """Deep-merge ``layer`` into ``base``, recording where (``file:line:column``) every key path
-    was last set: a problem then names the layer that set the value, not an earlier one."""
-    for key, value in layer.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            origin[path] = _located(source, marks, path)
-            _merge(base[key], value, origin, source, marks, path)
-        else:
-            base[key] = dict(value) if isinstance(value, Mapping) else value
-            for known in [k for k in origin if k == path or k.startswith((path + ".", path + "["))]:
-                del origin[known]
-            _record(origin, value, source, marks, path)
-
-
-def _located(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> str:
-    line, column = marks.get(path, (0, 0))
-    return f"{source}:{line}:{column}" if line else source
-
-
-def _record(origin: dict, value: Any, source: str, marks: Mapping[str, tuple[int, int]], path: str) -> None:
-    origin[path] = _located(source, marks, path)
-    children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in children:
-        _record(origin, child, source, marks, f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}")
-
-
-def _source_of(origin: Mapping[str, str], path: str) -> str:
-    """Where ``path`` (or, if it was not written, the nearest key above it) was last set."""
-    while path:
-        if path in origin:
-            return origin[path]
-        path = re.sub(r"\[\d+\]$", "", path) if path.endswith("]") else path.rpartition(".")[0]
-    return "values"
-
-
 def _read_layer(path: Path, problems: list[Problem], marks: dict[str, tuple[int, int]]) -> Mapping | None:
     """The layer's data; None (a problem appended) when the file cannot be read or parsed."""
     before = len(problems)
@@ -171,7 +135,7 @@ def _read_layer(path: Path, problems: list[Problem], marks: dict[str, tuple[int,
 def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretValues) -> TaskoraProps:
     """Typed props from the merged values; the props' own rules report under the values' key paths."""
     problems: list[Problem] = []
-    where: Callable[[str], str] = lambda path: _source_of(origin, path)  # noqa: E731
+    where: Callable[[str], str] = lambda path: source_of(origin, path)  # noqa: E731
     require_digests = merged.get("requireImageDigests", False)
     if not isinstance(require_digests, bool):
         problems.append(Problem(where=where("requireImageDigests"), field="requireImageDigests",
@@ -187,7 +151,7 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
     aliased = _unalias(props_data, dict(origin))
     if aliased:  # the moved keys keep the file they came from
         origin = _aliased_origin(origin, aliased)
-        where = lambda path: _source_of(origin, path)  # noqa: E731
+        where = lambda path: source_of(origin, path)  # noqa: E731
     extras: dict[str, dict[str, Any]] = {}
     for section, keys in VALUES_ONLY.items():
         part = props_data.get(section)
@@ -315,16 +279,16 @@ def _digest_problems(component: str, image: str, digest: Any, required: bool,
     path = f"{component}.imageDigest"
     if digest is not None:
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
-            return [Problem(where=_source_of(origin, path), field=path, value=digest,
+            return [Problem(where=source_of(origin, path), field=path, value=digest,
                             rule="must be a sha256 digest: 'sha256:' and 64 lower-case hex digits",
                             fix="copy the digest your registry reported for the pushed image")]
         if "@" in image:
-            return [Problem(where=_source_of(origin, path), field=path, value=digest,
+            return [Problem(where=source_of(origin, path), field=path, value=digest,
                             rule=f"must not be given when {component}.image already has one ({image})",
                             fix=f"drop {component}.imageDigest or the digest in {component}.image")]
         return []
     if required and "@" not in image:
-        return [Problem(where=_source_of(origin, "requireImageDigests"), field=path, value=None,
+        return [Problem(where=source_of(origin, "requireImageDigests"), field=path, value=None,
                         rule="is required here (requireImageDigests): a tag can be moved to other content, "
                              "a digest cannot",
                         fix=f"set {component}.imageDigest to the digest of {image} (sha256:...), e.g. in a "
@@ -338,7 +302,7 @@ def _external(merged: Mapping, origin: Mapping[str, str], problems: list[Problem
     data = section.get("external") if isinstance(section, Mapping) else None
     if data is None:
         return None
-    where: Callable[[str], str] = lambda path: _source_of(origin, path)  # noqa: E731
+    where: Callable[[str], str] = lambda path: source_of(origin, path)  # noqa: E731
     found: list[Problem] = []
     external = props_values.build(ExternalSecretsProps, data, "secrets.external", None, found, where)
     for key in ("existingSecret",):
@@ -396,7 +360,7 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         unreadable |= data is None
         if data is not None:
             accepted[source] = downgrade.accepted_risks(source, data, risk_problems)
-            _merge(merged, data, origin, source, marks)
+            merge_layer(merged, data, origin, source, marks)
     if unreadable:  # without a layer, what the others lack is no problem of theirs
         raise TaskoraConfigError(problems)
     problems += risk_problems
