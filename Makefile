@@ -1,6 +1,7 @@
 # The two commands of the README do all set-up on a fresh machine:
-#   make synth   - create .venv, install pinned deps, the pinned Node LTS and cdk8s-cli, write dist/
-#   make test    - the same set-up, then the whole test suite
+#   make synth   - create .venv, install the pinned runtime deps (requirements.txt), the pinned
+#                  Node LTS and cdk8s-cli, write dist/
+#   make test    - the same set-up plus the test tools (requirements-dev.txt), then the whole suite
 #   make check   - the fast inner loop: mypy and every test but the end-to-end (subprocess) ones
 #   (both print their 15 slowest tests: pytest --durations=15)
 # Nothing is downloaded at synth or test time: every dependency is installed here, pinned.
@@ -13,6 +14,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CDK8S  := node_modules/.bin/cdk8s
 PY_STAMP   := $(VENV)/.installed
+DEV_STAMP  := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 # Pinned wheels for the offline wheel-install test (tests/test_example.py); filled by set-up.
 WHEELHOUSE := $(VENV)/wheelhouse
@@ -30,18 +32,30 @@ export CDK8S_CHECK_UPGRADE := false
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test check deps clean import typecheck
+.PHONY: synth test check deps deps-synth clean import typecheck
 .PHONY: bench
 .PHONY: helm docs helm-bin
 
-deps: $(PY_STAMP) $(NODE_STAMP)
+# Two levels (issue #22): `make synth` installs only what the app runs on (deps-synth: the
+# runtime pins of requirements.txt, the library, Node and cdk8s-cli); every other target that
+# runs Python tools (deps: make test, check, typecheck, validate, docs, bench, ...) adds the
+# test and tooling pins of requirements-dev.txt (pytest, mypy, kubernetes-validate, pdoc, ...)
+# and the wheelhouse. `make deps` is the whole set-up.
+deps-synth: $(PY_STAMP) $(NODE_STAMP)
+deps: $(PY_STAMP) $(DEV_STAMP) $(NODE_STAMP)
 
+# The pinned setuptools (requirements-dev.txt) builds the editable library offline, so synth
+# takes it along; requirements-dev.txt is a prerequisite for that one pin.
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt $$(grep -x 'setuptools==[0-9.]*' requirements-dev.txt) 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	@# The app uses the library as an installed distribution, like any other user (editable, so
 	@# an edit applies at once; offline: the pinned setuptools above builds it).
 	@$(PY) -m pip install --quiet --disable-pip-version-check --no-index --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(PY_STAMP)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	@rm -rf $(WHEELHOUSE)
 	@$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -r requirements-dev.txt -d $(WHEELHOUSE) 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	@touch $@
@@ -93,7 +107,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # as given: main.py refuses an empty one, a symlink, a file, this directory or one holding it,
 # and a directory holding anything but its own previous output (exit 2, nothing deleted).
 DIST ?= dist
-synth: deps
+synth: deps-synth
 	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py
 	@echo "Wrote $$(grep -h '^kind:' '$(DIST)'/*.yaml | wc -l) objects in $$(ls '$(DIST)'/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
 
@@ -154,7 +168,7 @@ helm: deps $(HELM_BIN)
 
 # The API reference, generated from the library's docstrings by pdoc: $(DOCS_DIR)/index.html.
 # A pdoc warning (a type it cannot resolve, say) fails it (scripts/api_docs.py).
-docs: $(PY_STAMP)
+docs: $(DEV_STAMP)
 	@rm -rf $(DOCS_DIR)
 	@PDOC_ALLOW_EXEC=1 $(PY) scripts/api_docs.py $(DOCS_DIR)
 	@test -f $(DOCS_DIR)/taskora_constructs.html || { echo "docs: pdoc could not load taskora_constructs (see above)" >&2; exit 1; }

@@ -46,3 +46,16 @@ def test_the_set_up_installed_exactly_the_pinned_debian_versions() -> None:
             pytest.skip(f"{package} is not installed (make deps-debian installs it as root)")
         # THEN the machine has the version the Makefile pins, not whatever apt had that day
         assert installed.stdout == version, package
+
+
+def test_make_synth_installs_the_runtime_pins_only_and_the_test_targets_add_the_dev_pins() -> None:
+    # GIVEN a fresh machine (-B: every stamp out of date) WHEN make plans `make synth`
+    synth = dry_run("-B", "synth")
+    # THEN it installs requirements.txt and npm ci, but none of the test tools (issue #22: the
+    # test-only kubernetes-validate, mypy and the wheelhouse were most of a cold synth's .venv)
+    assert "-r requirements.txt" in synth and "npm ci" in synth
+    assert "-r requirements-dev.txt" not in synth and "wheelhouse" not in synth
+    # AND every target that runs a test tool adds the dev pins and the wheelhouse
+    for target in ("test", "check", "typecheck", "validate", "docs"):
+        plan = dry_run("-B", target)
+        assert "-r requirements-dev.txt" in plan and "wheelhouse" in plan, target
