@@ -15,11 +15,12 @@ checked (known names only) everywhere.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from taskora_constructs import CloudNativePgProps, Problem, TaskoraProps
+
+from .origins import file_of
 
 #: The values key a layer names what it gives up with.
 KEY = "acceptRisks"
@@ -135,8 +136,8 @@ def downgrade_problems(props: TaskoraProps, merged: Mapping, origin: Mapping[str
         if not risk.weakened(props):
             continue
         # origin holds "file:line:column" where a key's line is known: the layer is the file.
-        written = [(key, origin[key], _file_of(origin[key])) for key in risk.keys(props)
-                   if _file_of(origin.get(key, base)) != base]
+        written = [(key, origin[key], file_of(origin[key])) for key in risk.keys(props)
+                   if file_of(origin.get(key, base)) != base]
         if not written or any(risk.name in accepted.get(layer, set()) for _, _, layer in written):
             continue  # the base profile's own choice, or a layer that says so
         key, located, layer = written[0]
@@ -145,11 +146,6 @@ def downgrade_problems(props: TaskoraProps, merged: Mapping, origin: Mapping[str
                                      f"accepts the risk by name",
                                 fix=f"add '{KEY}: [{risk.name}]' to {layer} if that is intended, or {risk.keep}"))
     return problems
-
-
-def _file_of(located: str) -> str:
-    """The file of a ``file:line:column`` origin (a file name may itself hold a colon)."""
-    return re.sub(r":\d+:\d+$", "", located)
 
 
 def _value_at(data: Any, key: str) -> Any:

@@ -32,6 +32,12 @@ def _located(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> st
     return f"{source}:{line}:{column}" if line else source
 
 
+def file_of(located: str) -> str:
+    """The file of an origin :func:`_located` wrote (``file:line:column``, or the file alone);
+    a file name may itself hold a colon."""
+    return re.sub(r":\d+:\d+$", "", located)
+
+
 def _record(origin: dict, value: Any, source: str, marks: Mapping[str, tuple[int, int]], path: str) -> None:
     origin[path] = _located(source, marks, path)
     children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
