@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,11 +163,21 @@ def output_problems(given: str, *, variable: str, owns: Optional[Callable[[Path]
         if above is not None and not above.is_dir():
             return problem(f"is under {above}, which is a file, not a directory",
                            "choose a path whose parents are directories")
-        if output.exists() and not output.is_dir():
+        # One stat, and a directory gone before it is listed counts as missing: a concurrent run
+        # renames the output away and back between any two system calls made here.
+        try:
+            is_directory = stat.S_ISDIR(os.stat(output).st_mode)
+        except FileNotFoundError:
+            is_directory = None
+        if is_directory is False:
             return problem("is an existing file, not a directory: synth replaces only a directory",
                            "name a new directory, or move that file away first")
-        if owns is not None and output.is_dir():
-            foreign = sorted(entry.name for entry in output.iterdir() if not owns(entry))
+        if owns is not None and is_directory:
+            try:
+                entries = list(output.iterdir())
+            except FileNotFoundError:
+                entries = []
+            foreign = sorted(entry.name for entry in entries if not owns(entry))
             if foreign:
                 shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
                 return problem(f"holds {len(foreign)} entr{'y' if len(foreign) == 1 else 'ies'} synth never "

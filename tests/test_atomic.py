@@ -355,3 +355,29 @@ def test_main_turns_a_full_file_system_in_jsiis_node_into_a_problem(tmp_path, mo
     assert "Traceback" not in err and ".dist-" not in err
     assert tree(output) == {"0000-taskora-namespace.k8s.yaml": "previous"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_an_output_renamed_away_and_back_meanwhile_is_never_called_a_file(tmp_path):
+    # GIVEN an output that another run keeps parking and putting back (the two-renames swap)
+    output = tmp_path / "dist"
+    output.mkdir()
+    (output / "0.yaml").write_text("run")
+    parked = tmp_path / ".dist-parked"
+    done = threading.Event()
+
+    def park_and_restore() -> None:
+        while not done.is_set():
+            output.rename(parked)
+            parked.rename(output)
+
+    mover = threading.Thread(target=park_and_restore)
+    mover.start()
+    try:
+        # WHEN this run checks the output many times meanwhile
+        seen = [atomic.output_problems(str(output), variable="output", owns=lambda entry: True)
+                for _ in range(3000)]
+    finally:
+        done.set()
+        mover.join()
+    # THEN it only ever sees a directory or nothing: never "an existing file", never an I/O error
+    assert [problems for problems in seen if problems] == []
