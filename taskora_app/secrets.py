@@ -9,7 +9,7 @@ placeholder, blank, shorter than :data:`MIN_LENGTH`, or not valid UTF-8. A Secre
 outside the app (``secrets.existingSecret``, ``database.existingSecret``) needs none of its
 values here, and neither does a database whose operator generates its password
 (``database.engine: cloudnative-pg``); a value set there anyway (file or variable) is refused as
-unused, and so is a misspelt name in the file. In every environment a value holding a line
+unused, and so is a misspelt name in the file or in the environment. In every environment a value holding a line
 break or a control character is refused. No message ever shows a secret value or a line of the
 secrets file; a problem of the file names its line and column.
 """
@@ -41,6 +41,11 @@ MIN_LENGTH = {"TASKORA_BETTER_AUTH_SECRET": 32, "TASKORA_DB_PASSWORD": 24,
 
 
 KNOWN_VARIABLES = (*APP_VARIABLES.values(), *DATABASE_VARIABLES.values())
+#: How close a ``TASKORA_*`` variable's name must be to a secret variable's to be called a
+#: misspelling of it (difflib's ratio): the misspellings seen (``TASKORA_DB_PASS``,
+#: ``TASKORA_DATABASE_PASSWORD``, ``TASKORA_COHERE_KEY``) score 0.84-0.97, the project's other
+#: variables (``TASKORA_ENV``, ``TASKORA_VALUES``, ``TASKORA_CLUSTER_*``) at most 0.65.
+MISSPELT_RATIO = 0.75
 
 
 def _file_values(path: Path) -> tuple[Mapping[str, str], dict[str, str]]:
@@ -112,6 +117,22 @@ def _unused(variable: str, *, external: bool, app_existing_secret: str | None,
     return None
 
 
+def _misspelt_variables(env: str, environ: Mapping[str, str]) -> list[Problem]:
+    """A ``TASKORA_*`` variable whose name is close to a secret variable's but not one: in
+    ``local`` the secret would silently keep its placeholder, elsewhere the error would name
+    only the missing variable, not the one the user did set."""
+    problems = []
+    for variable in sorted(environ):
+        if not variable.startswith("TASKORA_") or variable in KNOWN_VARIABLES or not environ[variable]:
+            continue
+        close = difflib.get_close_matches(variable, KNOWN_VARIABLES, n=1, cutoff=MISSPELT_RATIO)
+        if close:
+            problems.append(Problem(where=f"environment {env!r}", field=variable, value="<not shown>",
+                                    rule="is not a secret variable the app reads",
+                                    fix=f"did you mean {close[0]!r}? export {close[0]}=... and unset {variable}"))
+    return problems
+
+
 def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_secret: str | None,
                        database_existing_secret: str | None, secrets_file: Path = SECRETS_FILE,
                        database_from_operator: bool = False,
@@ -121,7 +142,7 @@ def load_secret_values(env: str, environ: Mapping[str, str], *, app_existing_sec
     is read: the operator generates it. With ``external`` (``secrets.external``) no value is read
     at all: the External Secrets Operator writes every Secret from the store."""
     from_file, located = _file_values(secrets_file)
-    problems: list[Problem] = []
+    problems: list[Problem] = _misspelt_variables(env, environ)
     # A value set but not used is reported: whoever set it believes it is deployed.
     for variable in KNOWN_VARIABLES:
         reason = _unused(variable, external=external is not None, app_existing_secret=app_existing_secret,

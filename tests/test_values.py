@@ -251,3 +251,21 @@ def test_routing_and_gateway_may_be_written_at_the_top_level(tmp_path):
     bad = write(tmp_path, "routing: gatway\n")
     (message,) = problems_of(TASKORA_VALUES=bad)
     assert message.startswith(f"{bad}:1:1: routing='gatway': must be one of ingress, gateway")
+
+
+@pytest.mark.parametrize(("misspelt", "meant"), [("TASKORA_DB_PASS", "TASKORA_DB_PASSWORD"),
+                                                 ("TASKORA_COHERE_KEY", "TASKORA_COHERE_API_KEY")])
+def test_a_misspelt_secret_variable_is_named_with_the_one_meant_not_silently_ignored(misspelt, meant):
+    # GIVEN local (where an unset secret would quietly keep its placeholder) and a misspelt name
+    # WHEN the values load
+    (message,) = problems_of(**{misspelt: SENTINELS[meant]})
+    # THEN the misspelt variable is named, with the variable meant, and its value is not shown
+    assert message.startswith(f"environment 'local': {misspelt}='<not shown>'") and f"did you mean {meant!r}" in message
+    assert SENTINELS[meant] not in message
+
+
+def test_the_projects_other_taskora_variables_are_not_called_misspellings():
+    # GIVEN the variables the build and the cluster tests read (not secrets)
+    environ = {"TASKORA_CLUSTER_KUBECONFIG": "/k", "TASKORA_CLUSTER_KUBECTL": "/b", "TASKORA_CLUSTER_CACHE": "/c"}
+    # WHEN the values load THEN nothing is refused
+    load_env(**environ)
