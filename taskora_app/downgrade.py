@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 from taskora_constructs import CloudNativePgProps, Problem, TaskoraProps
 
-from .origins import file_of
+from .origins import file_of, located_in
 
 #: The values key a layer names what it gives up with.
 KEY = "acceptRisks"
@@ -107,13 +107,15 @@ SCHEMA = ({"type": "array", "items": {"enum": list(NAMES)}, "default": []},
           "layer that switches one off is refused in production (README, Production refuses downgrades)")
 
 
-def accepted_risks(source: str, data: Mapping, problems: list[Problem]) -> set[str]:
-    """The names layer ``source`` (its top-level mapping ``data``) accepts; a bad list goes to ``problems``."""
+def accepted_risks(source: str, data: Mapping, problems: list[Problem],
+                   marks: Mapping[str, tuple[int, int]]) -> set[str]:
+    """The names layer ``source`` (its top-level mapping ``data``, its keys' ``marks``) accepts; a
+    bad list goes to ``problems``, each named by its file:line:column."""
     value = data.get(KEY)
     if value is None:
         return set()
     if not isinstance(value, list):
-        problems.append(Problem(where=source, field=KEY, value=value, rule="must be a list of risk names",
+        problems.append(Problem(where=located_in(source, marks, KEY), field=KEY, value=value, rule="must be a list of risk names",
                                 fix=f"write it like [no-tls]; the names: {', '.join(NAMES)}"))
         return set()
     found: set[str] = set()
@@ -122,7 +124,7 @@ def accepted_risks(source: str, data: Mapping, problems: list[Problem]) -> set[s
             found.add(name)
             continue
         close = difflib.get_close_matches(str(name), NAMES, n=1)
-        problems.append(Problem(where=source, field=f"{KEY}[{i}]", value=name, rule="is not a known risk",
+        problems.append(Problem(where=located_in(source, marks, f"{KEY}[{i}]"), field=f"{KEY}[{i}]", value=name, rule="is not a known risk",
                                 fix=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(NAMES)}"))
     return found
 

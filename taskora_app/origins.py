@@ -18,7 +18,7 @@ def merge_layer(base: dict, layer: Mapping, origin: dict, source: str, marks: Ma
     for key, value in layer.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            origin[path] = _located(source, marks, path)
+            origin[path] = located_in(source, marks, path)
             merge_layer(base[key], value, origin, source, marks, path)
         else:
             base[key] = dict(value) if isinstance(value, Mapping) else value
@@ -27,19 +27,20 @@ def merge_layer(base: dict, layer: Mapping, origin: dict, source: str, marks: Ma
             _record(origin, value, source, marks, path)
 
 
-def _located(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> str:
+def located_in(source: str, marks: Mapping[str, tuple[int, int]], path: str) -> str:
+    """Where key ``path`` of layer ``source`` is: ``file:line:column``, or the file when its line is unknown."""
     line, column = marks.get(path, (0, 0))
     return f"{source}:{line}:{column}" if line else source
 
 
 def file_of(located: str) -> str:
-    """The file of an origin :func:`_located` wrote (``file:line:column``, or the file alone);
+    """The file of an origin :func:`located_in` wrote (``file:line:column``, or the file alone);
     a file name may itself hold a colon."""
     return re.sub(r":\d+:\d+$", "", located)
 
 
 def _record(origin: dict, value: Any, source: str, marks: Mapping[str, tuple[int, int]], path: str) -> None:
-    origin[path] = _located(source, marks, path)
+    origin[path] = located_in(source, marks, path)
     children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
     for key, child in children:
         _record(origin, child, source, marks, f"{path}[{key}]" if isinstance(value, list) else f"{path}.{key}")

@@ -359,7 +359,7 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
         data = _read_layer(layer, problems, marks)
         unreadable |= data is None
         if data is not None:
-            accepted[source] = downgrade.accepted_risks(source, data, risk_problems)
+            accepted[source] = downgrade.accepted_risks(source, data, risk_problems, marks)
             merge_layer(merged, data, origin, source, marks)
     if unreadable:  # without a layer, what the others lack is no problem of theirs
         raise TaskoraConfigError(problems)

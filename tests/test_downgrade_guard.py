@@ -139,16 +139,18 @@ def test_restating_a_protection_is_no_downgrade(tmp_path):
     assert props.deletion_protection and props.pod_security == "restricted"
 
 
-@pytest.mark.parametrize("value, field, fix", [
-    ("[no-tsl]", "acceptRisks[0]", "did you mean 'no-tls'?"),
-    ("[no-backups, backups]", "acceptRisks[1]", "did you mean 'no-backups'?"),
-    ("[everything]", "acceptRisks[0]", "use one of: no-tls, no-backups"),
-    ("no-tls", "acceptRisks", "write it like [no-tls]"),
+@pytest.mark.parametrize("value, field, fix, line_column", [
+    ("[no-tsl]", "acceptRisks[0]", "did you mean 'no-tls'?", "1:15"),
+    ("[no-backups, backups]", "acceptRisks[1]", "did you mean 'no-backups'?", "1:27"),
+    ("[everything]", "acceptRisks[0]", "use one of: no-tls, no-backups", "1:15"),
+    ("\n  - no-tls\n  - no-tsl", "acceptRisks[1]", "did you mean 'no-tls'?", "3:5"),
+    ("no-tls", "acceptRisks", "write it like [no-tls]", "1:1"),
 ])
-def test_an_unknown_risk_name_is_refused_with_a_suggestion(tmp_path, value, field, fix):
+def test_an_unknown_risk_name_is_refused_with_a_suggestion_at_its_line(tmp_path, value, field, fix, line_column):
     problems = refused(tmp_path, f"acceptRisks: {value}\n")
     [problem] = [p for p in problems if p.field.startswith("acceptRisks")]
-    assert problem.field == field and fix in problem.fix and problem.where.split(":")[0].endswith("layer0.yaml")
+    assert problem.field == field and fix in problem.fix
+    assert problem.where.endswith(f"layer0.yaml:{line_column}")
 
 
 def test_a_misspelt_name_does_not_accept_and_both_problems_come_at_once(tmp_path):
