@@ -319,6 +319,18 @@ def _external(merged: Mapping, origin: Mapping[str, str], problems: list[Problem
     return None if found else external
 
 
+def _existing_secret_names(merged: Mapping, origin: Mapping[str, str], problems: list[Problem]) -> None:
+    """The names of the Secrets made outside the app, checked here: the constructs check them only
+    when they build (AppSecrets), which a values file must not wait for to name its line."""
+    from taskora_constructs.core.rules import check_dns_subdomain
+
+    for section in ("secrets", "database"):
+        value = merged.get(section, {}).get("existingSecret") if isinstance(merged.get(section), Mapping) else None
+        if value is not None:
+            path = f"{section}.existingSecret"
+            problems += check_dns_subdomain(source_of(origin, path), path, value)
+
+
 def _get(data: Mapping, *keys: str) -> Any:
     for key in keys:
         data = data.get(key) if isinstance(data, Mapping) else None
@@ -366,6 +378,7 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     problems += risk_problems
     existing = merged if isinstance(merged, dict) else {}
     external = _external(existing, origin, problems)
+    _existing_secret_names(existing, origin, problems)
     try:
         secrets = load_secret_values(
             env, environ, secrets_file=secrets_file, external=external,
