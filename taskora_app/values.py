@@ -319,16 +319,25 @@ def _external(merged: Mapping, origin: Mapping[str, str], problems: list[Problem
     return None if found else external
 
 
-def _existing_secret_names(merged: Mapping, origin: Mapping[str, str], problems: list[Problem]) -> None:
-    """The names of the Secrets made outside the app, checked here: the constructs check them only
-    when they build (AppSecrets), which a values file must not wait for to name its line."""
-    from taskora_constructs.core.rules import check_dns_subdomain
-
-    for section in ("secrets", "database"):
+def _existing_secret_names(merged: Mapping, origin: Mapping[str, str], problems: list[Problem]) -> dict[str, str]:
+    """The names of the Secrets made outside the app, by the library's own rule
+    (:class:`TaskoraSecretValues` checks them), named here at their line: the constructs
+    check them only when they build, which a values file must not wait for. Returns the
+    names that passed, by ``TaskoraSecretValues`` field."""
+    valid: dict[str, str] = {}
+    for section, key in (("secrets", "existing_secret"), ("database", "database_existing_secret")):
         value = merged.get(section, {}).get("existingSecret") if isinstance(merged.get(section), Mapping) else None
-        if value is not None:
-            path = f"{section}.existingSecret"
-            problems += check_dns_subdomain(source_of(origin, path), path, value)
+        if value is None:
+            continue
+        path = f"{section}.existingSecret"
+        try:
+            replace(TaskoraSecretValues.development_placeholders(), **{key: value})
+        except TaskoraConfigError as error:
+            problems += [replace(problem, where=source_of(origin, path), field=path)
+                         for problem in error.problems if problem.field == key]
+        else:
+            valid[key] = value
+    return valid
 
 
 def _get(data: Mapping, *keys: str) -> Any:
@@ -378,18 +387,18 @@ def load(environ: Mapping[str, str] | None = None, *, secrets_file: Path = SECRE
     problems += risk_problems
     existing = merged if isinstance(merged, dict) else {}
     external = _external(existing, origin, problems)
-    _existing_secret_names(existing, origin, problems)
+    valid_names = _existing_secret_names(existing, origin, problems)
     try:
         secrets = load_secret_values(
             env, environ, secrets_file=secrets_file, external=external,
-            app_existing_secret=_get(existing, "secrets", "existingSecret"),
-            database_existing_secret=_get(existing, "database", "existingSecret"),
+            app_existing_secret=valid_names.get("existing_secret"),
+            database_existing_secret=valid_names.get("database_existing_secret"),
             database_from_operator=_get(existing, "database", "engine") == "cloudnative-pg")
     except TaskoraConfigError as error:
         problems += error.problems
         # Only to find the values' problems too (the Secrets named stay, or they would be missed).
         secrets = replace(TaskoraSecretValues.development_placeholders(),
-                          existing_secret=_get(existing, "secrets", "existingSecret"))
+                          existing_secret=valid_names.get("existing_secret"))
     try:
         props = _props(merged, origin, secrets)
     except TaskoraConfigError as error:

@@ -12,7 +12,7 @@ import pytest
 from conformance import diff_objects, object_id
 from conftest import by_kind_name, synth_app, synth_taskora
 from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
-                                Resources, Taskora, TaskoraProps, TaskoraSecretValues)
+                                Resources, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 
 CONTAINER = "spec.template.spec.containers[0]"
 
@@ -211,3 +211,17 @@ def test_props_are_frozen_and_keyword_only():
     props = BackendProps()
     with pytest.raises(AttributeError):
         props.replicas = 4  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("field", ["existing_secret", "database_existing_secret"])
+def test_an_existing_secret_name_the_api_server_refuses_is_refused_by_the_secret_values(field):
+    # GIVEN a Secret name no API server accepts (upper case and an underscore)
+    # WHEN the secret values name it THEN they refuse it at once, naming the field and the rule
+    with pytest.raises(TaskoraConfigError) as raised:
+        replace(TaskoraSecretValues.development_placeholders(), **{field: "Bad_Name"})
+    [problem] = raised.value.problems
+    assert (problem.field, problem.value) == (field, "Bad_Name")
+    assert "DNS" in problem.rule or "lowercase" in problem.rule
+    # AND a valid name is kept
+    assert getattr(replace(TaskoraSecretValues.development_placeholders(),
+                           **{field: "taskora-app"}), field) == "taskora-app"

@@ -79,8 +79,13 @@ class TaskoraSecretValues:
         required = [] if self.existing_secret else ["cohere_api_key", "better_auth_secret", "gemini_api_key"]
         if not self.database_existing_secret and not self.database_credentials_from_operator:
             required.append("database_password")
+        # The Secrets' names are checked here, not only when the constructs build: a values file
+        # names its line for them (taskora_app.values), and that must be the same rule.
         raise_if_any([problem for key in required
-                      for problem in check_non_empty(where, key, getattr(self, key))])
+                      for problem in check_non_empty(where, key, getattr(self, key))]
+                     + [problem for key in ("existing_secret", "database_existing_secret")
+                        if getattr(self, key) is not None
+                        for problem in rules.check_dns_subdomain(where, key, getattr(self, key))])
 
     @classmethod
     def development_placeholders(cls) -> "TaskoraSecretValues":
