@@ -18,13 +18,13 @@ from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.resource import TaskoraResource
-from ..network.connections import HasConnections
+from ..network.connections import HasConnections, PodGroup
 from .contract import DatabaseContract
 from .cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps
 from .postgres_props import DatabaseProps
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from ..lint.app import declare_external_secret
-from ..network.policy import Allow, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from ..network.policy import NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..core.pod import merged
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 
@@ -317,8 +317,10 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
 
 
 def cloudnative_pg_policies(scope: Construct, database: CloudNativePgDatabase, *,
-                            clients: NetworkPeer) -> dict[str, WorkloadNetworkPolicy]:
-    """NetworkPolicies of a CloudNativePG database under a default-deny policy, in ``scope``.
+                            clients: Any) -> dict[str, WorkloadNetworkPolicy]:
+    """NetworkPolicies of a CloudNativePG database under a default-deny policy, in ``scope``,
+    from its edges (``network/connections.py``): ``clients`` (a workload, whose own collected
+    policy gets the egress, or a :class:`NetworkPeer`) connect to the database.
 
     ``database`` (``<cluster>``, every pod of the Cluster: instances and the operator's
     initdb/join jobs): accepts ``clients`` on 5432 (without a pooler), the pooler on 5432,
@@ -328,31 +330,39 @@ def cloudnative_pg_policies(scope: Construct, database: CloudNativePgDatabase, *
     server (``apiServerCidrs`` on ``apiServerPorts``: the instance manager watches it) and,
     with backups, the object store (``backup.egressCidrs`` on ``backup.egressPort``).
     ``pooler`` (``<cluster>-pooler-rw``): accepts ``clients`` on 5432; opens the instances on
-    5432 and the API server. Nothing else.
+    5432 and the API server. Nothing else. Later edges into ``database.connections`` (more
+    clients) land in the policy of the pods clients reach: the pooler's, else the Cluster's.
     """
-    options, ns, port = database.options, database.namespace, database.port
+    options, port = database.options, database.port
     everything = {CLUSTER_LABEL: database.cluster_name}
-    cluster_pods = NetworkPeer.pods(everything, description="cluster")
-    operator = NetworkPeer.namespace(options.operator_namespace, dict(options.operator_pod_labels))
-    api_server = Allow(NetworkPeer.cidrs([{"ipBlock": {"cidr": cidr}} for cidr in options.api_server_cidrs],
-                                         "Kubernetes API"), tuple(options.api_server_ports))
-    pooler_pods = (NetworkPeer.pods(database.pooler_labels, description="pooler")
-                   if database.pooler_labels is not None else None)
-    ingress = [Allow(pooler_pods or clients, (port,)), Allow(cluster_pods, (port, STATUS_PORT)),
-               Allow(operator, (STATUS_PORT, port))]
+    cluster_policy = database.connections.collect(scope, "network-policy", name=database.cluster_name,
+                                                  selector_labels=everything)
+    cluster = PodGroup(cluster_policy, name=database.cluster_name, selector_labels=everything)
+    primary = PodGroup(cluster_policy, name=f"{database.cluster_name}-rw", selector_labels=database.primary_labels,
+                       port=port)
+    policies = {"database": cluster_policy}
+    pooler: PodGroup | None = None
+    if database.pooler_name is not None and database.pooler_labels is not None:
+        pooler = PodGroup.with_policy(scope, "pooler-network-policy", name=database.pooler_name,
+                                      namespace=database.namespace, selector_labels=database.pooler_labels, port=port)
+        policies["pooler"] = pooler.policy
+        database.connections.collect_into(pooler.policy, ("Ingress",))  # clients reach the pooler
+    api_server = NetworkPeer.cidrs([{"ipBlock": {"cidr": cidr}} for cidr in options.api_server_cidrs],
+                                   "Kubernetes API")
+    # The rules' order is each policy's: its first client (the pooler, else the clients) first.
+    primary.connections.allow_from(pooler or clients)
+    cluster.connections.allow_from(cluster, ports=(port, STATUS_PORT))
+    cluster.connections.allow_from(NetworkPeer.namespace(options.operator_namespace, dict(options.operator_pod_labels)),
+                                   ports=(STATUS_PORT, port))
     if options.enable_pod_monitor:
-        ingress.append(Allow(NetworkPeer.namespace(options.monitoring_namespace), (METRICS_PORT,)))
-    egress = [Allow(cluster_pods, (port, STATUS_PORT)), api_server]
+        cluster.connections.allow_from(NetworkPeer.namespace(options.monitoring_namespace), ports=(METRICS_PORT,))
+    cluster.connections.allow_to(api_server, ports=tuple(options.api_server_ports))
     if options.backup is not None:
         store = NetworkPolicyProps(https_egress_cidrs=options.backup.egress_cidrs,
                                    https_egress_except=options.backup.egress_except)
-        egress.append(Allow(NetworkPeer.cidrs(store.https_blocks(), "object store"), (options.backup.egress_port,)))
-    policies = {"database": WorkloadNetworkPolicy(
-        scope, "network-policy", name=database.cluster_name, namespace=ns, selector_labels=everything,
-        ingress=ingress, egress=egress)}
-    if pooler_pods is not None and database.pooler_labels is not None:
-        policies["pooler"] = WorkloadNetworkPolicy(
-            scope, "pooler-network-policy", name=database.pooler_name, namespace=ns,
-            selector_labels=database.pooler_labels, ingress=[Allow(clients, (port,))],
-            egress=[Allow(NetworkPeer.pods(database.primary_labels, description="primary"), (port,)), api_server])
+        cluster.connections.allow_to(NetworkPeer.cidrs(store.https_blocks(), "object store"),
+                                     ports=(options.backup.egress_port,))
+    if pooler is not None:
+        database.connections.allow_from(clients)
+        pooler.connections.allow_to(api_server, ports=tuple(options.api_server_ports))
     return policies

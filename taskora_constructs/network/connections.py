@@ -12,7 +12,12 @@ Each policy restricts only its own direction (``policyTypes: [Ingress]`` or ``[E
 stating an edge never cuts a workload off elsewhere; under a default-deny policy
 (:class:`NamespaceNetworkPolicy`) the two together let exactly that traffic through.
 
-A peer is a workload or database of the library, a cdk8s-plus workload (``kplus.Deployment``,
+An owner can instead collect its edges into one policy of its own (:meth:`Connections.collect`):
+then every edge into or out of it lands in that policy, which restricts both directions. The
+Taskora composite states its paths that way (one policy per workload, as the data model
+documents them), and so do CloudNativePG's instances, primary and pooler (:class:`PodGroup`).
+
+A peer is a workload or database of the library, a :class:`PodGroup`, a cdk8s-plus workload (``kplus.Deployment``,
 ``StatefulSet``, ``Pod``, ...: its pods by :func:`taskora_constructs.plus.peer_labels`, imported
 only then), or a :class:`NetworkPeer` (a namespace, addresses: ingress only, nothing to
 write on the other side).
@@ -35,13 +40,18 @@ INGRESS_ID = "connections-ingress"
 EGRESS_ID = "connections-egress"
 
 
+#: The owner's attribute holding the policies its edges are collected into, by direction.
+_COLLECTED = "_connections_collected"
+DIRECTIONS = ("Ingress", "Egress")
+
+
 @dataclass(frozen=True)
 class _Pods:
-    """Pods by labels in a namespace, and the construct a policy about them goes under."""
+    """Pods by labels in a namespace, and whose connections they are (where their policies go)."""
 
     selector_labels: Mapping[str, str]
     namespace: str | None
-    scope: Construct | None
+    owner: Any
     name: str
 
 
@@ -49,9 +59,10 @@ def _pods_of(peer: Any, where: str) -> _Pods | NetworkPeer:
     """What ``peer`` selects: a library construct's pods, a cdk8s-plus workload's, or the peer."""
     if isinstance(peer, NetworkPeer):
         return peer
-    if hasattr(peer, "selector_labels") and hasattr(peer, "namespace") and isinstance(peer, Construct):
-        workload: Any = peer  # a library workload or database (SelectsPods)
-        return _Pods(dict(workload.selector_labels), workload.namespace, peer, getattr(peer, "name", peer.node.id))
+    if isinstance(peer, PodGroup) or (hasattr(peer, "selector_labels") and hasattr(peer, "namespace")
+                                      and isinstance(peer, Construct)):
+        workload: Any = peer  # a library workload or database (SelectsPods), or a PodGroup
+        return _Pods(dict(workload.selector_labels), workload.namespace, peer, getattr(peer, "name", None) or peer.node.id)
     if type(peer).__module__.startswith("cdk8s_plus"):
         from ..plus import peer_labels  # imports cdk8s-plus, which only its users have
 
@@ -63,13 +74,18 @@ def _pods_of(peer: Any, where: str) -> _Pods | NetworkPeer:
     raise AssertionError  # unreachable: raise_if_any raised
 
 
-def _policy(scope: Construct, construct_id: str, name: str, namespace: str | None, labels: Mapping[str, str],
-            direction: str) -> WorkloadNetworkPolicy:
-    """The one policy of ``direction`` under ``scope`` (created on first use)."""
-    found = scope.node.try_find_child(construct_id)
+def _policy(owner: Any, direction: str, name: str, namespace: str | None,
+            labels: Mapping[str, str]) -> WorkloadNetworkPolicy:
+    """The policy ``owner``'s edges of ``direction`` land in: the one they are collected into,
+    else its own one-direction policy ``<name>-ingress``/``-egress`` (created on first use)."""
+    collected = getattr(owner, _COLLECTED, {}).get(direction)
+    if collected is not None:
+        return collected
+    construct_id = INGRESS_ID if direction == "Ingress" else EGRESS_ID
+    found = owner.node.try_find_child(construct_id)
     if isinstance(found, WorkloadNetworkPolicy):
         return found
-    return WorkloadNetworkPolicy(scope, construct_id, name=name, namespace=namespace,
+    return WorkloadNetworkPolicy(owner, construct_id, name=f"{name}-{direction.lower()}", namespace=namespace,
                                  selector_labels=dict(labels), policy_types=(direction,))
 
 
@@ -87,22 +103,42 @@ class Connections:
             return endpoint.selector_labels, endpoint.port
         return owner.selector_labels, getattr(owner, "container_port", owner.port)
 
+    def _where(self) -> str:
+        """Where a problem with an edge is named: the owner's path (a PodGroup's: its policy's)."""
+        owner = self._owner
+        return tree.path_of(owner.policy if isinstance(owner, PodGroup) else owner)
+
+    def collect(self, scope: Construct, construct_id: str, *, name: str,
+                selector_labels: Mapping[str, str] | None = None) -> WorkloadNetworkPolicy:
+        """From now on, every edge into or out of this construct lands in one policy ``name``
+        under ``scope`` (restricting both directions, on ``selector_labels``: default the
+        owner's pods), instead of its own ``-ingress``/``-egress`` policies. Returns it."""
+        owner = self._owner
+        policy = WorkloadNetworkPolicy(scope, construct_id, name=name, namespace=owner.namespace,
+                                       selector_labels=dict(selector_labels or owner.selector_labels))
+        self.collect_into(policy)
+        return policy
+
+    def collect_into(self, policy: WorkloadNetworkPolicy, directions: Sequence[str] = DIRECTIONS) -> None:
+        """Land this construct's edges of ``directions`` in ``policy``, which already exists (a
+        database whose clients reach its pooler: their edges in the pooler's policy)."""
+        owner = self._owner
+        setattr(owner, _COLLECTED, {**getattr(owner, _COLLECTED, {}), **{d: policy for d in directions}})
+
     def allow_from(self, peer: Any, *, ports: Sequence[int] | None = None) -> None:
         """Let ``peer`` connect to this construct's pods on ``ports`` (default: its port)."""
         owner = self._owner
         labels, port = self._target()
         allowed = tuple(ports) if ports else (port,)
-        source = _pods_of(peer, tree.path_of(owner))
-        ingress = _policy(owner, INGRESS_ID, f"{owner.name}-ingress", owner.namespace, labels, "Ingress")
+        source = _pods_of(peer, self._where())
+        ingress = _policy(owner, "Ingress", owner.name, owner.namespace, labels)
         if isinstance(source, NetworkPeer):
             ingress.allow_from(Allow(source, allowed))
             return
         ingress.allow_from(Allow(NetworkPeer.workload(source, owner.namespace), allowed))
-        if source.scope is not None:
-            egress = _policy(source.scope, EGRESS_ID, f"{source.name}-egress", source.namespace,
-                             source.selector_labels, "Egress")
-            target = _Pods(labels, owner.namespace, None, owner.name)
-            egress.allow_to(Allow(NetworkPeer.workload(target, source.namespace), allowed))
+        egress = _policy(source.owner, "Egress", source.name, source.namespace, source.selector_labels)
+        target = _Pods(labels, owner.namespace, None, owner.name)
+        egress.allow_to(Allow(NetworkPeer.workload(target, source.namespace), allowed))
 
     def allow_to(self, peer: Any, *, ports: Sequence[int] | None = None) -> None:
         """Let this construct's pods connect to ``peer`` (``peer.connections.allow_from(self)``
@@ -112,12 +148,12 @@ class Connections:
             target.allow_from(self._owner, ports=ports)
             return
         owner = self._owner
-        destination = _pods_of(peer, tree.path_of(owner))
+        destination = _pods_of(peer, self._where())
         if not ports:
-            raise_if_any([Problem(where=tree.path_of(owner), field="ports", value=ports,
+            raise_if_any([Problem(where=self._where(), field="ports", value=ports,
                                   rule="must be given for a peer that is not a library construct",
                                   fix="pass ports=(<its port>,)")])
-        egress = _policy(owner, EGRESS_ID, f"{owner.name}-egress", owner.namespace, owner.selector_labels, "Egress")
+        egress = _policy(owner, "Egress", owner.name, owner.namespace, owner.selector_labels)
         peer_value = destination if isinstance(destination, NetworkPeer) else NetworkPeer.workload(
             destination, owner.namespace)
         egress.allow_to(Allow(peer_value, tuple(ports or ())))
@@ -130,3 +166,30 @@ class HasConnections:
     def connections(self) -> Connections:
         """Allow traffic from and to this construct's pods (see :class:`Connections`)."""
         return Connections(self)
+
+
+class PodGroup(HasConnections):
+    """Pods that are no construct of their own, with the one policy their edges land in: a
+    backup CronJob's, cert-manager's HTTP-01 solver's, CloudNativePG's primary or pooler.
+
+    ``port`` is where clients reach them (``allow_from``'s default); ``policy`` may select
+    more pods than ``selector_labels`` (CloudNativePG's primary: its Cluster's policy).
+    """
+
+    def __init__(self, policy: WorkloadNetworkPolicy, *, name: str, selector_labels: Mapping[str, str],
+                 port: int | None = None) -> None:
+        self.name = name
+        self.namespace = policy.namespace
+        self.selector_labels = dict(selector_labels)
+        self.port = port
+        #: The policy every edge of these pods lands in.
+        self.policy = policy
+        self.connections.collect_into(policy)
+
+    @classmethod
+    def with_policy(cls, scope: Construct, construct_id: str, *, name: str, namespace: str | None,
+                    selector_labels: Mapping[str, str], port: int | None = None) -> "PodGroup":
+        """Pods with a new policy ``name`` of their own under ``scope`` (both directions restricted)."""
+        policy = WorkloadNetworkPolicy(scope, construct_id, name=name, namespace=namespace,
+                                       selector_labels=dict(selector_labels))
+        return cls(policy, name=name, selector_labels=selector_labels, port=port)

@@ -17,7 +17,6 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence
 
-import cdk8s
 from constructs import Construct
 
 from ..core import tree
@@ -274,6 +273,9 @@ class WorkloadNetworkPolicy(TaskoraResource):
         }
         self.policy = emit(self, "policy", policy)
         self._expose(self.policy)
+        # The rendered spec itself: rules added later go into it (the object renders at synth),
+        # so a policy whose rules arrive one edge at a time writes what one built whole writes.
+        self._spec = spec
 
     def allow_from(self, allow: Allow) -> None:
         """Also accept ``allow``'s peers on its ports (e.g. a client workload added later)."""
@@ -286,7 +288,8 @@ class WorkloadNetworkPolicy(TaskoraResource):
     def _add(self, field: str, direction: str, existing: tuple[Allow, ...], allow: Allow) -> tuple[Allow, ...]:
         if not isinstance(allow, Allow):
             raise TypeError(f"{tree.path_of(self)}: expected an Allow, got {type(allow).__name__}")
-        rule = allow.rule(direction)
-        self.policy.add_json_patch(cdk8s.JsonPatch.add(f"/spec/{field}/-", rule) if existing
-                                   else cdk8s.JsonPatch.add(f"/spec/{field}", [rule]))
+        rules_so_far = self._spec.setdefault(field, [])  # type: ignore[misc]
+        rules_so_far.append(allow.rule(direction))
+        if field == "ingress" and "egress" in self._spec:  # the order Kubernetes users read: ingress, then egress
+            self._spec["egress"] = self._spec.pop("egress")
         return existing + (allow,)

@@ -20,7 +20,8 @@ from .frontend import Frontend
 from .ingress import IngressProps, TaskoraIngress
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
-from ..network.policy import Allow, NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
+from ..network.connections import PodGroup
+from ..network.policy import NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
 from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
 from ..database.cloudnative_pg_props import CloudNativePgProps
 from ..database.postgres import PostgresDatabase
@@ -289,78 +290,76 @@ class Taskora(TaskoraResource):
                                      external=secrets.external)
 
     def allow_database_client(self, peer: NetworkPeer) -> None:
-        """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an
-        ingress rule on the database's NetworkPolicy. The client's own namespace must let it
-        out (its egress policies are its owner's). With a CloudNativePG pooler, onto the pooler."""
-        self._allow("pooler" if "pooler" in self.network_policies else "database", peer, self.database.port)
+        """Let ``peer`` (e.g. ``NetworkPeer.pods(labels, namespace=...)``) reach Postgres: an edge
+        ``database.connections.allow_from(peer)``, an ingress rule on the database's NetworkPolicy.
+        The client's own namespace must let it out (its egress policies are its owner's). With a
+        CloudNativePG pooler, onto the pooler."""
+        self._require_policies()
+        self.database.connections.allow_from(peer)
 
     def allow_backend_client(self, peer: NetworkPeer) -> None:
-        """Let ``peer`` reach the backend's port (an ingress rule on its NetworkPolicy)."""
-        self._allow("backend", peer, self.backend.container_port)
+        """Let ``peer`` reach the backend's port: an edge ``backend.connections.allow_from(peer)``,
+        an ingress rule on its NetworkPolicy."""
+        self._require_policies()
+        self.backend.connections.allow_from(peer)
 
-    def _allow(self, part: str, peer: NetworkPeer, port: int) -> None:
-        policy = self.network_policies.get(part)
-        if not isinstance(policy, WorkloadNetworkPolicy):
+    def _require_policies(self) -> None:
+        # Without the instance's policies an edge would write a policy of its own, which would
+        # start restricting a workload nothing else restricts.
+        if not self.network_policies:
             raise_if_any([Problem(where=tree.path_of(self), field="networkPolicy.enabled", value=False,
                                   rule="a client can be let in only through the instance's NetworkPolicies",
                                   fix="enable the NetworkPolicies, or leave the traffic unrestricted")])
-            return
-        policy.allow_from(Allow(peer, (port,)))
 
     def _network_policies(self, props: NetworkPolicyProps) -> None:
-        """Default deny, then exactly the documented paths, each policy in its workload's chart."""
+        """Default deny, then exactly the documented paths as edges: each workload collects its
+        edges into one policy in its chart (as the data model documents them)."""
         ns, names = self.names.namespace, self.names
         backend, frontend = self.backend, self.frontend
-        ingress_controller = self._edge_peer(props)
-        backend_pods = NetworkPeer.pods(backend.selector_labels, description="backend")
-        frontend_pods = NetworkPeer.pods(frontend.selector_labels, description="frontend")
-        policies = self.network_policies
-        policies["default"] = NamespaceNetworkPolicy(
-            self.charts["namespace"], "default-deny", name=f"{names.app}-default-deny", namespace=ns,
-            app_name=names.app, props=props)
-        database_egress = self._database_policies(props, backend_pods)
-        policies["backend"] = WorkloadNetworkPolicy(
-            self.charts["backend"], "network-policy", name=backend.service_name, namespace=ns,
-            selector_labels=backend.selector_labels,
-            ingress=[Allow(ingress_controller, (backend.container_port,)),
-                     Allow(frontend_pods, (backend.container_port,))],
-            egress=[database_egress,
-                    Allow(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), (443,))])
-        policies["frontend"] = WorkloadNetworkPolicy(
-            self.charts["frontend"], "network-policy", name=frontend.service_name, namespace=ns,
-            selector_labels=frontend.selector_labels,
-            ingress=[Allow(ingress_controller, (frontend.container_port,))],
-            # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
-            egress=[Allow(backend_pods, (backend.container_port,))])
-        solver = self.ingress.acme_solver_labels
-        if solver is not None:  # cert-manager's HTTP-01 solver: the ingress controller fetches the challenge
-            policies["acme-solver"] = WorkloadNetworkPolicy(
-                self.charts["ingress"], "acme-solver-network-policy", name=f"{names.app}-acme-http01-solver",
-                namespace=ns, selector_labels=solver,
-                ingress=[Allow(ingress_controller, (TaskoraIngress.ACME_SOLVER_PORT,))])
+        edge = self._edge_peer(props)
+        default = NamespaceNetworkPolicy(self.charts["namespace"], "default-deny", name=f"{names.app}-default-deny",
+                                         namespace=ns, app_name=names.app, props=props)
+        backend_policy = backend.connections.collect(self.charts["backend"], "network-policy",
+                                                     name=backend.service_name)
+        frontend_policy = frontend.connections.collect(self.charts["frontend"], "network-policy",
+                                                       name=frontend.service_name)
+        # The edges, in the order each policy lists its rules.
+        backend.connections.allow_from(edge)
+        frontend.connections.allow_from(edge)
+        # Server-side rendering calls the backend in the cluster (NEXT_PUBLIC_API_URL).
+        frontend.connections.allow_to(backend)
+        database_policies = self._database_policies(props)  # the backend's edge to the database first
+        backend.connections.allow_to(NetworkPeer.cidrs(props.https_blocks(), "public HTTPS"), ports=(443,))
+        self.network_policies.update({"default": default, **database_policies, "backend": backend_policy,
+                                      "frontend": frontend_policy})
+        solver_labels = self.ingress.acme_solver_labels
+        if solver_labels is not None:  # cert-manager's HTTP-01 solver: the ingress controller fetches the challenge
+            solver = PodGroup.with_policy(self.charts["ingress"], "acme-solver-network-policy",
+                                          name=f"{names.app}-acme-http01-solver", namespace=ns,
+                                          selector_labels=solver_labels, port=TaskoraIngress.ACME_SOLVER_PORT)
+            solver.connections.allow_from(edge)
+            self.network_policies["acme-solver"] = solver.policy
 
-    def _database_policies(self, props: NetworkPolicyProps, backend_pods: NetworkPeer) -> Allow:
-        """The database's NetworkPolicies (and its backup's); returns the backend's egress to it."""
-        ns, policies, database = self.names.namespace, self.network_policies, self.database
+    def _database_policies(self, props: NetworkPolicyProps) -> dict[str, WorkloadNetworkPolicy]:
+        """The database's NetworkPolicies (and its backup's), from their edges: the backend's first."""
+        chart, database = self.charts["database"], self.database
         if isinstance(database, CloudNativePgDatabase):
-            policies.update(cloudnative_pg_policies(self.charts["database"], database, clients=backend_pods))
-            return Allow(NetworkPeer.pods(database.client_pod_labels, description="database"), (database.port,))
-        db_pods = NetworkPeer.pods(database.selector_labels, description="database")
-        db_clients = [Allow(backend_pods, (database.port,))]
-        if database.backup_name is not None:
-            backup_pods = NetworkPeer.pods({"app": database.backup_name}, description="backup")
-            db_clients.append(Allow(backup_pods, (database.port,)))
-            backup_egress = [Allow(db_pods, (database.port,))]
+            return cloudnative_pg_policies(chart, database, clients=self.backend)
+        policies: dict[str, WorkloadNetworkPolicy] = {}
+        backup: PodGroup | None = None
+        if database.backup_name is not None:  # its policy comes first in the chart
+            backup = PodGroup.with_policy(chart, "backup-network-policy", name=database.backup_name,
+                                          namespace=self.names.namespace, selector_labels={"app": database.backup_name})
+            policies["backup"] = backup.policy
+        policies["database"] = database.connections.collect(chart, "network-policy", name=database.service_name)
+        database.connections.allow_from(self.backend)
+        if backup is not None:
+            database.connections.allow_from(backup)
             off_site = database.props.backup.off_site if database.props.backup is not None else None
             if off_site is not None:  # the object store: the endpoint's port on the public HTTPS ranges
-                backup_egress.append(Allow(NetworkPeer.cidrs(props.https_blocks(), "object store"), (off_site.port,)))
-            policies["backup"] = WorkloadNetworkPolicy(
-                self.charts["database"], "backup-network-policy", name=database.backup_name, namespace=ns,
-                selector_labels={"app": database.backup_name}, egress=backup_egress)
-        policies["database"] = WorkloadNetworkPolicy(
-            self.charts["database"], "network-policy", name=database.service_name, namespace=ns,
-            selector_labels=database.selector_labels, ingress=db_clients)
-        return Allow(db_pods, (database.port,))
+                backup.connections.allow_to(NetworkPeer.cidrs(props.https_blocks(), "object store"),
+                                            ports=(off_site.port,))
+        return policies
 
     def _edge_peer(self, props: NetworkPolicyProps) -> NetworkPeer:
         """Who brings outside traffic to the frontend and the backend: the ingress controller's
