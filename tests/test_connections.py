@@ -8,8 +8,11 @@ import cdk8s
 import cdk8s_plus_28 as kplus
 import pytest
 
-from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, NamespaceNetworkPolicy, NetworkPeer,
-                                PgBouncerPooler, PostgresDatabase, TaskoraConfigError, WebWorkload, plus)
+from taskora_constructs import (Allow, CloudNativePgDatabase, CloudNativePgOptions, CloudNativePgProps,
+                                NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, PgBouncerPooler,
+                                PostgresDatabase, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
+                                WebWorkload, WorkloadNetworkPolicy, plus)
+from taskora_constructs.database.cloudnative_pg import cloudnative_pg_policies
 from taskora_constructs.network import evaluate
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
@@ -90,3 +93,101 @@ def test_a_peer_that_is_not_a_workload_is_admitted_on_the_target_side_only():
         "kubernetes.io/metadata.name": "reports"}}}], "ports": [{"protocol": "TCP", "port": 5432}]}]
     with pytest.raises(TaskoraConfigError, match="shop/db: peer='str': must be a workload"):
         db.connections.allow_from("reports")
+
+
+# The composite states its paths as edges (issue 19): each workload collects them into its one policy.
+
+PLACEHOLDERS = TaskoraSecretValues.development_placeholders()
+OPERATOR_SECRETS = TaskoraSecretValues(cohere_api_key="test-cohere", better_auth_secret="test-auth-" + "0" * 22,
+                                       gemini_api_key="test-gemini", database_credentials_from_operator=True)
+
+
+def test_an_edge_on_a_taskora_backend_lands_in_its_one_policy_on_both_sides():
+    # GIVEN a Taskora instance and another team's workload in its own namespace
+    app = cdk8s.Testing.app()
+    instance = Taskora(app, "taskora", secrets=PLACEHOLDERS)
+    reports = WebWorkload(cdk8s.Chart(app, "analytics", namespace="analytics"), "reports",
+                          image="registry.example/reports:1.0.0")
+    # WHEN the backend states an edge from it and one to it
+    instance.backend.connections.allow_from(reports)
+    instance.backend.connections.allow_to(reports)
+    policies = policies_of(app)
+    names = [p["metadata"]["name"] for p in policies]
+    # THEN both land in the backend's one policy (no -ingress/-egress policy beside it), after its own rules
+    assert "taskora-backend-ingress" not in names and "taskora-backend-egress" not in names
+    [backend] = [p for p in policies if p["metadata"]["name"] == "taskora-backend"]
+    assert len(backend["spec"]["ingress"]) == 3 and len(backend["spec"]["egress"]) == 3
+    assert backend["spec"]["ingress"][-1]["from"][0]["namespaceSelector"] == {
+        "matchLabels": {"kubernetes.io/metadata.name": "analytics"}}
+    # AND the traffic flows both ways under the instance's default deny, the reports side included
+    backend_pods = ("taskora", instance.backend.pod_labels)
+    reports_pods = ("analytics", reports.pod_labels)
+    assert may_reach(policies, reports_pods, backend_pods, instance.backend.container_port)
+    assert may_reach(policies, backend_pods, reports_pods, reports.container_port)
+    assert not may_reach(policies, reports_pods, ("taskora", instance.database.selector_labels), 5432)
+
+
+def test_a_database_client_lands_on_the_pooler_policy_and_reaches_only_the_pooler():
+    # GIVEN a Taskora instance on CloudNativePG with a pooler
+    app = cdk8s.Testing.app()
+    instance = Taskora(app, "taskora", TaskoraProps(secrets=OPERATOR_SECRETS, database=CloudNativePgProps(
+        image=CNPG_IMAGE, cloudnative_pg=CloudNativePgOptions(pooler=PgBouncerPooler()))))
+    reports = WebWorkload(cdk8s.Chart(app, "analytics", namespace="analytics"), "reports",
+                          image="registry.example/reports:1.0.0")
+    # WHEN the database states an edge from a client
+    instance.database.connections.allow_from(reports)
+    policies = policies_of(app)
+    # THEN it is a rule of the pooler's one policy: the client reaches the pooler, not the instances
+    assert "taskora-db-ingress" not in {p["metadata"]["name"] for p in policies}
+    [pooler] = [p for p in policies if p["metadata"]["name"] == "taskora-db-pooler-rw"]
+    assert len(pooler["spec"]["ingress"]) == 2  # the backend's, then the client's
+    reports_pods = ("analytics", reports.pod_labels)
+    assert may_reach(policies, reports_pods, ("taskora", instance.database.pooler_labels), 5432)
+    assert not may_reach(policies, reports_pods, ("taskora", instance.database.primary_labels), 5432)
+
+
+def test_the_cloudnative_pg_policies_admit_a_client_workload_on_the_pooler_with_its_egress():
+    # GIVEN a CloudNativePG database with a pooler and a workload of the library as its client
+    app, chart = shop()
+    db = CloudNativePgDatabase(chart, "db", image=CNPG_IMAGE,
+                               cloudnative_pg=CloudNativePgOptions(pooler=PgBouncerPooler()))
+    api = WebWorkload(chart, "api", image="registry.example/api:1.0.0")
+    # WHEN its policies are written from their edges, the client one of them
+    written = cloudnative_pg_policies(chart, db, clients=api)
+    policies = policies_of(app)
+    api_pods, pooler_pods = ("shop", api.pod_labels), ("shop", db.pooler_labels)
+    # THEN the one edge admits the API on the pooler and lets it out there (its egress policy)
+    assert set(written) == {"database", "pooler"}
+    assert may_reach(policies, api_pods, pooler_pods, 5432)
+    assert not may_reach(policies, api_pods, ("shop", db.primary_labels), 5432)
+    # AND the pooler reaches the primary, which the Cluster's policy admits from the pooler first
+    assert may_reach(policies, pooler_pods, ("shop", db.primary_labels), 5432)
+    [cluster] = [p for p in policies if p["metadata"]["name"] == "db"]
+    assert cluster["spec"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": db.pooler_labels}}]
+
+
+def test_a_policy_filled_edge_by_edge_writes_what_one_built_whole_writes():
+    # GIVEN two policies on the same pods: one built with its rules, one empty
+    app, chart = shop()
+    api = WebWorkload(chart, "api", image="registry.example/api:1.0.0")
+    edge, data = NetworkPeer.namespace("edge"), NetworkPeer.namespace("data")
+    whole = WorkloadNetworkPolicy(chart, "whole", name="whole", selector_labels=api.selector_labels,
+                                  ingress=[Allow(edge, (80,))], egress=[Allow(data, (5432,))])
+    later = WorkloadNetworkPolicy(chart, "later", name="later", selector_labels=api.selector_labels)
+    # WHEN the later one gets the same rules, egress first
+    later.allow_to(Allow(data, (5432,)))
+    later.allow_from(Allow(edge, (80,)))
+    # THEN both specs are the same, keys in the same order (ingress before egress)
+    by_name = {p["metadata"]["name"]: p["spec"] for p in policies_of(app)}
+    assert list(by_name["later"].items()) == list(by_name["whole"].items())
+    assert (later.ingress, later.egress) == (whole.ingress, whole.egress)
+
+
+def test_a_taskora_client_without_its_network_policies_is_refused():
+    # GIVEN an instance whose NetworkPolicies are off WHEN a client is let in THEN it is refused, named
+    instance = Taskora(cdk8s.Testing.app(), "taskora", secrets=PLACEHOLDERS,
+                       network_policy=NetworkPolicyProps(enabled=False))
+    for allow in (instance.allow_database_client, instance.allow_backend_client):
+        with pytest.raises(TaskoraConfigError, match="taskora: networkPolicy.enabled=false: a client can be let in only"):
+            allow(NetworkPeer.namespace("reports"))
+    assert not [o for o in instance.api_objects if o.kind == "NetworkPolicy"]

@@ -62,14 +62,16 @@ def _pods_of(peer: Any, where: str) -> _Pods | NetworkPeer:
     if isinstance(peer, PodGroup) or (hasattr(peer, "selector_labels") and hasattr(peer, "namespace")
                                       and isinstance(peer, Construct)):
         workload: Any = peer  # a library workload or database (SelectsPods), or a PodGroup
-        return _Pods(dict(workload.selector_labels), workload.namespace, peer, getattr(peer, "name", None) or peer.node.id)
+        return _Pods(dict(workload.selector_labels), workload.namespace, peer,
+                     getattr(workload, "name", None) or workload.node.id)
     if type(peer).__module__.startswith("cdk8s_plus"):
         from ..plus import peer_labels  # imports cdk8s-plus, which only its users have
 
         labels, namespace = peer_labels(peer)
         return _Pods(labels, namespace, peer, name_from_id(peer.node.id))
     raise_if_any([Problem(where=where, field="peer", value=type(peer).__name__,
-                          rule="must be a workload or database of the library, a cdk8s-plus workload or a NetworkPeer",
+                          rule="must be a workload or database of the library, a PodGroup, a cdk8s-plus workload "
+                               "or a NetworkPeer",
                           fix="pass the construct itself, or NetworkPeer.pods(labels, namespace=...)")])
     raise AssertionError  # unreachable: raise_if_any raised
 
