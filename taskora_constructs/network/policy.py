@@ -288,8 +288,11 @@ class WorkloadNetworkPolicy(TaskoraResource):
     def _add(self, field: str, direction: str, existing: tuple[Allow, ...], allow: Allow) -> tuple[Allow, ...]:
         if not isinstance(allow, Allow):
             raise TypeError(f"{tree.path_of(self)}: expected an Allow, got {type(allow).__name__}")
-        rules_so_far = self._spec.setdefault(field, [])  # type: ignore[misc]
-        rules_so_far.append(allow.rule(direction))
-        if field == "ingress" and "egress" in self._spec:  # the order Kubernetes users read: ingress, then egress
+        rule = allow.rule(direction)
+        if field == "egress":
+            self._spec.setdefault("egress", []).append(rule)
+            return existing + (allow,)
+        self._spec.setdefault("ingress", []).append(rule)
+        if "egress" in self._spec:  # the order a policy built whole has: ingress, then egress
             self._spec["egress"] = self._spec.pop("egress")
         return existing + (allow,)
