@@ -33,7 +33,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from taskora_app.values import ALIASES, values_json_schema  # noqa: E402
+from taskora_app.aliases import ALIASES  # noqa: E402
+from taskora_app.values import values_json_schema  # noqa: E402
 from taskora_constructs.core import rules  # noqa: E402
 from taskora_constructs.core import external_secrets  # noqa: E402
 from taskora_constructs.database.cloudnative_pg_props import ENGINES  # noqa: E402

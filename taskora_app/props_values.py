@@ -26,7 +26,12 @@ import inspect
 import re
 import types
 import typing
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+import cattrs
+from cattrs.errors import (AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError,
+                           IterableValidationError, IterableValidationNote)
+from cattrs.gen import make_dict_structure_fn, override
 
 from taskora_constructs import Problem, TaskoraConfigError
 
@@ -89,54 +94,172 @@ def _tuple_item(annotation: Any) -> Any | None:
 
 
 # --- building props from a values section -------------------------------------------------
+#
+# cattrs structures the values into the props (one converter, configured below); this module
+# only lays the values over the section's preset first (``_overlay``) and turns cattrs'
+# collected errors into the project's Problems (``_problems``), all of them at once.
+
+class _Refused(ValueError):
+    """A value the converter refuses itself: ``rule`` broken by ``value`` at ``key`` below the
+    path being structured; ``fix`` may name that path as ``{path}``."""
+
+    def __init__(self, value: Any, rule: str, fix: str, key: str = "") -> None:
+        super().__init__(rule)
+        self.value, self.rule, self.fix, self.key = value, rule, fix, key
+
+
+class _UnknownKeys(ForbiddenExtraKeysError):
+    """Keys of a section that is off (``enabled: false``): not read, but a misspelt one is named;
+    ``enabled`` is a key there too."""
+
+    also = (ENABLED,)
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value  # a scalar or Kubernetes body as written: the props' rules check it, nothing coerces it
+
+
+def _dataclass_hook(cls: type) -> Callable[[Any, Any], Any]:
+    generated = make_dict_structure_fn(cls, CONVERTER, **{f.name: override(rename=key_of(f)) for f in fields_of(cls)})
+
+    def structure(value: Any, _: Any) -> Any:
+        if isinstance(value, cls):  # the preset's own value (see _overlay)
+            return value
+        if not isinstance(value, Mapping):
+            raise _Refused(value, "must be a mapping of keys to values",
+                           "write {path} as keys and values (see docs/values.schema.json)")
+        return generated(value, cls)
+    return structure
+
+
+def _union_hook(value: Any, annotation: Any) -> Any:
+    """``X | None``: None, or X; an optional props section is switched by its ``enabled`` key."""
+    if value is None or any(isinstance(value, arm) for arm in typing.get_args(annotation) if isinstance(arm, type)):
+        return value
+    optional = _optional_dataclass(annotation)
+    if optional is None or not isinstance(value, Mapping):
+        return value if optional is None else CONVERTER.structure(value, optional)
+    enabled = value.get(ENABLED, False)  # _overlay has put the preset's state in
+    if enabled is False:  # off: its keys are not read, but a misspelt one (tls.enabeld) is still named
+        unknown = set(value) - {key_of(f) for f in fields_of(optional)} - {ENABLED}
+        if unknown:
+            raise ClassValidationError("While structuring " + optional.__name__,
+                                       [_UnknownKeys("", optional, unknown)], optional)
+        return None
+    if enabled is not True:
+        raise _Refused(enabled, "must be a boolean", "write true or false", key=ENABLED)
+    return CONVERTER.structure({k: v for k, v in value.items() if k != ENABLED}, optional)
+
+
+def _mapping_hook(value: Any, _: Any) -> Any:
+    return {k: v for k, v in value.items() if v is not None} if isinstance(value, Mapping) else value
+
+
+def _tuple_hook(value: Any, annotation: Any) -> Any:
+    """A list as a tuple, item by item (each item's problems at ``path[i]``, all of them)."""
+    if not isinstance(value, list):
+        return value  # the preset's tuple, or a wrong type the props' rules name
+    item, = typing.get_args(annotation)[:1] or (Any,)
+    items, errors = [], []
+    for index, entry in enumerate(value):
+        try:
+            items.append(CONVERTER.structure(entry, item))
+        except Exception as error:  # noqa: BLE001 - each item's problem is collected, none stops the others
+            error.__notes__ = [*getattr(error, "__notes__", []), IterableValidationNote(f"@ index {index}", index, item)]
+            errors.append(error)
+    if errors:
+        raise IterableValidationError("While structuring a list", errors, annotation)
+    return tuple(items)
+
+
+#: The one converter: values keys in camelCase (``key_of``), an unknown key refused, every
+#: problem collected (detailed validation), scalars and Kubernetes bodies passed as written.
+CONVERTER = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+for _scalar in (bool, int, float, str):
+    CONVERTER.register_structure_hook(_scalar, _passthrough)
+CONVERTER.register_structure_hook_func(typing.is_typeddict, _passthrough)
+CONVERTER.register_structure_hook_func(lambda t: _origin(t) is tuple, _tuple_hook)
+CONVERTER.register_structure_hook_func(_is_mapping, _mapping_hook)
+CONVERTER.register_structure_hook_func(lambda t: _origin(t) in (typing.Union, types.UnionType), _union_hook)
+CONVERTER.register_structure_hook_factory(dataclasses.is_dataclass, _dataclass_hook)
+
 
 def build(cls: type, data: Any, path: str, default: Any, problems: list[Problem],
           where: typing.Callable[[str], str]) -> Any:
     """``cls`` from the values mapping ``data`` at key ``path``, starting from ``default`` (an
     instance, or None: the class defaults). Problems go to ``problems``, each named by the
     file ``where(key_path)`` gives; on any problem the default (or None) comes back."""
-    if not isinstance(data, Mapping):
-        problems.append(Problem(where=where(path), field=path, value=data,
-                                rule="must be a mapping of keys to values",
-                                fix=f"write {path or 'the file'} as keys and values (see docs/values.schema.json)"))
-        return default
-    known = {key_of(f): f for f in fields_of(cls)}
-    before = len(problems)
-    _unknown_keys(cls, data, path, problems, where)
-    changes: dict[str, Any] = {}
-    for key, f in known.items():
-        if key not in data:
-            continue
-        changes[f.name] = convert(hints(cls)[f.name], data[key], join(path, key),
-                                  getattr(default, f.name) if default is not None else _field_default(f),
-                                  problems, where)
-    if len(problems) > before:
-        return default
-    missing = [key for key, f in known.items() if f.name not in changes and default is None
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    if missing:
-        problems += [Problem(where=where(path), field=join(path, key), value=None, rule="is required here",
-                             fix=f"set {join(path, key)}") for key in missing]
-        return default
+    data = _overlay(cls, data, default)
     try:
-        return dataclasses.replace(default, **changes) if default is not None else cls(**changes)
-    except TaskoraConfigError as error:
-        problems += [dataclasses.replace(p, where=where(join(path, p.field)), field=join(path, p.field))
-                     for p in error.problems]
+        return CONVERTER.structure(data, cls)
+    except Exception as error:  # noqa: BLE001 - cattrs' errors, and the props' own rules, become Problems
+        problems += _problems(error, data, path, where)
         return default
 
 
-def _unknown_keys(cls: type, data: Mapping, path: str, problems: list[Problem],
-                  where: typing.Callable[[str], str], also: tuple[str, ...] = ()) -> None:
-    known = [key_of(f) for f in fields_of(cls)]
-    for key in data:
-        if key not in known and key not in also:
-            close = difflib.get_close_matches(str(key), known + list(also), n=1)
-            problems.append(Problem(
-                # Never the value: a secret typed under a section (database.password) stays unseen.
-                where=where(join(path, key)), field=join(path, key), value="<not shown>", rule="is not a known key",
-                fix=f"did you mean {join(path, close[0])!r}?" if close else
-                f"remove it; known keys here: {', '.join(known)}"))
+def _overlay(cls: type, data: Any, default: Any) -> Any:
+    """``data`` over ``default`` (an instance of ``cls``, or None): each key not written keeps the
+    preset's value, and a nested props mapping is laid over the preset's nested value, key by key."""
+    if not isinstance(data, Mapping):
+        return data
+    known = {key_of(f): f for f in fields_of(cls)}
+    merged = {key: getattr(default, f.name) for key, f in known.items()} if default is not None else {}
+    for key, value in data.items():
+        f = known.get(key)
+        merged[key] = value if f is None else _overlay_field(
+            hints(cls)[f.name], value, getattr(default, f.name) if default is not None else _field_default(f))
+    return merged
+
+
+def _overlay_field(annotation: Any, value: Any, default: Any) -> Any:
+    optional = _optional_dataclass(annotation)
+    if optional is not None and isinstance(value, Mapping):
+        rest = _overlay(optional, {k: v for k, v in value.items() if k != ENABLED}, default)
+        return {ENABLED: value.get(ENABLED, default is not None), **rest}
+    nested = _dataclass(annotation)
+    if nested is not None:
+        return _overlay(nested, value, default)
+    item = _dataclass(_tuple_item(annotation))
+    if item is not None and isinstance(value, list):
+        return [_overlay(item, entry, None) for entry in value]
+    return value
+
+
+def _problems(error: BaseException, data: Any, path: str, where: typing.Callable[[str], str]) -> list[Problem]:
+    """The Problems of one cattrs error at key ``path`` (``data`` the values there), in the file's terms."""
+    if isinstance(error, (ClassValidationError, IterableValidationError)):
+        found: list[Problem] = []
+        # A section's unknown keys first, then its fields in their order (as the schema lists them).
+        for sub in sorted(error.exceptions, key=lambda e: not isinstance(e, ForbiddenExtraKeysError)):
+            note = (getattr(sub, "__notes__", None) or [None])[-1]
+            if isinstance(note, AttributeValidationNote):
+                key = next(key_of(f) for f in fields_of(error.cl) if f.name == note.name)
+                child = data.get(key) if isinstance(data, Mapping) else None
+                found += _problems(sub, child, join(path, key), where)
+            elif isinstance(note, IterableValidationNote):
+                found += _problems(sub, data[note.index], f"{path}[{note.index}]", where)
+            else:
+                found += _problems(sub, data, path, where)
+        return found
+    if isinstance(error, ForbiddenExtraKeysError):
+        known = [key_of(f) for f in fields_of(error.cl)] + list(getattr(error, "also", ()))
+        found = []
+        for key in [k for k in data if k in error.extra_fields]:  # in the file's order
+            close = difflib.get_close_matches(str(key), known, n=1)
+            # Never the value: a secret typed under a section (database.password) stays unseen.
+            found.append(Problem(where=where(join(path, key)), field=join(path, key), value="<not shown>",
+                                 rule="is not a known key", fix=f"did you mean {join(path, close[0])!r}?" if close
+                                 else f"remove it; known keys here: {', '.join(known)}"))
+        return found
+    if isinstance(error, TaskoraConfigError):  # the props' own rules, named under the section's path
+        return [dataclasses.replace(p, where=where(join(path, p.field)), field=join(path, p.field))
+                for p in error.problems]
+    if isinstance(error, KeyError):
+        return [Problem(where=where(path), field=path, value=None, rule="is required here", fix=f"set {path}")]
+    if isinstance(error, _Refused):
+        return [Problem(where=where(join(path, error.key)), field=join(path, error.key), value=error.value,
+                        rule=error.rule, fix=error.fix.format(path=path or "the file"))]
+    raise error  # not a values problem: a bug here, not the user's
 
 
 def _field_default(f: dataclasses.Field) -> Any:
@@ -145,39 +268,6 @@ def _field_default(f: dataclasses.Field) -> Any:
     if f.default_factory is not dataclasses.MISSING:
         return f.default_factory()
     return None
-
-
-def convert(annotation: Any, value: Any, path: str, default: Any, problems: list[Problem],
-            where: typing.Callable[[str], str]) -> Any:
-    """One field's value from the values file, as the props field takes it."""
-    optional = _optional_dataclass(annotation)
-    if optional is not None:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            return build(optional, value, path, default, problems, where)
-        enabled = value.get(ENABLED, default is not None)
-        if enabled is False:  # off: its keys are not read, but a misspelt one (tls.enabeld) is still named
-            _unknown_keys(optional, value, path, problems, where, also=(ENABLED,))
-            return None
-        if enabled is not True:
-            problems.append(Problem(where=where(join(path, ENABLED)), field=join(path, ENABLED), value=enabled,
-                                    rule="must be a boolean", fix="write true or false"))
-            return default
-        rest = {k: v for k, v in value.items() if k != ENABLED}
-        return build(optional, rest, path, default, problems, where)
-    nested = _dataclass(annotation)
-    if nested is not None:
-        return build(nested, value, path, default, problems, where)
-    item = _tuple_item(annotation)
-    if item is not None and isinstance(value, list):
-        item_class = _dataclass(item)
-        if item_class is not None:
-            return tuple(build(item_class, v, f"{path}[{i}]", None, problems, where) for i, v in enumerate(value))
-        return tuple(value)
-    if _is_mapping(annotation) and isinstance(value, Mapping):
-        return {k: v for k, v in value.items() if v is not None}
-    return value  # the props' rules check it
 
 
 # --- docs and JSON Schema -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from taskora_constructs import (CloudNativePgOptions, CloudNativePgProps, Extern
                                 TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 
 from . import downgrade, props_values
+from .aliases import aliased_origin, as_written, unalias
 from .origins import merge_layer, source_of
 from .secrets import SECRETS_FILE, load_secret_values
 from .yaml_files import read_yaml
@@ -148,9 +149,9 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                 fix="export TASKORA_* variables or use secrets.local.yaml (see README, Secrets)"))
     # Keys only a values file has come out first; everything else is TaskoraProps.
     props_data = {k: v for k, v in merged.items() if k not in TOP_LEVEL_ONLY}
-    aliased = _unalias(props_data, dict(origin))
+    aliased = unalias(props_data, dict(origin))
     if aliased:  # the moved keys keep the file they came from
-        origin = _aliased_origin(origin, aliased)
+        origin = aliased_origin(origin, aliased)
         where = lambda path: source_of(origin, path)  # noqa: E731
     extras: dict[str, dict[str, Any]] = {}
     for section, keys in VALUES_ONLY.items():
@@ -195,7 +196,7 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
                                      "which an existing Secret keeps from this app",
                                 fix="set secrets.existingSecret to a Secret holding DATABASE_URL and the API keys"))
     if problems:
-        raise TaskoraConfigError([_as_written(p, aliased) for p in problems])
+        raise TaskoraConfigError([as_written(p, aliased) for p in problems])
     try:
         from taskora_constructs import TaskoraNames
         TaskoraNames(app=props.app_name, namespace_override=props.namespace)
@@ -206,50 +207,11 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
     return props
 
 
-#: Top-level spellings of keys that live in a section's props: the issue's (and the README's)
-#: ``routing: gateway`` and ``gateway.parentRefs`` are ``ingress.routing`` and ``ingress.gateway``.
-ALIASES = {"routing": "ingress", "gateway": "ingress"}
-
-
 def _nested_key(key: str) -> list[str]:
     """``section.key`` for each section ``key`` is a key of (``tls`` is ``ingress.tls``): a key written
     one level too high; "remove it" would drop what the user meant to set."""
     sections = values_json_schema()["properties"]
     return [f"{name}.{key}" for name, section in sections.items() if key in (section.get("properties") or {})]
-
-
-def _aliased_origin(origin: Mapping[str, str], aliased: set[str]) -> dict[str, str]:
-    moved = dict(origin)
-    for key in aliased:
-        for path, source in origin.items():
-            if path == key or path.startswith(key + "."):
-                moved[f"{ALIASES[key]}.{path}"] = source
-    return moved
-
-
-def _unalias(data: dict, origin: Mapping[str, str]) -> set[str]:
-    """Move top-level aliases into their section (in place), over what the section says (the
-    base layer restates the defaults there); the aliases used."""
-    used = set()
-    for key, section in ALIASES.items():
-        if key not in data:
-            continue
-        part = data.get(section) if isinstance(data.get(section), Mapping) else {}
-        value = data.pop(key)
-        if isinstance(value, Mapping) and isinstance(part.get(key), Mapping):
-            value = {**part[key], **value}
-        data[section] = {**part, key: value}
-        used.add(key)
-    return used
-
-
-def _as_written(problem: Problem, aliased: set[str]) -> Problem:
-    """``problem`` named by the key as the file wrote it (``routing``, not ``ingress.routing``)."""
-    for key in aliased:
-        prefix = f"{ALIASES[key]}.{key}"
-        if problem.field == prefix or problem.field.startswith(prefix + "."):
-            return replace(problem, field=problem.field[len(ALIASES[key]) + 1:])
-    return problem
 
 
 def _database(section: Any, extras: Mapping[str, Any], problems: list[Problem],

@@ -121,6 +121,27 @@ def test_the_pinned_versions_satisfy_the_declared_ranges():
         assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement}"
 
 
+def test_the_app_pins_what_it_imports_as_its_own_dependencies():
+    # GIVEN the app's imports (main.py, taskora_app/) of distributions other than the library's own
+    providers = importlib.metadata.packages_distributions()
+    imported = set()
+    for path in APP_FILES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if (
+                isinstance(node, ast.ImportFrom) and node.level == 0 and node.module) else []
+            imported.update(name.split(".")[0] for name in names)
+    distributions = {canonicalize_name(dist) for name in imported - set(sys.stdlib_module_names)
+                     if name not in ("__future__", "taskora_constructs", "taskora_app") for dist in providers[name]}
+    # WHEN requirements.txt lists its direct pins (those above the first "# transitive" comment)
+    direct = (ROOT / "requirements.txt").read_text().split("# transitive")[0]
+    pinned = {canonicalize_name(Requirement(line.split("#")[0].strip()).name)
+              for line in direct.splitlines() if line.split("#")[0].strip()}
+    # THEN each one the app imports (PyYAML, cattrs for the values loader) is pinned directly, not
+    # only as someone else's transitive dependency that a jsii upgrade could drop
+    assert distributions - pinned == set(), "pin these in requirements.txt's direct section"
+    assert {"pyyaml", "cattrs"} <= distributions
+
+
 def test_the_app_uses_the_installed_distribution():
     # GIVEN the project's virtual environment (`make deps`) THEN the distribution is installed,
     # at pyproject's version, and resolves to this working tree (editable)
