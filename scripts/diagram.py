@@ -42,7 +42,7 @@ Json = dict[str, Any]
 def load(directory: Path) -> list[Json]:
     """Every object of the manifests in ``directory``, in file (apply) order."""
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
-    return [o for path in files for o in yaml.safe_load_all(path.read_text()) if isinstance(o, dict)]
+    return [o for path in files for o in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if isinstance(o, dict)]
 
 
 # --- the page -------------------------------------------------------------------------------

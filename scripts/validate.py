@@ -211,7 +211,7 @@ def check_directory(directory: Path, *, versions: tuple[str, ...] = (MIN_KUBERNE
     for path in manifests(directory):
         file = shown(path)
         try:
-            documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+            documents = [d for d in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if d is not None]
         except yaml.YAMLError as error:
             found.append(Finding(file, "(file)", "", "", f"not valid YAML: {error}".replace("\n", " ")))
             continue

@@ -18,11 +18,16 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from taskora_constructs import Problem
+
+try:  # PyYAML's binding of libyaml: in its wheels, not in a build from source without libyaml
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - every pinned wheel has it
+    _CParser = None
 
 #: Largest values or secrets file read: far above any real one (config/production.yaml is ~4 KiB).
 MAX_BYTES = 256 * 1024
@@ -101,15 +106,11 @@ class _Resolver(yaml.resolver.BaseResolver):
         return super().resolve(kind, value, implicit)
 
 
-class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
-    """PyYAML's parser and composer (no constructor), bounded in depth, nodes and aliases."""
+class _Bounded(yaml.composer.Composer):
+    """PyYAML's composer (no constructor), bounded in depth, nodes and aliases."""
 
-    def __init__(self, stream: str) -> None:
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
+    def __init__(self) -> None:
         yaml.composer.Composer.__init__(self)
-        _Resolver.__init__(self)
         self.aliases = self.depth = self.nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML's hook
@@ -131,6 +132,52 @@ class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, ya
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+
+class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Bounded, _Resolver):
+    """PyYAML's pure-Python reader, scanner and parser under the bounded composer: its messages
+    and marks are the ones a problem names."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _Bounded.__init__(self)
+        _Resolver.__init__(self)
+
+
+class _LibyamlComposer(_Bounded, _CParser, _Resolver):
+    """libyaml's scanner and parser (PyYAML's C extension, about 15 times faster: every synth and
+    test run reads the values files) under the same bounded composer, which builds the same
+    nodes with the same marks from its events (but for an empty value in a flow mapping, ``{a: }``,
+    marked one column later: no problem names it, an empty value is null). Used only where PyYAML
+    ships libyaml (tests/test_yaml_parsers.py compares the two)."""
+
+    def __init__(self, stream: str) -> None:
+        _CParser.__init__(self, stream)
+        _Bounded.__init__(self)
+        _Resolver.__init__(self)
+
+
+def _compose(text: str) -> Any:
+    """The root node of the one document in ``text`` (``None`` for an empty file). libyaml
+    composes a file it parses; a file it refuses is parsed again by the pure-Python parser,
+    whose message and mark the problem names (as every release before did), and whose verdict
+    stands: the two parse the same YAML 1.1, and where they differ the pure-Python one rules."""
+    composers: list[Callable[[str], _Bounded]] = [_LibyamlComposer, _Composer] if _CParser is not None else [_Composer]
+    yaml.reader.Reader(text)  # a control character is refused first, at its position in characters
+    for composer_class in composers:
+        composer = composer_class(text)
+        try:
+            return composer.get_single_node()
+        except _Refused:
+            raise
+        except yaml.YAMLError:
+            if composer_class is composers[-1]:
+                raise
+        finally:
+            composer.dispose()
+    raise AssertionError("unreachable: the last composer returns or raises")
 
 
 def _mark(node: Any) -> tuple[int, int]:
@@ -289,11 +336,7 @@ def read_yaml(path: Path, problems: list[Problem], *, fix_path: str, secret: boo
         return None
     builder = _Builder(str(path), secret)
     try:
-        composer = _Composer(text)  # the reader refuses a control character here, before parsing
-        try:
-            node = composer.get_single_node()
-        finally:
-            composer.dispose()
+        node = _compose(text)
         data = builder.build(node, "") if node is not None else None
         data = None if data is _DROPPED else data
     except yaml.reader.ReaderError as error:  # a control character: name it by code, not by itself

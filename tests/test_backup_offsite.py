@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import synth_app
+from strict_schema import validate_strict
 from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_LAYER, STATEFULSET_SECRETS, STATEFULSET_PROFILE, objects_of
 from taskora_app.values import load
 from taskora_constructs import OffSiteBackup, Taskora, TaskoraConfigError
@@ -81,7 +82,7 @@ def test_an_off_site_copy_follows_each_complete_dump(tmp_path):
     assert restricted_violations(pod) == []
     cronjob = by_id(objects)["CronJob/taskora-db-backup"]
     for version in ("1.28.0", kubernetes_validate.latest_version()):
-        kubernetes_validate.validate(cronjob, version, strict=True)
+        validate_strict(cronjob, version)
 
 
 @pytest.mark.parametrize("endpoint, port", [("https://s3.eu-central-1.amazonaws.com", 443),

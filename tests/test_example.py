@@ -24,6 +24,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from conftest import ROOT
+from strict_schema import validate_strict
 from test_packaging import DISTRIBUTION, VERSION, build_wheel
 from taskora_constructs import check_manifests
 
@@ -172,7 +173,7 @@ def strict_errors(objects: list[dict], version: str) -> list[str]:
     errors = []
     for manifest in objects:
         try:
-            kubernetes_validate.validate(manifest, version, strict=True)
+            validate_strict(manifest, version)
         except kubernetes_validate.ValidationError as error:
             errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message}")
     return errors

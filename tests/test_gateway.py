@@ -49,7 +49,7 @@ atexit.register(shutil.rmtree, _LAYER_DIR, True)
 
 @functools.cache
 def route_validator() -> jsonschema.Validator:
-    crd = yaml.safe_load(CRD.read_text())
+    crd = yaml.load(CRD.read_text(), Loader=yaml.CSafeLoader)  # libyaml: the CRD is 400 KB
     [v1] = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
     assert v1["served"] and v1["storage"]
     schema = validate._strict(copy.deepcopy(v1["schema"]["openAPIV3Schema"]))

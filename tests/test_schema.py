@@ -14,6 +14,7 @@ import kubernetes_validate
 import pytest
 
 from conftest import synth_taskora
+from strict_schema import validate_strict
 
 #: 1.28 (cdk8s-plus-28, the model's baseline), 1.34 (the minimum the README states: the oldest
 #: release the cluster tests run on) and the newest schema kubernetes-validate ships.
@@ -40,7 +41,7 @@ def test_every_object_is_valid_in_strict_mode(variant, objects, version):
     errors = []
     for manifest in objects:
         try:
-            kubernetes_validate.validate(manifest, _version_for(manifest, version), strict=True)
+            validate_strict(manifest, _version_for(manifest, version))
         except kubernetes_validate.ValidationError as error:
             errors.append(f"{manifest['kind']}/{manifest['metadata']['name']}: {error.message} at {list(error.path)}")
     assert not errors, "\n".join(errors)
@@ -51,7 +52,7 @@ def test_strict_validation_catches_a_misspelt_field():
     deployment = next(o for o in synth_taskora()[1] if o["kind"] == "Deployment")
     deployment["spec"]["replcas"] = deployment["spec"].pop("replicas")
     with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(deployment, VERSIONS[0], strict=True)
+        validate_strict(deployment, VERSIONS[0])
 
 
 @pytest.mark.parametrize("kind", sorted(kind for _, kind in FIRST_VERSION))
@@ -61,5 +62,5 @@ def test_the_deletion_protection_kinds_are_unknown_to_1_28_and_valid_from_1_30(k
     from taskora_constructs.taskora.namespace import deletion_protection_policy
     manifest = next(o for o in deletion_protection_policy() if o["kind"] == kind)
     with pytest.raises(kubernetes_validate.utils.SchemaNotFoundError):
-        kubernetes_validate.validate(manifest, "1.28.0", strict=True)
-    kubernetes_validate.validate(manifest, "1.30.0", strict=True)
+        validate_strict(manifest, "1.28.0")
+    validate_strict(manifest, "1.30.0")

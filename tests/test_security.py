@@ -123,7 +123,7 @@ def test_each_service_account_is_applied_before_the_pods_that_use_it(profile):
 
     # GIVEN the files as `make synth` writes them WHEN read as kubectl apply -f reads them
     files = written_files(profile)
-    ordered = [f"{o['kind']}/{o['metadata']['name']}" for path in files for o in yaml.safe_load_all(path.read_text())]
+    ordered = [f"{o['kind']}/{o['metadata']['name']}" for path in files for o in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)]
     pods = pod_specs(objects_of(profile))
     for oid, spec in pods.items():
         assert ordered.index(f"ServiceAccount/{spec['serviceAccountName']}") < ordered.index(oid), oid

@@ -19,7 +19,7 @@ from taskora_constructs import PostgresBackup, PostgresProps, TaskoraConfigError
 def test_no_persistent_volume_claim_is_in_the_output(profile):
     # GIVEN the files `make synth` writes WHEN read as `kubectl delete -f dist/` reads them
     files = written_files(profile)
-    kinds = {o["kind"] for path in files for o in yaml.safe_load_all(path.read_text())}
+    kinds = {o["kind"] for path in files for o in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)}
     # THEN nothing in them is a claim: the claims come from the StatefulSet's templates
     assert "PersistentVolumeClaim" not in kinds and "StatefulSet" in kinds
 

@@ -244,7 +244,7 @@ def evaluate(variables: list[dict], expression: str, resource: str, old_object: 
 
 
 def read(files: list[Path]) -> list[dict]:
-    return [doc for path in sorted(files) for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [doc for path in sorted(files) for doc in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if doc]
 
 
 def written(props: TaskoraProps, outdir: Path) -> list[Path]:

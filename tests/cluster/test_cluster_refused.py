@@ -15,6 +15,7 @@ server refuses is the case's change, not the base it was made from.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 
 import pytest
@@ -29,11 +30,19 @@ NAMESPACE = "taskora-refused"
 RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 
 
+@functools.cache
+def _local_objects() -> tuple[dict, ...]:
+    """The synth of local, read once: the cases below are built from it when the module is
+    collected, by every run (make check and make test deselect them, but collect them)."""
+    return tuple(obj for path in sorted(dist_of("local").glob("*.yaml"))
+                 for obj in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if obj)
+
+
 def synthesized(kind: str, name: str) -> dict:
-    for path in sorted(dist_of("local").glob("*.yaml")):
-        for obj in yaml.safe_load_all(path.read_text()):
-            if obj and obj["kind"] == kind and obj["metadata"]["name"] == name:
-                return obj
+    """A copy of the synthesized object (the callers change theirs)."""
+    for obj in _local_objects():
+        if obj["kind"] == kind and obj["metadata"]["name"] == name:
+            return copy.deepcopy(obj)
     raise AssertionError(f"{kind}/{name} not in the synth of local")
 
 
