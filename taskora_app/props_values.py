@@ -120,7 +120,8 @@ def _passthrough(value: Any, _: Any) -> Any:
 
 
 def _dataclass_hook(cls: type) -> Callable[[Any, Any], Any]:
-    generated = make_dict_structure_fn(cls, CONVERTER, **{f.name: override(rename=key_of(f)) for f in fields_of(cls)})
+    renames: dict[str, Any] = {f.name: override(rename=key_of(f)) for f in fields_of(cls)}
+    generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, CONVERTER, **renames)
 
     def structure(value: Any, _: Any) -> Any:
         if isinstance(value, cls):  # the preset's own value (see _overlay)
