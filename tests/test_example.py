@@ -6,16 +6,22 @@ environment, pip from the wheels directory, its tests, `npm ci` of its own pinne
 `npx cdk8s synth`), offline (the wheelhouse and npm cache `make deps` fills stand in for the
 registries) THEN the output is valid Kubernetes in strict mode, passes the library's reference-integrity
 rules, lives in the team's namespace under the team's names, and the example's own tests pass.
+
+The install commands (venv, pip, npm ci) run when anything they install from changed since the
+last run; otherwise the environments they left, proven unchanged file by file, are reused and the
+README's other commands run on a fresh copy (tests/example_environments.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import shlex
 import shutil
+import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import kubernetes_validate
@@ -25,7 +31,8 @@ from packaging.requirements import Requirement
 
 from conftest import ROOT
 from strict_schema import validate_strict
-from test_packaging import DISTRIBUTION, VERSION, build_wheel
+import example_environments
+from test_packaging import DISTRIBUTION, VERSION, build_wheel, wheel_sources
 from taskora_constructs import check_manifests
 
 EXAMPLE = ROOT / "examples" / "orders"
@@ -83,29 +90,43 @@ def offline_environment(**extra: str) -> dict[str, str]:
             "npm_config_fund": "false", "npm_config_update_notifier": "false"}
 
 
-def install_team(tmp_path_factory, example: Path, name: str, secrets: dict[str, str]) -> Team:
+@contextlib.contextmanager
+def install_team(tmp_path_factory, example: Path, name: str, secrets: dict[str, str]) -> Iterator[Team]:
     """A fresh copy of ``example`` outside the repository, set up and synthesized by running its
     README's commands as written (offline: the wheels directory holds this repository's wheel
-    and the wheelhouse `make deps` fills, standing in for PyPI)."""
+    and the wheelhouse `make deps` fills, standing in for PyPI). The install commands run when
+    what they install changed since the last run (tests/example_environments.py); otherwise the
+    environments they left, proven unchanged, are reused and the other commands run."""
     if not any(WHEELHOUSE.glob("cdk8s-*.whl")):
         pytest.fail(f"no wheelhouse at {WHEELHOUSE}: run `make deps` (set-up fills it while registries are reachable)")
-    base = tmp_path_factory.mktemp(name)
-    wheel = build_wheel(base / "build")
-    for dependency in WHEELHOUSE.glob("*.whl"):
-        (wheel.parent / dependency.name).symlink_to(dependency)
-    team = Team(base / name)
-    shutil.copytree(example, team.root, ignore=shutil.ignore_patterns("__pycache__", ".venv", "dist", "node_modules",
-                                                                      ".pytest_cache"))
-    script = "set -euo pipefail\n" + readme_commands(example, wheel.parent, secrets)
-    team.readme_run = subprocess.run(["bash", "-c", script], cwd=team.root, env=offline_environment(),
-                                     capture_output=True, text=True, timeout=900)
-    assert team.readme_run.returncode == 0, team.readme_run.stdout[-4000:] + team.readme_run.stderr[-4000:]
-    return team
+    placeholder_script = "set -euo pipefail\n" + readme_commands(example, Path(WHEELS_PLACEHOLDER), secrets)
+    environment = offline_environment()
+    key = example_environments.install_key(example, placeholder_script, wheel_sources(), WHEELHOUSE, environment)
+    with example_environments.locked(name) as directory:
+        team = Team(directory / name)
+        reuse = example_environments.proven(directory, team.root, key)
+        if reuse:
+            example_environments.fresh_copy(example, team.root)
+            script = example_environments.without_install_commands(placeholder_script)
+        else:
+            example_environments.forget(directory, team.root)
+            example_environments.fresh_copy(example, team.root)
+            wheel = build_wheel(tmp_path_factory.mktemp(name) / "build")
+            for dependency in WHEELHOUSE.glob("*.whl"):
+                (wheel.parent / dependency.name).symlink_to(dependency)
+            script = "set -euo pipefail\n" + readme_commands(example, wheel.parent, secrets)
+        team.readme_run = subprocess.run(["bash", "-c", script], cwd=team.root, env=environment,
+                                         capture_output=True, text=True, timeout=900)
+        assert team.readme_run.returncode == 0, team.readme_run.stdout[-4000:] + team.readme_run.stderr[-4000:]
+        if not reuse:
+            example_environments.record(directory, team.root, key)
+        yield team
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory) -> Team:
-    return install_team(tmp_path_factory, EXAMPLE, "orders", SECRETS)
+def team(tmp_path_factory) -> Iterator[Team]:
+    with install_team(tmp_path_factory, EXAMPLE, "orders", SECRETS) as installed:
+        yield installed
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +248,64 @@ def test_the_examples_pin_the_repositorys_cdk8s_cli_and_node(example):
     root = json.loads((ROOT / "package.json").read_text())
     assert (manifest["devDependencies"], manifest["optionalDependencies"]) == \
         (root["devDependencies"], root["optionalDependencies"])
+
+
+# --- the kept environments (tests/example_environments.py) ---------------------------------------
+
+def test_a_warm_run_skips_exactly_the_readmes_install_commands():
+    # GIVEN each example's README WHEN its environments are proven THEN only the venv, pip and
+    # npm ci lines are left out: the example's tests and the synth still run as written
+    for example in ("orders", "platform"):
+        script = readme_commands(ROOT / "examples" / example, Path(WHEELS_PLACEHOLDER), {
+            name: "x" for name in re.findall(r"\b([A-Z][A-Z0-9_]*)=\.\.\.", (ROOT / "examples" / example /
+                                                                             "README.md").read_text())})
+        kept = example_environments.without_install_commands(script).splitlines()
+        skipped = [line.split("#")[0].split()[:3] for line in script.splitlines() if line not in kept]
+        assert skipped == [["python3", "-m", "venv"], [".venv/bin/pip", "install", "--find-links"], ["npm", "ci"]]
+        assert any(line.startswith(".venv/bin/python -m pytest") for line in kept)
+        assert any("npx cdk8s synth" in line for line in kept)
+
+
+def test_an_environment_is_reused_only_when_unchanged_since_its_install(tmp_path):
+    # GIVEN a checkout whose environments were recorded under a key
+    root = tmp_path / "team"
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / "node_modules" / ".bin").mkdir(parents=True)
+    (root / ".venv" / "bin" / "python").write_text("interpreter")
+    (root / "node_modules" / ".bin" / "cdk8s").symlink_to("../cdk8s-cli/bin/cdk8s")
+    example_environments.record(tmp_path, root, "key-1")
+    # THEN it is proven under that key, bytecode caches notwithstanding, and under no other
+    (root / ".venv" / "__pycache__").mkdir()
+    (root / ".venv" / "__pycache__" / "x.pyc").write_text("bytecode")
+    assert example_environments.proven(tmp_path, root, "key-1")
+    assert not example_environments.proven(tmp_path, root, "key-2")
+    # WHEN a file changes, one is added, a symlink is retargeted or an environment is missing
+    # THEN it is not
+    changes = [lambda: (root / ".venv" / "bin" / "python").write_text("another interpreter"),
+               lambda: (root / "node_modules" / "extra.js").write_text(""),
+               lambda: ((root / "node_modules" / ".bin" / "cdk8s").unlink(),
+                        (root / "node_modules" / ".bin" / "cdk8s").symlink_to("elsewhere")),
+               lambda: shutil.rmtree(root / "node_modules")]
+    for change in changes:
+        change()
+        assert not example_environments.proven(tmp_path, root, "key-1")
+        example_environments.record(tmp_path, root, "key-1")
+
+
+def test_the_install_key_changes_with_each_input_of_the_install(tmp_path):
+    # GIVEN a copy of the example and its key WHEN any file it installs from changes THEN the
+    # key changes (the install runs again); the copy's own leftovers (dist/, caches) do not count
+    example = tmp_path / "orders"
+    shutil.copytree(EXAMPLE, example)
+    environment = offline_environment()
+
+    def key(script: str = "commands") -> str:
+        return example_environments.install_key(example, script, wheel_sources(), WHEELHOUSE, environment)
+
+    before = key()
+    (example / "dist").mkdir()
+    (example / "dist" / "orders.k8s.yaml").write_text("kind: Namespace\n")
+    assert key() == before
+    assert key("other commands") != before
+    (example / "package-lock.json").write_text((example / "package-lock.json").read_text() + "\n")
+    assert key() != before

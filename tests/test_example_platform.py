@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,10 @@ def requirement_pins(path: Path) -> dict[str, Requirement]:
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory) -> Team:
+def team(tmp_path_factory) -> Iterator[Team]:
     """The platform team's checkout outside the repository, its venv installed offline: once per module."""
-    return install_team(tmp_path_factory, EXAMPLE, "platform", SECRETS)
+    with install_team(tmp_path_factory, EXAMPLE, "platform", SECRETS) as installed:
+        yield installed
 
 
 @pytest.fixture(scope="module")

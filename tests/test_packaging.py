@@ -37,18 +37,23 @@ APP_FILES = [ROOT / "main.py", *sorted((ROOT / "taskora_app").rglob("*.py"))]
 EXTRA_MODULES = {"plus.py": "plus"}
 
 
+def wheel_sources() -> list[Path]:
+    """Every file the wheel is built from, relative to the repository (the example environments'
+    cache key, tests/example_environments.py, hashes exactly these)."""
+    library = [p.relative_to(ROOT) for p in sorted(LIBRARY.rglob("*"))
+               if p.is_file() and "__pycache__" not in p.relative_to(LIBRARY).parts]
+    return [Path("pyproject.toml"), Path(PROJECT["readme"]), *library]
+
+
 def build_wheel(destination: Path) -> Path:
     """Build the wheel offline from a copy of the packaging inputs; the wheel's path.
 
     A copy, because an in-tree build writes build/ and *.egg-info into the working tree.
     """
     source = destination / "source"
-    source.mkdir(parents=True)
-    shutil.copy(ROOT / "pyproject.toml", source)
-    readme = Path(PROJECT["readme"])
-    (source / readme).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / readme, source / readme)
-    shutil.copytree(LIBRARY, source / LIBRARY.name, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in wheel_sources():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / path, source / path)
     wheels = destination / "wheels"
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
