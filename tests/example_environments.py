@@ -69,10 +69,12 @@ def _tool(name: str, path: str) -> str:
 
 
 def install_key(example: Path, script: str, wheel_sources: list[Path], wheelhouse: Path,
-                environment: dict[str, str]) -> str:
-    """The content hash of exactly what the README's install commands read."""
+                environment: dict[str, str], *, procedure: str) -> str:
+    """The content hash of exactly what the README's install commands read (``procedure``: the
+    source of the code that runs them)."""
     digest = hashlib.sha256()
     digest.update(script.encode())
+    digest.update(procedure.encode())
     for path in sorted(p for p in example.rglob("*") if p.is_file() and not {
             "__pycache__", ".venv", "dist", "node_modules", ".pytest_cache"} & set(p.relative_to(example).parts)):
         _hash_file(digest, f"example/{path.relative_to(example)}", path)
@@ -83,8 +85,7 @@ def install_key(example: Path, script: str, wheel_sources: list[Path], wheelhous
     # the wheel's builders (this venv's pip and setuptools), and how the install is driven
     for tool in ("pip", "setuptools"):
         digest.update(f"{tool}=={importlib.metadata.version(tool)}\0".encode())
-    for module in ("test_example.py", "example_environments.py"):
-        _hash_file(digest, f"tests/{module}", ROOT / "tests" / module)
+    _hash_file(digest, "tests/example_environments.py", Path(__file__))
     python = subprocess.run(["python3", "-c", "import sys; print(sys.version, sys.base_prefix, sys.executable)"],
                             env=environment, capture_output=True, text=True, timeout=60)
     digest.update(f"python3: {python.returncode} {python.stdout}\0".encode())

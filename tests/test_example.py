@@ -15,6 +15,7 @@ README's other commands run on a fresh copy (tests/example_environments.py).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import re
 import shutil
@@ -101,7 +102,8 @@ def install_team(tmp_path_factory, example: Path, name: str, secrets: dict[str, 
         pytest.fail(f"no wheelhouse at {WHEELHOUSE}: run `make deps` (set-up fills it while registries are reachable)")
     placeholder_script = "set -euo pipefail\n" + readme_commands(example, Path(WHEELS_PLACEHOLDER), secrets)
     environment = offline_environment()
-    key = example_environments.install_key(example, placeholder_script, wheel_sources(), WHEELHOUSE, environment)
+    key = example_environments.install_key(example, placeholder_script, wheel_sources(), WHEELHOUSE, environment,
+                                           procedure=INSTALL_PROCEDURE)
     with example_environments.locked(name) as directory:
         team = Team(directory / name)
         reuse = example_environments.proven(directory, team.root, key)
@@ -121,6 +123,11 @@ def install_team(tmp_path_factory, example: Path, name: str, secrets: dict[str, 
         if not reuse:
             example_environments.record(directory, team.root, key)
         yield team
+
+
+#: How the README's commands are run: part of the install's key (an edit elsewhere in this module is not).
+INSTALL_PROCEDURE = "".join(inspect.getsource(f) for f in (clean_environment, readme_commands, offline_environment,
+                                                          install_team))
 
 
 @pytest.fixture(scope="module")
@@ -300,12 +307,15 @@ def test_the_install_key_changes_with_each_input_of_the_install(tmp_path):
     environment = offline_environment()
 
     def key(script: str = "commands") -> str:
-        return example_environments.install_key(example, script, wheel_sources(), WHEELHOUSE, environment)
+        return example_environments.install_key(example, script, wheel_sources(), WHEELHOUSE, environment,
+                                                procedure=INSTALL_PROCEDURE)
 
     before = key()
     (example / "dist").mkdir()
     (example / "dist" / "orders.k8s.yaml").write_text("kind: Namespace\n")
     assert key() == before
     assert key("other commands") != before
+    assert example_environments.install_key(example, "commands", wheel_sources(), WHEELHOUSE, environment,
+                                            procedure=INSTALL_PROCEDURE + "#") != before
     (example / "package-lock.json").write_text((example / "package-lock.json").read_text() + "\n")
     assert key() != before
