@@ -67,3 +67,66 @@ def pytest_collection_modifyitems(config, items):
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("cluster")])
         items[:] = kept
+
+
+
+# --- Two workers, balanced (make check and make test: -n 2 --dist loadfile) ----------------------
+# loadfile hands a whole test file to one worker (its module fixtures are set up once), in order
+# of test count: a slow file with few tests (the examples' installs, Helm) started late and kept
+# one worker busy while the other was done. So each test's seconds (set-up, call and tear-down)
+# are kept in pytest's cache (.pytest_cache) at the end of a run, and the next run hands out the
+# slowest files first (longest first: the other worker fills in with the short ones), a file
+# weighing what its selected tests took last time (a test with no record yet: the mean of the
+# recorded). Nothing else changes: the same files, each whole on one worker.
+TEST_SECONDS = "taskora/seconds-per-test"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") != "loadfile" or getattr(config, "cache", None) is None:
+        return None  # xdist's own scheduler
+    from xdist.scheduler import LoadFileScheduling
+
+    recorded: dict[str, float] = config.cache.get(TEST_SECONDS, {})
+
+    class SlowestFileFirst(LoadFileScheduling):
+        ordered = False
+
+        def _assign_work_unit(self, node):
+            if not self.ordered:  # the work queue is whole before the first assignment
+                order = slowest_first(self.workqueue, recorded)
+                self.workqueue.clear()
+                self.workqueue.update(order)
+                self.ordered = True
+            super()._assign_work_unit(node)
+
+    return SlowestFileFirst(config, log)
+
+
+def slowest_first(units: dict[str, dict[str, bool]], recorded: dict[str, float]) -> list[tuple[str, dict[str, bool]]]:
+    """The work units (file -> its tests) by what their tests took last time, slowest first; a
+    test with no record counts the mean of the recorded ones. Ties keep their order."""
+    mean = sum(recorded.values()) / len(recorded) if recorded else 0.05
+    weight = {scope: sum(recorded.get(test, mean) for test in tests) for scope, tests in units.items()}
+    return sorted(units.items(), key=lambda unit: -weight[unit[0]])
+
+
+class SecondsPerTest:
+    """Each test's seconds this run, kept in the cache at its end (the controller: it gets the
+    reports of both workers); tests this run did not select keep their earlier record."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        if self.seconds:
+            kept = self.config.cache.get(TEST_SECONDS, {})
+            self.config.cache.set(TEST_SECONDS, {**kept, **{k: round(v, 3) for k, v in self.seconds.items()}})
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and getattr(config, "cache", None) is not None:
+        config.pluginmanager.register(SecondsPerTest(config), "taskora-test-seconds")

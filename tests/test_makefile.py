@@ -59,3 +59,21 @@ def test_make_synth_installs_the_runtime_pins_only_and_the_test_targets_add_the_
     for target in ("test", "check", "typecheck", "validate", "docs"):
         plan = dry_run("-B", target)
         assert "-r requirements-dev.txt" in plan and "wheelhouse" in plan, target
+
+
+def test_the_two_workers_get_the_slowest_test_files_first() -> None:
+    # GIVEN the files of a run (file -> its tests, as xdist's loadfile queues them) and what
+    # each test took last time (a fast file of many tests, a slow one of one test, a new one)
+    from conftest import slowest_first
+    units = {"tests/test_many.py": {f"tests/test_many.py::t{i}": False for i in range(3)},
+             "tests/test_new.py": {"tests/test_new.py::a": False, "tests/test_new.py::b": False},
+             "tests/test_install.py": {"tests/test_install.py::slow": False}}
+    recorded = {**{f"tests/test_many.py::t{i}": 0.1 for i in range(3)}, "tests/test_install.py::slow": 5.0}
+    # WHEN ordered THEN the slow file goes first, the new one weighs its tests at the recorded
+    # mean (2 x 1.325 s), and each file stays whole
+    assert slowest_first(units, recorded) == [("tests/test_install.py", units["tests/test_install.py"]),
+                                              ("tests/test_new.py", units["tests/test_new.py"]),
+                                              ("tests/test_many.py", units["tests/test_many.py"])]
+    # AND with nothing recorded (a first run) the order is xdist's own: most tests first
+    assert [scope for scope, _ in slowest_first(dict(sorted(units.items(), key=lambda u: -len(u[1]))), {})] == \
+        ["tests/test_many.py", "tests/test_new.py", "tests/test_install.py"]
