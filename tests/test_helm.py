@@ -16,6 +16,7 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -27,6 +28,7 @@ import yaml
 from conftest import ROOT
 from profiles import DIGESTS_LAYER, STATEFULSET_LAYER
 from test_packaging import VERSION
+from taskora_app import values as values_module
 
 _spec = importlib.util.spec_from_file_location("helm_chart", ROOT / "scripts" / "helm_chart.py")
 helm_chart = importlib.util.module_from_spec(_spec)
@@ -112,17 +114,47 @@ class Exported:
         return [o for text in self.plain.values() for o in yaml.safe_load_all(text) if o]
 
 
+def make_helm(chart: Path) -> subprocess.CompletedProcess:
+    """`make helm` of the default app (no TASKORA_* set: the local profile) into ``chart``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_"))}
+    return subprocess.run(["make", "--no-print-directory", "helm", f"HELM_DIR={chart}"], cwd=ROOT,
+                          env=environment, capture_output=True, text=True, timeout=600)
+
+
+#: Each profile exported once per module run (the chart, its plain synth, and for local the run of
+#: `make helm` that wrote it): every test of a profile, and the tests that need any exported
+#: chart, read the same export.
+_EXPORTS: dict[str, tuple[Exported, subprocess.CompletedProcess | None]] = {}
+
+
+def export_profile(profile: str, tmp_path_factory) -> tuple[Exported, subprocess.CompletedProcess | None]:
+    """The profile exported as a chart, and its plain synth with the same existing Secrets. The
+    local profile (the default one: taskora_app/values.py) is exported by `make helm` itself,
+    as a user runs it; the others by helm_chart.export with their values layers."""
+    if profile in _EXPORTS:
+        return _EXPORTS[profile]
+    env, texts, existing = PROFILES[profile]
+    base = tmp_path_factory.mktemp(f"helm-{profile}")
+    values = layers(base, texts, "layer")
+    environ = {"TASKORA_ENV": env, **({"TASKORA_VALUES": values} if values else {})}
+    made = None
+    if profile == "local":
+        assert values_module.DEFAULT_ENV == env and not values
+        made = make_helm(base / "out" / "taskora")
+        assert made.returncode == 0, made.stdout + made.stderr
+        chart = base / "out" / "taskora"
+    else:
+        chart = helm_chart.export(base / "out" / "taskora", environ={**os.environ, **environ})
+    (base / "existing.yaml").write_text(yaml.safe_dump(existing))
+    environ["TASKORA_VALUES"] = os.pathsep.join(filter(None, [values, str(base / "existing.yaml")]))
+    _EXPORTS[profile] = Exported(chart, plain_synth(base / "plain", **environ), base), made
+    return _EXPORTS[profile]
+
+
 @pytest.fixture(scope="module", params=list(PROFILES))
 def exported(request, tmp_path_factory) -> Exported:
     """The profile exported as a chart, and its plain synth with the same existing Secrets."""
-    env, texts, existing = PROFILES[request.param]
-    base = tmp_path_factory.mktemp(f"helm-{request.param}")
-    values = layers(base, texts, "layer")
-    environ = {"TASKORA_ENV": env, **({"TASKORA_VALUES": values} if values else {})}
-    chart = helm_chart.export(base / "out" / "taskora", environ={**os.environ, **environ})
-    (base / "existing.yaml").write_text(yaml.safe_dump(existing))
-    environ["TASKORA_VALUES"] = os.pathsep.join(filter(None, [values, str(base / "existing.yaml")]))
-    return Exported(chart, plain_synth(base / "plain", **environ), base)
+    return export_profile(request.param, tmp_path_factory)[0]
 
 
 # --- the chart, as Helm sees it ----------------------------------------------------------------
@@ -252,11 +284,11 @@ def test_the_secrets_to_create_are_read_off_the_objects():
 # --- make helm ---------------------------------------------------------------------------------
 
 @pytest.mark.e2e
-def test_make_helm_writes_a_linted_chart_and_prints_one_line(tmp_path):
-    chart = tmp_path / "out" / "taskora"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_"))}
-    result = subprocess.run(["make", "--no-print-directory", "helm", f"HELM_DIR={chart}"], cwd=ROOT,
-                            env=environment, capture_output=True, text=True, timeout=600)
+def test_make_helm_writes_a_linted_chart_and_prints_one_line(tmp_path_factory):
+    # GIVEN `make helm` run as a user runs it (the local profile's export: the tests of that
+    # profile check the chart it wrote) THEN it succeeds and prints one line
+    exported, result = export_profile("local", tmp_path_factory)
+    chart = exported.chart
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"Wrote Helm chart taskora {VERSION} (6 templates) to {chart}/, linted (helm lint --strict); install: see "
@@ -280,9 +312,11 @@ def test_a_chart_helm_lint_refuses_is_not_written(tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_failed_export_leaves_the_previous_chart(tmp_path):
-    # GIVEN an exported chart WHEN an export into the same place fails THEN the chart is untouched
-    chart = helm_chart.export(tmp_path / "taskora")
+def test_a_failed_export_leaves_the_previous_chart(tmp_path, tmp_path_factory):
+    # GIVEN an exported chart (a copy of the local profile's, byte for byte) WHEN an export into
+    # the same place fails THEN the chart is untouched
+    chart = tmp_path / "taskora"
+    shutil.copytree(export_profile("local", tmp_path_factory)[0].chart, chart)
     before = {name: (chart / name).read_bytes() for name in chart_files(chart)}
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "helm_chart.py"), "--output", str(chart),
                              "--app", f"{sys.executable} -c 'raise SystemExit(\"boom: bad app\")'"],
