@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -68,6 +69,14 @@ def _tool(name: str, path: str) -> str:
     return f"{name}: {real} {stat.st_size} {stat.st_mtime_ns}"
 
 
+@functools.cache
+def _python3(path: str) -> str:
+    """Which interpreter ``python3`` on ``path`` is (the README's venv is made from it)."""
+    python = subprocess.run(["python3", "-c", "import sys; print(sys.version, sys.base_prefix, sys.executable)"],
+                            env={**os.environ, "PATH": path}, capture_output=True, text=True, timeout=60)
+    return f"{python.returncode} {python.stdout}"
+
+
 def install_key(example: Path, script: str, wheel_sources: list[Path], wheelhouse: Path,
                 environment: dict[str, str], *, procedure: str) -> str:
     """The content hash of exactly what the README's install commands read (``procedure``: the
@@ -86,9 +95,7 @@ def install_key(example: Path, script: str, wheel_sources: list[Path], wheelhous
     for tool in ("pip", "setuptools"):
         digest.update(f"{tool}=={importlib.metadata.version(tool)}\0".encode())
     _hash_file(digest, "tests/example_environments.py", Path(__file__))
-    python = subprocess.run(["python3", "-c", "import sys; print(sys.version, sys.base_prefix, sys.executable)"],
-                            env=environment, capture_output=True, text=True, timeout=60)
-    digest.update(f"python3: {python.returncode} {python.stdout}\0".encode())
+    digest.update(f"python3: {_python3(environment['PATH'])}\0".encode())
     for tool in ("node", "npm"):
         digest.update(f"{_tool(tool, environment['PATH'])}\0".encode())
     digest.update(f"{sys.version}\0".encode())

@@ -11,15 +11,17 @@ import stat
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
 
 from conftest import ROOT
 
 
-def test_files_with_secrets_are_private(tmp_path):
-    outdir = tmp_path / "dist"
-    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "CDK8S_OUTDIR": str(outdir)}, preexec_fn=lambda: os.umask(0o022))
-    assert result.returncode == 0, result.stderr
+def test_files_with_secrets_are_private(observed_run):
+    # GIVEN the observed run of main.py below (its observer only records, then sets the final
+    # modes as main.py does) THEN the files that hold a Secret and the directory are private
+    outdir, _ = observed_run
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in outdir.glob("*.yaml")}
     with_secret = {p.name for p in outdir.glob("*.yaml") if "\nkind: Secret\n" in p.read_text()}
     assert with_secret == {"0001-taskora-config.k8s.yaml", "0002-taskora-database.k8s.yaml"}
@@ -44,13 +46,22 @@ OBSERVED = textwrap.dedent("""\
     """)
 
 
-def test_manifests_are_private_from_their_creation_until_their_final_modes(tmp_path):
+@pytest.fixture(scope="module")
+def observed_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """main.py run once as `make synth` runs it, under the default umask, observed (OBSERVED):
+    the output directory and the run. Both tests read this one run."""
+    tmp_path = tmp_path_factory.mktemp("observed")
     outdir = tmp_path / "dist"
     script = tmp_path / "observed.py"
     script.write_text(OBSERVED.format(root=str(ROOT)))
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "CDK8S_OUTDIR": str(outdir)}, preexec_fn=lambda: os.umask(0o022))
     assert result.returncode == 0, result.stderr
+    return outdir, result
+
+
+def test_manifests_are_private_from_their_creation_until_their_final_modes(observed_run):
+    outdir, result = observed_run
     seen = json.loads(result.stdout.splitlines()[-1])
     staging = [name for name in seen if name.startswith(".dist-")]
     assert len(staging) == 1 and seen.pop(staging[0]) == 0o700

@@ -304,10 +304,13 @@ def test_the_install_key_changes_with_each_input_of_the_install(tmp_path):
     # key changes (the install runs again); the copy's own leftovers (dist/, caches) do not count
     example = tmp_path / "orders"
     shutil.copytree(EXAMPLE, example)
+    wheelhouse = tmp_path / "wheelhouse"  # a wheel of its own: hashing the real 58 MB proves nothing more
+    wheelhouse.mkdir()
+    (wheelhouse / "cdk8s-2.0.0-py3-none-any.whl").write_bytes(b"a wheel")
     environment = offline_environment()
 
     def key(script: str = "commands") -> str:
-        return example_environments.install_key(example, script, wheel_sources(), WHEELHOUSE, environment,
+        return example_environments.install_key(example, script, wheel_sources(), wheelhouse, environment,
                                                 procedure=INSTALL_PROCEDURE)
 
     before = key()
@@ -315,7 +318,10 @@ def test_the_install_key_changes_with_each_input_of_the_install(tmp_path):
     (example / "dist" / "orders.k8s.yaml").write_text("kind: Namespace\n")
     assert key() == before
     assert key("other commands") != before
-    assert example_environments.install_key(example, "commands", wheel_sources(), WHEELHOUSE, environment,
+    assert example_environments.install_key(example, "commands", wheel_sources(), wheelhouse, environment,
                                             procedure=INSTALL_PROCEDURE + "#") != before
+    (wheelhouse / "cdk8s-2.0.0-py3-none-any.whl").write_bytes(b"a rebuilt wheel")
+    assert key() != locked
     (example / "package-lock.json").write_text((example / "package-lock.json").read_text() + "\n")
-    assert key() != before
+    locked = key()
+    assert locked != before
