@@ -320,8 +320,8 @@ def test_the_install_key_changes_with_each_input_of_the_install(tmp_path):
     assert key("other commands") != before
     assert example_environments.install_key(example, "commands", wheel_sources(), wheelhouse, environment,
                                             procedure=INSTALL_PROCEDURE + "#") != before
-    (wheelhouse / "cdk8s-2.0.0-py3-none-any.whl").write_bytes(b"a rebuilt wheel")
-    assert key() != locked
     (example / "package-lock.json").write_text((example / "package-lock.json").read_text() + "\n")
     locked = key()
     assert locked != before
+    (wheelhouse / "cdk8s-2.0.0-py3-none-any.whl").write_bytes(b"a rebuilt wheel")
+    assert key() != locked
