@@ -238,9 +238,18 @@ def test_the_example_uses_its_own_namespace_and_names(synthesized):
 
 @pytest.mark.e2e
 def test_the_examples_own_tests_pass_in_its_environment(team):
-    result = run([str(team.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=team.root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout.splitlines()[-1]
+    # GIVEN the README's run (its `.venv/bin/python -m pytest` line: the team's environment)
+    # THEN the example's own tests ran and all passed
+    assert example_tests_summary(team) is not None
+
+
+def example_tests_summary(team: Team) -> str:
+    """The summary line of the example's own tests in the README's run, asserted all passed."""
+    result = team.readme_run
+    assert result is not None and result.returncode == 0, result
+    [summary] = [line for line in result.stdout.splitlines() if re.fullmatch(r"=+ .* in [\d.]+s(?: \(.*\))? =+", line)]
+    assert re.fullmatch(r"=+ \d+ passed in [\d.]+s(?: \(.*\))? =+", summary), summary  # nothing failed, erred or skipped
+    return summary
 
 
 @pytest.mark.parametrize("example", ["orders", "platform"])
