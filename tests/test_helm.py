@@ -30,6 +30,8 @@ from profiles import DIGESTS_LAYER, STATEFULSET_LAYER
 from test_packaging import VERSION
 from taskora_app import values as values_module
 
+import main  # noqa: E402  (the app: ROOT is on sys.path, conftest)
+
 _spec = importlib.util.spec_from_file_location("helm_chart", ROOT / "scripts" / "helm_chart.py")
 helm_chart = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(helm_chart)
@@ -83,13 +85,23 @@ def cli_env() -> dict[str, str]:
 
 
 def plain_synth(outdir: Path, app: str | None = None, **environ: str) -> dict[str, str]:
-    """The plain synth, file name -> text: what `make synth` writes (main.py run directly, as
-    `make synth` runs it; tests/test_cli_synth.py proves `cdk8s synth` writes the same bytes),
-    or what ``app`` writes into ``CDK8S_OUTDIR``."""
-    command = shlex.split(app) if app else [sys.executable, "main.py"]
-    result = subprocess.run(command, cwd=ROOT, env={**cli_env(), "CDK8S_OUTDIR": str(outdir), **environ},
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
+    """The plain synth, file name -> text: what `make synth` writes (main.py's synth, run in this
+    process with ``environ`` as its TASKORA_* variables: what `python main.py` runs; tests/
+    test_cli_synth.py proves `cdk8s synth` writes the same bytes), or what ``app`` writes into
+    ``CDK8S_OUTDIR`` (run as a subprocess)."""
+    if app:
+        result = subprocess.run(shlex.split(app), cwd=ROOT, env={**cli_env(), "CDK8S_OUTDIR": str(outdir), **environ},
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        assert all(name.startswith("TASKORA_") for name in environ), environ
+        assert not [name for name in environ if name in os.environ], environ  # none to overwrite (conftest)
+        os.environ.update(environ)
+        try:
+            main.synth_atomically(outdir)
+        finally:
+            for name in environ:
+                del os.environ[name]
     return {p.name: p.read_text() for p in sorted(outdir.iterdir())}
 
 
