@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -56,6 +59,30 @@ def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
 def default_objects() -> list[dict]:
     """The default (documented) deployment, synthesized once per test session."""
     return synth_taskora()[1]
+
+
+@pytest.fixture(scope="session")
+def default_helm_chart(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`make helm` of the default app (no TASKORA_* set: the local profile) as a user runs it,
+    once per test run: the chart directory and the run. Both workers read the same one (the
+    first to ask runs it, holding a lock in the run's temporary root; the other reads its record)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's root: each worker's basetemp is a directory in it
+    shared = root / "default-helm-chart"
+    with open(root / "default-helm-chart.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = shared / "make-helm.json"
+        if not record.exists():
+            shared.mkdir(exist_ok=True)
+            environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_"))}
+            made = subprocess.run(["make", "--no-print-directory", "helm", f"HELM_DIR={shared / 'taskora'}"], cwd=ROOT,
+                                  env=environment, capture_output=True, text=True, timeout=600)
+            record.write_text(json.dumps({"args": made.args, "returncode": made.returncode, "stdout": made.stdout,
+                                          "stderr": made.stderr}))
+    made = json.loads(record.read_text())
+    return shared / "taskora", subprocess.CompletedProcess(made["args"], made["returncode"], made["stdout"],
+                                                           made["stderr"])
 
 
 def pytest_collection_modifyitems(config, items):

@@ -93,8 +93,10 @@ def test_the_helm_charts_readme_names_make_helm():
 
 
 @pytest.mark.e2e
-def test_make_helms_chart_carries_that_readme(tmp_path):
-    chart = helm_chart.export(tmp_path / "taskora")
+def test_make_helms_chart_carries_that_readme(default_helm_chart):
+    # GIVEN the chart `make helm` wrote (conftest: one run per test run) THEN its README is that one
+    chart, made = default_helm_chart
+    assert made.returncode == 0, made.stdout + made.stderr
     version = helm_chart.project_version()
     about = helm_chart.readme_text("taskora", version).partition("## Install")[0]
     assert (chart / "README.md").read_text().startswith(about + "## Install, in this order\n")

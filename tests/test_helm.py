@@ -126,23 +126,17 @@ class Exported:
         return [o for text in self.plain.values() for o in yaml.safe_load_all(text) if o]
 
 
-def make_helm(chart: Path) -> subprocess.CompletedProcess:
-    """`make helm` of the default app (no TASKORA_* set: the local profile) into ``chart``."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JSII_", "CDK8S_"))}
-    return subprocess.run(["make", "--no-print-directory", "helm", f"HELM_DIR={chart}"], cwd=ROOT,
-                          env=environment, capture_output=True, text=True, timeout=600)
-
-
 #: Each profile exported once per module run (the chart, its plain synth, and for local the run of
 #: `make helm` that wrote it): every test of a profile, and the tests that need any exported
 #: chart, read the same export.
 _EXPORTS: dict[str, tuple[Exported, subprocess.CompletedProcess | None]] = {}
 
 
-def export_profile(profile: str, tmp_path_factory) -> tuple[Exported, subprocess.CompletedProcess | None]:
+def export_profile(profile: str, tmp_path_factory, request) -> tuple[Exported, subprocess.CompletedProcess | None]:
     """The profile exported as a chart, and its plain synth with the same existing Secrets. The
-    local profile (the default one: taskora_app/values.py) is exported by `make helm` itself,
-    as a user runs it; the others by helm_chart.export with their values layers."""
+    local profile (the default one: taskora_app/values.py) is the chart `make helm` writes as a
+    user runs it (conftest's default_helm_chart); the others are exported by helm_chart.export
+    with their values layers."""
     if profile in _EXPORTS:
         return _EXPORTS[profile]
     env, texts, existing = PROFILES[profile]
@@ -152,9 +146,8 @@ def export_profile(profile: str, tmp_path_factory) -> tuple[Exported, subprocess
     made = None
     if profile == "local":
         assert values_module.DEFAULT_ENV == env and not values
-        made = make_helm(base / "out" / "taskora")
+        chart, made = request.getfixturevalue("default_helm_chart")
         assert made.returncode == 0, made.stdout + made.stderr
-        chart = base / "out" / "taskora"
     else:
         chart = helm_chart.export(base / "out" / "taskora", environ={**os.environ, **environ})
     (base / "existing.yaml").write_text(yaml.safe_dump(existing))
@@ -166,7 +159,7 @@ def export_profile(profile: str, tmp_path_factory) -> tuple[Exported, subprocess
 @pytest.fixture(scope="module", params=list(PROFILES))
 def exported(request, tmp_path_factory) -> Exported:
     """The profile exported as a chart, and its plain synth with the same existing Secrets."""
-    return export_profile(request.param, tmp_path_factory)[0]
+    return export_profile(request.param, tmp_path_factory, request)[0]
 
 
 # --- the chart, as Helm sees it ----------------------------------------------------------------
@@ -296,11 +289,10 @@ def test_the_secrets_to_create_are_read_off_the_objects():
 # --- make helm ---------------------------------------------------------------------------------
 
 @pytest.mark.e2e
-def test_make_helm_writes_a_linted_chart_and_prints_one_line(tmp_path_factory):
+def test_make_helm_writes_a_linted_chart_and_prints_one_line(default_helm_chart):
     # GIVEN `make helm` run as a user runs it (the local profile's export: the tests of that
     # profile check the chart it wrote) THEN it succeeds and prints one line
-    exported, result = export_profile("local", tmp_path_factory)
-    chart = exported.chart
+    chart, result = default_helm_chart
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
         f"Wrote Helm chart taskora {VERSION} (6 templates) to {chart}/, linted (helm lint --strict); install: see "
@@ -324,11 +316,11 @@ def test_a_chart_helm_lint_refuses_is_not_written(tmp_path):
 
 
 @pytest.mark.e2e
-def test_a_failed_export_leaves_the_previous_chart(tmp_path, tmp_path_factory):
-    # GIVEN an exported chart (a copy of the local profile's, byte for byte) WHEN an export into
-    # the same place fails THEN the chart is untouched
+def test_a_failed_export_leaves_the_previous_chart(tmp_path, default_helm_chart):
+    # GIVEN an exported chart (a copy of the one `make helm` wrote, byte for byte) WHEN an export
+    # into the same place fails THEN the chart is untouched
     chart = tmp_path / "taskora"
-    shutil.copytree(export_profile("local", tmp_path_factory)[0].chart, chart)
+    shutil.copytree(default_helm_chart[0], chart)
     before = {name: (chart / name).read_bytes() for name in chart_files(chart)}
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "helm_chart.py"), "--output", str(chart),
                              "--app", f"{sys.executable} -c 'raise SystemExit(\"boom: bad app\")'"],
