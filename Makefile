@@ -220,6 +220,10 @@ cluster-test: deps $(HELM_BIN)
 	  $(PY) -m pytest -m cluster tests/cluster $(ARGS) || status=$$?; \
 	  python3 cluster/controlplane.py down --state build/cluster-test; exit $$status
 
+# The example tests keep each example's installed environments outside the repository, one
+# directory per checkout (tests/example_environments.py): this checkout's goes too.
+EXAMPLE_ENVIRONMENTS = $${TMPDIR:-/tmp}/taskora-example-environments-$$(id -u)/$$(printf %s "$(CURDIR)" | sha256sum | cut -c1-12)
 clean:
 	rm -rf dist .dist-* $(VENV) $(CHECKOV_VENV) node_modules
 	rm -rf helm build taskora_constructs.egg-info
+	rm -rf "$(EXAMPLE_ENVIRONMENTS)"

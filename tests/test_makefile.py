@@ -77,3 +77,14 @@ def test_the_two_workers_get_the_slowest_test_files_first() -> None:
     # AND with nothing recorded (a first run) the order is xdist's own: most tests first
     assert [scope for scope, _ in slowest_first(dict(sorted(units.items(), key=lambda u: -len(u[1]))), {})] == \
         ["tests/test_many.py", "tests/test_new.py", "tests/test_install.py"]
+
+
+def test_make_clean_deletes_this_checkouts_kept_example_environments() -> None:
+    # GIVEN where the example tests keep this checkout's installed environments (outside the
+    # repository) WHEN make clean's recipe is read THEN it deletes exactly that directory
+    from example_environments import CACHE
+    [line] = [line for line in dry_run("clean").splitlines() if "taskora-example-environments" in line]
+    assert line.startswith('rm -rf "')
+    target = subprocess.run(["bash", "-c", f"echo {line.removeprefix('rm -rf ')}"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert target == str(CACHE)
