@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -27,14 +28,22 @@ CLUSTER_ENVIRONMENT = {v: os.environ[v] for v in ("TASKORA_CLUSTER_KUBECONFIG", 
 for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
     del os.environ[_variable]
 
-import cdk8s  # noqa: E402  (after the environment above)
 import pytest  # noqa: E402
 
-from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation  # noqa: E402
+if TYPE_CHECKING:
+    import cdk8s
+
+    from taskora_constructs import Taskora
+
+# cdk8s (which starts jsii's Node) and the library are imported where they are used, after the
+# environment above: xdist's controller loads this file too and runs no test, so it need not
+# start a Node of its own (about 0.4 s before the workers can start).
 
 
 def synth_app(app: cdk8s.App) -> list[dict]:
     """Every object of every chart in ``app``, in chart (apply) order, as plain dicts."""
+    import cdk8s
+    from taskora_constructs import TaskoraValidation
     objects: list[dict] = []
     with TaskoraValidation.of(app).once():  # the app does not change between the charts
         for chart in app.charts:
@@ -44,6 +53,8 @@ def synth_app(app: cdk8s.App) -> list[dict]:
 
 def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
     """Build one Taskora instance with ``props`` (placeholder secrets unless given)."""
+    import cdk8s
+    from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
     props.setdefault("secrets", TaskoraSecretValues.development_placeholders())
     app = cdk8s.Testing.app()
     # The construct id names the charts; the app name, the objects.
