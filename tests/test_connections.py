@@ -80,8 +80,47 @@ def test_a_library_workload_reaches_a_cdk8s_plus_service_in_another_namespace():
     labels, _ = plus.peer_labels(cache)
     egress = [p for p in policies_of(app) if p["metadata"]["name"] == "api-egress"]
     assert may_reach(egress, ("shop", api.pod_labels), ("data", labels), 6379)
-    with pytest.raises(TaskoraConfigError, match="ports=null: must be given"):
-        api.connections.allow_to(cache)
+    # AND without ports, the cdk8s-plus workload's container ports are taken, as cdk8s-plus's allowTo does
+    derived = WebWorkload(chart, "worker", image="registry.example/worker:1.0.0")
+    derived.connections.allow_to(cache)
+    [policy] = [p for p in policies_of(app) if p["metadata"]["name"] == "worker-egress"]
+    assert policy["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 6379}]
+
+
+def test_a_library_workload_reaches_the_pods_behind_a_cdk8s_plus_service_on_its_target_port():
+    # GIVEN a cdk8s-plus Deployment exposed on port 80, its pods listening on 8080
+    app, chart = shop()
+    api = WebWorkload(chart, "api", image="registry.example/api:1.0.0", port=8000)
+    cache = kplus.Deployment(chart, "cache", containers=[kplus.ContainerProps(image="nginx:1.27", port_number=8080)])
+    service = cache.expose_via_service(ports=[kplus.ServicePort(port=80, target_port=8080)])
+    # WHEN the API is let reach the Service, and the Service's pods are let into the API
+    api.connections.allow_to(service)
+    api.connections.allow_from(service)
+    policies = policies_of(app)
+    cache_pods = ("shop", dict(cache.match_labels))
+    # THEN the API's pods reach the Service's pods on the pods' port (NetworkPolicies see the
+    # pod's port, never the Service's), and the Service's pods reach the API's container port
+    egress = [p for p in policies if p["metadata"]["name"] == "api-egress"]
+    assert may_reach(egress, ("shop", api.pod_labels), cache_pods, 8080)
+    assert not may_reach(egress, ("shop", api.pod_labels), cache_pods, 80)
+    ingress = [p for p in policies if p["metadata"]["name"] == "api-ingress"]
+    assert may_reach(ingress, cache_pods, ("shop", api.pod_labels), 8000)
+
+
+def test_a_cdk8s_plus_peer_with_nothing_to_select_or_no_known_port_is_one_config_error():
+    app, chart = shop()
+    api = WebWorkload(chart, "api", image="registry.example/api:1.0.0")
+    # GIVEN a Service that selects no pods, a workload whose container declares no port, and a ConfigMap
+    lonely = kplus.Service(chart, "lonely", ports=[kplus.ServicePort(port=80)])
+    quiet = kplus.Deployment(chart, "quiet", containers=[kplus.ContainerProps(image="busybox:1.36")])
+    settings = kplus.ConfigMap(chart, "settings")
+    # THEN each is refused as a configuration error naming the edge's construct and what to pass
+    with pytest.raises(TaskoraConfigError, match="shop/api: peer='Service': cdk8s-plus service shop/lonely selects no pods"):
+        api.connections.allow_to(lonely)
+    with pytest.raises(TaskoraConfigError, match="shop/api: ports=.*: must be given for a peer whose ports are unknown"):
+        api.connections.allow_to(quiet)
+    with pytest.raises(TaskoraConfigError, match="shop/api: peer='ConfigMap': must be a workload"):
+        api.connections.allow_from(settings)
 
 
 def test_a_peer_that_is_not_a_workload_is_admitted_on_the_target_side_only():
