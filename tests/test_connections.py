@@ -12,7 +12,6 @@ from taskora_constructs import (Allow, CloudNativePgDatabase, CloudNativePgOptio
                                 NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, PgBouncerPooler,
                                 PostgresDatabase, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
                                 WebWorkload, WorkloadNetworkPolicy, plus)
-from taskora_constructs.database.cloudnative_pg import cloudnative_pg_policies
 from taskora_constructs.network import evaluate
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
@@ -192,11 +191,12 @@ def test_the_cloudnative_pg_policies_admit_a_client_workload_on_the_pooler_with_
                                cloudnative_pg=CloudNativePgOptions(pooler=PgBouncerPooler()))
     api = WebWorkload(chart, "api", image="registry.example/api:1.0.0")
     # WHEN its policies are written from their edges, the client one of them
-    written = cloudnative_pg_policies(chart, db, clients=api)
+    written = db.add_network_policies(clients=api)
     policies = policies_of(app)
     api_pods, pooler_pods = ("shop", api.pod_labels), ("shop", db.pooler_labels)
     # THEN the one edge admits the API on the pooler and lets it out there (its egress policy)
     assert set(written) == {"database", "pooler"}
+    assert [p.node.path for p in written.values()] == ["shop/db/network-policy", "shop/db/pooler-network-policy"]
     assert may_reach(policies, api_pods, pooler_pods, 5432)
     assert not may_reach(policies, api_pods, ("shop", db.primary_labels), 5432)
     # AND the pooler reaches the primary, which the Cluster's policy admits from the pooler first

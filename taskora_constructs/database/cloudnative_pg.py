@@ -292,6 +292,18 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
         raise_if_any(problems)
         return self._secret_ref(key)
 
+    def add_network_policies(self, *, clients: Any,
+                             scope: Construct | None = None) -> dict[str, WorkloadNetworkPolicy]:
+        """Write this database's NetworkPolicies for a default-deny namespace, from its edges:
+        ``clients`` (a workload of the library or of cdk8s-plus, whose egress is written too, or
+        a :class:`NetworkPeer`) reach the pooler when there is one, else the primary; the
+        instances reach each other, the operator reaches them, they reach the API server (and
+        the object store with backups). ``scope``: where the policies go (default this
+        construct). Returns them by role (``database``, and ``pooler`` with one); later
+        ``connections.allow_from(peer)`` edges land in them. Details:
+        :func:`cloudnative_pg_policies`."""
+        return cloudnative_pg_policies(scope if scope is not None else self, self, clients=clients)
+
     def _secret_ref(self, key: str) -> k8s.EnvVarSource:
         return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}
 
