@@ -47,13 +47,26 @@ def test_names_nobody_uses_are_gone(owner, name):
     assert not hasattr(owner, name)
 
 
-def test_the_policy_module_knows_no_image_name_the_presets_say_theirs():
-    # GIVEN the policy module's source THEN no image of the app is written there
-    source = (ROOT / "taskora_constructs" / "core" / "policy.py").read_text()
-    assert [name for name in ("taskora/frontend", "taskora/backend", "postgres:") if name in source] == []
-    # AND each preset computes its documented image from its own props' default
-    from taskora_constructs import Backend, BackendProps, Frontend, FrontendProps
-    from taskora_constructs.database import postgres
-    assert Frontend._DOCUMENTED_IMAGES == (policy.image_repository(FrontendProps.image),) == ("taskora/frontend",)
-    assert Backend._DOCUMENTED_IMAGES == ("taskora/backend",)
-    assert postgres._DOCUMENTED_IMAGES == ("postgres",)
+def test_the_policy_module_names_no_preset_image_user_or_reason():
+    from taskora_constructs import BackendProps, FrontendProps, PostgresProps
+    from taskora_constructs.database.postgres_props import POSTGRES_EXCEPTIONS
+    from taskora_constructs.taskora.backend import BACKEND_EXCEPTIONS
+    from taskora_constructs.taskora.frontend import FRONTEND_EXCEPTIONS
+
+    # GIVEN the presets' documented images (with their repositories), users and reasons
+    presets = (FrontendProps, BackendProps, PostgresProps)
+    images = {p.image for p in presets} | {policy.image_repository(p.image) for p in presets}
+    uids = {p.run_as_user for p in presets}
+    tables = {FrontendProps: FRONTEND_EXCEPTIONS, BackendProps: BACKEND_EXCEPTIONS, PostgresProps: POSTGRES_EXCEPTIONS}
+    reasons = {reason for table in tables.values() for reason in table.values()}
+    # WHEN core/policy.py's source is read THEN none of them is written there
+    constants = literals(ROOT / "taskora_constructs" / "core" / "policy.py")
+    strings = {c for c in constants if isinstance(c, str)}
+    assert {image for image in images for text in strings if image in text} == set()
+    assert {c for c in constants if type(c) is int} & uids == set()
+    assert {uid for uid in uids for text in strings if f"uid {uid}" in text} == set()
+    assert strings & reasons == set()
+    # AND no preset's table is the module's: each lives beside its preset, its props' default
+    assert [name for name in vars(policy) if name.endswith("EXCEPTIONS") or name == "DOCUMENTED"] == []
+    for props, table in tables.items():
+        assert props().policy_exceptions == table

@@ -9,6 +9,8 @@ import cdk8s
 import pytest
 
 from taskora_constructs import PostgresBackup, PostgresDatabase, RetainedStorageClass, TaskoraConfigError
+from taskora_constructs.core import policy
+from taskora_constructs.database.postgres_props import POSTGRES_EXCEPTIONS
 
 PASSWORD = "sentinel pg/9f3a"  # needs URL-escaping: a space and a slash
 
@@ -184,3 +186,44 @@ def test_a_name_too_long_for_the_backup_cronjob_is_refused():
         PostgresDatabase(shop(), "db", name="d" * 50, password=PASSWORD, backup=PostgresBackup())
     assert [p.field for p in raised.value.problems] == ["metadata.name"]
     assert "d" * 50 + "-backup" in str(raised.value)
+
+
+# --- its documented checkov exceptions (POSTGRES_EXCEPTIONS), from PostgresProps' own defaults ---
+
+OTHER_IMAGE = {"image": "registry.example/shop/pg:15"}  # a tag, no digest, IfNotPresent: unmet alike
+#: Another value of what each documented exception explains, leaving the check unmet all the same.
+OTHER_VALUE = {policy.IMAGE_PULL_ALWAYS: OTHER_IMAGE, policy.IMAGE_DIGEST: OTHER_IMAGE,
+               policy.HIGH_UID: {"run_as_user": 999}}
+
+
+def statefulset_annotation(check: str, **props) -> str | None:
+    chart = shop()
+    PostgresDatabase(chart, "db", password=PASSWORD, **props)
+    statefulset = objects(chart)["StatefulSet"]
+    assert policy.unmet(check, statefulset["spec"]["template"]["spec"])  # the check is left unmet
+    return statefulset["metadata"].get("annotations", {}).get(policy.annotation_key(check))
+
+
+def test_every_documented_exception_says_which_value_it_explains():
+    assert set(OTHER_VALUE) == set(POSTGRES_EXCEPTIONS)
+
+
+@pytest.mark.parametrize("check", sorted(POSTGRES_EXCEPTIONS))
+def test_a_documented_exception_is_written_while_its_documented_value_is_in_use(check):
+    # GIVEN the model's database (postgres:15-alpine, IfNotPresent, uid 70) WHEN synthesized
+    # THEN the unmet check is excused on the StatefulSet with the table's reason
+    assert statefulset_annotation(check) == f"{check}={POSTGRES_EXCEPTIONS[check]}"
+
+
+@pytest.mark.parametrize("check", sorted(POSTGRES_EXCEPTIONS))
+def test_a_documented_exception_is_not_written_for_another_value(check):
+    # GIVEN another image (or uid) that leaves the same check unmet, the default exceptions kept
+    # THEN the documented reason does not explain it: not written, checkov reports the finding
+    assert statefulset_annotation(check, **OTHER_VALUE[check]) is None
+
+
+@pytest.mark.parametrize("image", ["postgres:16-alpine", "postgres:15"])
+def test_any_tag_of_the_upstream_image_is_the_documented_upstream_tag(image):
+    # GIVEN another tag of the documented repository WHEN synthesized THEN its image exceptions hold
+    assert statefulset_annotation(policy.IMAGE_DIGEST, image=image) == (
+        f"{policy.IMAGE_DIGEST}={POSTGRES_EXCEPTIONS[policy.IMAGE_DIGEST]}")

@@ -132,22 +132,32 @@ def test_each_service_account_is_applied_before_the_pods_that_use_it(profile):
 # --- policy exceptions: written only while the check is really unmet ------------------------
 
 def test_an_exception_is_written_only_while_its_check_is_unmet():
-    latest = {"containers": [{"image": "taskora/backend:latest", "imagePullPolicy": "IfNotPresent"}],
-              "securityContext": {"runAsUser": 1001}}
-    pinned = {"containers": [{"image": "taskora/backend:1.0.0@sha256:" + "a" * 64, "imagePullPolicy": "IfNotPresent"}],
-              "securityContext": {"runAsUser": 10001}}
-    exceptions = dict(policy.BACKEND_EXCEPTIONS)
-    # the preset names its own image's repository: the module knows no image name
-    assert set(policy.skip_annotations(exceptions, latest, documented_images=("taskora/backend",))) == {
-        policy.annotation_key(c) for c in ("CKV_K8S_14", "CKV_K8S_15", "CKV_K8S_43", "CKV_K8S_40")}
-    # another workload's image of that name is not the documented one: only the uid exception holds
-    assert set(policy.skip_annotations(exceptions, latest)) == {policy.annotation_key("CKV_K8S_40")}
-    # a digest meets the image checks, a uid >= 10000 the uid check: their exceptions disappear
-    assert policy.skip_annotations(exceptions, pinned, documented_images=("taskora/backend",)) == {}
-    # a check this module cannot evaluate keeps its exception
+    # GIVEN a preset's exceptions, the values their reasons explain passed by the preset (the
+    # policy module knows no preset): its image shop/web:latest and its user 2000
+    local, own_user = "a local image, never pulled", "the image's own user"
+    exceptions = {"CKV_K8S_14": local, "CKV_K8S_43": local, "CKV_K8S_40": own_user}
+    documented = {local: policy.image_in_use("shop/web:latest"), own_user: policy.user_in_use(2000)}
+    written = {policy.annotation_key(check) for check in exceptions}
+
+    def pod(image: str, uid: int) -> dict:
+        return {"containers": [{"image": image, "imagePullPolicy": "IfNotPresent"}], "securityContext": {"runAsUser": uid}}
+    # WHEN the documented values are in use and the checks unmet THEN every exception is written
+    assert set(policy.skip_annotations(exceptions, pod("shop/web:latest", 2000), documented=documented)) == written
+    # WHEN a digest meets the image checks and a uid >= 10000 the uid check THEN none is written
+    pinned = pod("shop/web:1.0.0@sha256:" + "a" * 64, 10001)
+    assert policy.skip_annotations(exceptions, pinned, documented=documented) == {}
+    # WHEN another image and user leave the same checks unmet THEN the documented reasons do not
+    # explain them: nothing is written, the findings are the caller's
+    other = pod("registry.example/shop/other:latest", 3000)
+    assert all(policy.unmet(check, other) for check in exceptions)
+    assert policy.skip_annotations(exceptions, other, documented=documented) == {}
+    # AND with no documented value (a plain workload) each reason is the caller's own words,
+    # written while its check is unmet
+    assert set(policy.skip_annotations(exceptions, other)) == written
+    # AND a check this module cannot evaluate keeps its exception
     assert policy.skip_annotations({"CKV_K8S_9": "why"}, pinned) == {"checkov.io/skip-ckv-k8s-9": "CKV_K8S_9=why"}
-    # a user namespace meets the uid check too
-    assert not policy.unmet("CKV_K8S_40", {**latest, "hostUsers": False})
+    # AND a user namespace meets the uid check too
+    assert not policy.unmet("CKV_K8S_40", {**other, "hostUsers": False})
 
 
 def test_a_pinned_image_drops_the_image_exceptions_of_the_model(default_objects):

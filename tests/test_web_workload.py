@@ -11,6 +11,7 @@ import pytest
 from conftest import synth_app
 from taskora_constructs import (AppConfig, Backend, EnvVar, Frontend, FrontendProps, PostgresProps, TaskoraConfigError,
                                 TaskoraValidation, WebWorkload, WebWorkloadProps)
+from taskora_constructs.core import policy
 from taskora_constructs.core.policy import annotation_key
 
 #: What a caller's container needs under the namespace's restricted Pod Security level (the pod
@@ -168,3 +169,19 @@ def test_the_opt_in_lint_holds_only_the_librarys_containers_to_the_model():
 def test_backend_and_frontend_are_thin_presets_of_the_generic_workload():
     assert issubclass(Backend, WebWorkload) and issubclass(Frontend, WebWorkload)
     assert issubclass(FrontendProps, WebWorkloadProps)
+
+
+def test_a_plain_workload_documents_nothing_so_every_reason_is_its_callers_own():
+    # GIVEN a plain WebWorkload given the frontend preset's reasons, on another image and uid
+    from taskora_constructs.taskora.frontend import FRONTEND_EXCEPTIONS
+
+    scope = chart()
+    WebWorkload(scope, "web", image="registry.example/shop/web:latest", run_as_user=2000,
+                policy_exceptions=FRONTEND_EXCEPTIONS)
+    deployment = by_kind(cdk8s.Testing.synth(scope))["Deployment"]
+    # WHEN synthesized THEN they are not matched against the preset's documented values: each is
+    # the caller's own words, written because its check is unmet
+    assert all(policy.unmet(check, deployment["spec"]["template"]["spec"]) for check in FRONTEND_EXCEPTIONS)
+    assert {key: value for key, value in deployment["metadata"]["annotations"].items()
+            if key.startswith(policy.ANNOTATION_PREFIX)} == {
+        annotation_key(check): f"{check}={reason}" for check, reason in FRONTEND_EXCEPTIONS.items()}
