@@ -6,7 +6,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from refused_cases import ACCEPTED, REFUSED
+from tests.support.refused_cases import ACCEPTED, REFUSED
 from taskora_app.values import load
 from taskora_constructs import Taskora, TaskoraConfigError
 from taskora_constructs.core import api_rules, pod_security

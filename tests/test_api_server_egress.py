@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id, objects_of
+from tests.support.paths import ROOT
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id, objects_of
 from taskora_app.values import load
 from taskora_constructs import CloudNativePgOptions, TaskoraConfigError
 

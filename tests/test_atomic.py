@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 from taskora_app import atomic
 from taskora_app.atomic import remove_stale_staging, staged_directory
 

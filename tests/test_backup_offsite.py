@@ -14,12 +14,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from conftest import synth_app
-from strict_schema import validate_strict
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_LAYER, STATEFULSET_SECRETS, STATEFULSET_PROFILE, objects_of
+from tests.support.synth import synth_app
+from tests.support.strict_schema import validate_strict
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_LAYER, STATEFULSET_SECRETS, STATEFULSET_PROFILE, objects_of
 from taskora_app.values import load
 from taskora_constructs import OffSiteBackup, Taskora, TaskoraConfigError
-from test_pod_security import restricted_violations
+from tests.support.pod_security import restricted_violations
 
 OFF_SITE = {"enabled": True, "endpoint": "https://s3.eu-central-1.amazonaws.com", "bucket": "taskora-backups",
             "prefix": "production/", "region": "eu-central-1", "existingSecret": "taskora-backup-s3"}

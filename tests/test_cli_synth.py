@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 pytestmark = pytest.mark.e2e

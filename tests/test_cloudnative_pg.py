@@ -15,8 +15,9 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, synth_app
-from profiles import by_id, objects_of
+from tests.support.paths import ROOT
+from tests.support.synth import synth_app
+from tests.support.profiles import by_id, objects_of
 from taskora_constructs import (CloudNativePgDatabase, CloudNativePgOptions, CloudNativePgProps, NetworkPeer,
                                 ObjectStoreBackup,
                                 PgBouncerPooler, PostgresDatabase, PostgresProps, Taskora, TaskoraConfigError,
@@ -170,7 +171,7 @@ def test_a_pooler_fronts_the_primary_and_the_backend_connects_through_it():
 
 
 def test_the_custom_resources_match_the_generated_typeddicts():
-    from test_k8s_types import mismatches
+    from tests.support.typed_dicts import mismatches
 
     from taskora_constructs._generated import barman_types, cnpg_types
     kinds = {cls.__name__: cls for cls in get_args(cnpg_types.Manifest)}

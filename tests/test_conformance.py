@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from conformance import Difference, diff_objects, object_id
+from tests.support.conformance import Difference, diff_objects, object_id
+from tests.support.paths import ROOT
 
-MODEL_DIR = Path(__file__).parent / "model"
+MODEL_DIR = ROOT / "tests" / "model"
 MODEL = list(yaml.safe_load_all((MODEL_DIR / "taskora-data-model.yaml").read_text()))
 DEVIATIONS = yaml.safe_load((MODEL_DIR / "deviations.yaml").read_text())["deviations"]
 
@@ -67,7 +67,6 @@ def test_additions_to_documented_maps_are_not_differences():
 
 
 def test_docs_deviations_md_is_rendered_from_the_data_file():
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, str(root / "scripts" / "render_deviations.py"), "--check"],
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_deviations.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 import cdk8s
 import pytest
 
-from conftest import ROOT
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_PROFILE, written_profile
+from tests.support.paths import ROOT
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_PROFILE, written_profile
 from taskora_app.values import load as load_values
 from taskora_constructs import Taskora
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from profiles import written_profile
+from tests.support.paths import ROOT
+from tests.support.profiles import written_profile
 
 PICTURES = sorted((ROOT / "docs").glob("deployment-*.svg"))
 SVG = "{http://www.w3.org/2000/svg}"

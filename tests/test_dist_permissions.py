@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def test_files_with_secrets_are_private(tmp_path):

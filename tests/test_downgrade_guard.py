@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from profiles import DIGESTS_LAYER, INGRESS_NGINX_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_SECRETS
+from tests.support.paths import ROOT
+from tests.support.profiles import DIGESTS_LAYER, INGRESS_NGINX_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_SECRETS
 from taskora_app import downgrade
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError, TaskoraProps

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-from profiles import by_id, objects_of
+from tests.support.paths import ROOT
+from tests.support.profiles import by_id, objects_of
 from taskora_constructs import check_manifests
 from taskora_constructs.network.evaluate import Endpoint, may_reach, selects
 

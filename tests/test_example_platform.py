@@ -22,9 +22,9 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from conftest import ROOT
-from test_example import Team, install_team, installed_library, run, strict_errors
-from test_packaging import DISTRIBUTION, VERSION
+from tests.support.paths import ROOT
+from tests.support.example_team import Team, install_team, installed_library, run, strict_errors
+from tests.support.packaging import DISTRIBUTION, VERSION
 from taskora_constructs import check_manifests
 
 EXAMPLE = ROOT / "examples" / "platform"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from conftest import synth_app
+from tests.support.synth import synth_app
 from taskora_constructs import (AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase,
                                 TaskoraConfigError)
 

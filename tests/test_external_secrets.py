@@ -19,8 +19,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conftest import ROOT
-from profiles import (DIGESTS_LAYER, EXTERNAL_LAYER, EXTERNAL_PROFILE, NO_SECRETS_FILE, SECRETS, STATEFULSET_LAYER,
+from tests.support.paths import ROOT
+from tests.support.profiles import (DIGESTS_LAYER, EXTERNAL_LAYER, EXTERNAL_PROFILE, NO_SECRETS_FILE, SECRETS, STATEFULSET_LAYER,
                       by_id, objects_of, written_profile)
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError
@@ -89,7 +89,7 @@ def test_production_with_a_store_has_external_secrets_in_place_of_secrets():
 
 
 def test_the_external_secrets_are_valid_against_the_vendored_crd_and_the_generated_types():
-    from test_k8s_types import mismatches
+    from tests.support.typed_dicts import mismatches
 
     from taskora_constructs._generated import eso_types
     outdir = written_profile(EXTERNAL_PROFILE)
@@ -127,7 +127,7 @@ def test_no_taskora_variable_is_needed_and_a_given_one_is_refused_as_unused(tmp_
 def test_with_the_statefulset_engine_the_credentials_and_database_url_come_from_the_store(tmp_path):
     import cdk8s
 
-    from conftest import synth_app
+    from tests.support.synth import synth_app
     from taskora_constructs import Taskora
     layer = tmp_path / "statefulset.yaml"
     layer.write_text(STATEFULSET_LAYER + "  imageDigest: sha256:" + "3" * 64 + "\n" + EXTERNAL_LAYER)

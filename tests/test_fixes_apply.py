@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_SECRETS
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, STATEFULSET_SECRETS
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError
 

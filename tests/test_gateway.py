@@ -26,14 +26,14 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id
+from tests.support.paths import ROOT
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id
 from taskora_app.values import load
 from taskora_constructs import (GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule, Taskora,
                                 TaskoraConfigError, TaskoraValidation, WebWorkload, check_manifests)
 from taskora_constructs._generated import k8s_types
 from taskora_constructs.core.errors import Problem
-from test_k8s_types import mismatches
+from tests.support.typed_dicts import mismatches
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -359,7 +359,7 @@ def test_problem_objects_name_the_route_fields():
 # --- production's default (issue 20: ingress-nginx was retired in March 2026) -------------------
 
 def test_production_routes_through_the_gateway_by_default():
-    from profiles import objects_of as profile_objects
+    from tests.support.profiles import objects_of as profile_objects
     objects = profile_objects("production")
     kinds = [o["kind"] for o in objects]
     assert "Ingress" not in kinds and kinds.count("HTTPRoute") == 1
@@ -372,7 +372,7 @@ def test_production_routes_through_the_gateway_by_default():
 
 
 def test_a_values_layer_switches_production_back_to_ingress_nginx_over_https():
-    from profiles import INGRESS_NGINX_PROFILE, objects_of as profile_objects
+    from tests.support.profiles import INGRESS_NGINX_PROFILE, objects_of as profile_objects
     objects = profile_objects(INGRESS_NGINX_PROFILE)
     assert "HTTPRoute" not in [o["kind"] for o in objects]
     ingresses = [o for o in objects if o["kind"] == "Ingress"]
@@ -384,7 +384,7 @@ def test_a_values_layer_switches_production_back_to_ingress_nginx_over_https():
 
 
 def test_local_keeps_the_models_ingress_nginx():
-    from profiles import objects_of as profile_objects
+    from tests.support.profiles import objects_of as profile_objects
     objects = profile_objects("local")
     assert "HTTPRoute" not in [o["kind"] for o in objects]
     assert [o["spec"]["ingressClassName"] for o in objects if o["kind"] == "Ingress"] == ["nginx", "nginx"]

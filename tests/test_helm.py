@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
-from profiles import DIGESTS_LAYER, STATEFULSET_LAYER
-from test_packaging import VERSION
+from tests.support.paths import ROOT
+from tests.support.profiles import DIGESTS_LAYER, STATEFULSET_LAYER
+from tests.support.packaging import VERSION
 
 _spec = importlib.util.spec_from_file_location("helm_chart", ROOT / "scripts" / "helm_chart.py")
 helm_chart = importlib.util.module_from_spec(_spec)

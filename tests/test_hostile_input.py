@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_SECRETS
+from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, STATEFULSET_SECRETS
 from taskora_app.values import load
 from taskora_app.yaml_files import MAX_ALIASES, MAX_BYTES
 from taskora_constructs import TaskoraConfigError

@@ -33,12 +33,12 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from profiles import NO_SECRETS_FILE  # noqa: E402
+from tests.support.paths import ROOT  # noqa: E402
+from tests.support.profiles import NO_SECRETS_FILE  # noqa: E402
 from taskora_app import yaml_files  # noqa: E402
 from taskora_app.values import load  # noqa: E402
 from taskora_constructs import TaskoraConfigError  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 SENTINEL = "sentinel-secret-77-3f9e1c"
 
 
@@ -152,7 +152,7 @@ def test_a_device_is_refused_unread(tmp_path):
 def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
     fifo = tmp_path / "values.yaml"
     os.mkfifo(fifo)
-    code = ("import sys; sys.path.insert(0, 'tests'); from profiles import NO_SECRETS_FILE\n"
+    code = ("from tests.support.profiles import NO_SECRETS_FILE\n"
             "from taskora_app.values import load\nfrom taskora_constructs import TaskoraConfigError\n"
             f"try: load({{'TASKORA_VALUES': {str(fifo)!r}}}, secrets_file=NO_SECRETS_FILE)\n"
             "except TaskoraConfigError as e: print(e)")
@@ -212,7 +212,7 @@ def test_a_password_with_a_line_break_or_control_character_is_refused_unshown(tm
     statefulset = "database:\n  engine: statefulset\n  image: postgres:15.8-alpine\n  backup: {enabled: false}\n"
     environ = {"TASKORA_ENV": env, "TASKORA_DB_PASSWORD": SENTINEL + inner + SENTINEL}
     if env == "production":
-        from profiles import DIGESTS_LAYER, SECRETS
+        from tests.support.profiles import DIGESTS_LAYER, SECRETS
         environ |= SECRETS
         statefulset = DIGESTS_LAYER.replace("database:\n", statefulset) + "acceptRisks: [no-backups]\n"
     messages, _ = secret_messages(tmp_path, None, statefulset, **environ)

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def _tree(root):

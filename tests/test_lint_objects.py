@@ -9,10 +9,10 @@ import copy
 import cdk8s
 import pytest
 
-from conftest import synth_app
+from tests.support.synth import synth_app
 from taskora_constructs import (Declarations, Problem, Taskora, TaskoraProps, TaskoraValidation,
                                 check_manifests, config_error_from_synth)
-from lint_helpers import (CONTAINER, PATCH_CONTAINER, BACKEND, BACKEND_SERVICE, DATABASE, DATABASE_SERVICE,
+from tests.support.lint_helpers import (CONTAINER, PATCH_CONTAINER, BACKEND, BACKEND_SERVICE, DATABASE, DATABASE_SERVICE,
                           CREDENTIALS, APP_SECRET, CONFIG_MAP, API_INGRESS, PLACEHOLDERS, build, patch,
                           refused, the_problem, assert_message)
 

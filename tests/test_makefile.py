@@ -1,11 +1,9 @@
 """The Makefile's set-up graph: what `make test` builds on a fresh machine (read with make -n)."""
 
 import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
 
 
 def dry_run(*args: str) -> str:

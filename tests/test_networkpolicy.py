@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from taskora_constructs.network import evaluate
-from profiles import INGRESS_NGINX_PROFILE, STATEFULSET_PROFILE, objects_of, props_of
+from tests.support.profiles import INGRESS_NGINX_PROFILE, STATEFULSET_PROFILE, objects_of, props_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/test_cloudnative_pg.py).
@@ -145,7 +145,7 @@ def test_the_ingress_controller_namespace_is_configurable():
 
     import cdk8s
 
-    from conftest import synth_app
+    from tests.support.synth import synth_app
     from taskora_constructs import Taskora
 
     props = props_of("local")
@@ -163,7 +163,7 @@ def test_no_policy_when_disabled():
 
     import cdk8s
 
-    from conftest import synth_app
+    from tests.support.synth import synth_app
     from taskora_constructs import Taskora
 
     props = props_of("local")
@@ -186,7 +186,7 @@ ACME_SOLVER_SELECTOR = {"acme.cert-manager.io/http01-solver": "true"}
 def _policies_with(ingress) -> "Policies":
     import cdk8s
 
-    from conftest import synth_app
+    from tests.support.synth import synth_app
     from taskora_constructs import Taskora, TaskoraSecretValues
     app = cdk8s.Testing.app()
     Taskora(app, "taskora", secrets=TaskoraSecretValues.development_placeholders(), ingress=ingress)

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import ast
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 from taskora_app import props_values
 from taskora_constructs.core import policy, rules
 from taskora_constructs.database import cloudnative_pg, cnpg_operator

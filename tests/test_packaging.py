@@ -11,10 +11,7 @@ import ast
 import importlib.metadata
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tomllib
 import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
@@ -24,39 +21,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from conftest import ROOT
+from tests.support.packaging import DISTRIBUTION, LIBRARY, PROJECT, PYPROJECT, VERSION, build_wheel
+from tests.support.paths import ROOT
 
-PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-PROJECT = PYPROJECT["project"]
-DISTRIBUTION = PROJECT["name"]
-VERSION = PROJECT["version"]
-LIBRARY = ROOT / "taskora_constructs"
 #: Where the app's own code lives; it must use the library as any other user would.
 APP_FILES = [ROOT / "main.py", *sorted((ROOT / "taskora_app").rglob("*.py"))]
 #: Modules that only users of an optional extra import, and the extra that provides their imports.
 EXTRA_MODULES = {"plus.py": "plus"}
-
-
-def build_wheel(destination: Path) -> Path:
-    """Build the wheel offline from a copy of the packaging inputs; the wheel's path.
-
-    A copy, because an in-tree build writes build/ and *.egg-info into the working tree.
-    """
-    source = destination / "source"
-    source.mkdir(parents=True)
-    shutil.copy(ROOT / "pyproject.toml", source)
-    readme = Path(PROJECT["readme"])
-    (source / readme).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / readme, source / readme)
-    shutil.copytree(LIBRARY, source / LIBRARY.name, ignore=shutil.ignore_patterns("__pycache__"))
-    wheels = destination / "wheels"
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                             "--no-build-isolation", "--no-deps", "--no-index", "-w", str(wheels), str(source)],
-                            cwd=destination, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"wheel build failed (run `make deps` for the pinned setuptools):\n{result.stderr}"
-    [wheel] = wheels.glob("*.whl")
-    return wheel
 
 
 def library_imports(*, extra: str | None = None) -> set[str]:

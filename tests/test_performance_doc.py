@@ -5,9 +5,9 @@ word for word, and no other speed figure about the make targets appears in the R
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 

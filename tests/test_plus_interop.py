@@ -23,7 +23,7 @@ import cdk8s_plus_28 as kplus
 import pytest
 from cdk8s_redis import Redis
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 from taskora_constructs import Allow, NetworkPeer, PostgresDatabase, TaskoraValidation, WorkloadNetworkPolicy, plus
 
 ADDR = "cdk8s.io/metadata.addr"

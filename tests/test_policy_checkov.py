@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
-from profiles import PROFILES, written_profile
+from tests.support.paths import ROOT
+from tests.support.profiles import PROFILES, written_profile
 from taskora_constructs.core.policy import annotation_key
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from conftest import synth_app
-from profiles import STATEFULSET_PROFILE, PROFILES, by_id, objects_of, props_of
+from tests.support.synth import synth_app
+from tests.support.profiles import STATEFULSET_PROFILE, PROFILES, by_id, objects_of, props_of
 from taskora_constructs import (Declarations, Taskora, TaskoraConfigError, TaskoraValidation, check_manifests,
                                 config_error_from_synth)
 

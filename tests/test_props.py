@@ -9,8 +9,8 @@ from dataclasses import replace
 import cdk8s
 import pytest
 
-from conformance import diff_objects, object_id
-from conftest import by_kind_name, synth_app, synth_taskora
+from tests.support.conformance import diff_objects, object_id
+from tests.support.synth import by_kind_name, synth_app, synth_taskora
 from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
                                 Resources, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
 

@@ -30,8 +30,9 @@ import pytest
 from packaging.version import Version
 
 import taskora_constructs as lib
-from conftest import ROOT, synth_taskora
-from test_packaging import VERSION
+from tests.support.paths import ROOT
+from tests.support.synth import synth_taskora
+from tests.support.packaging import VERSION
 
 ELLIPSIS = " = …"
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 README = (ROOT / "README.md").read_text()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import cdk8s
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 #: The environment variables the documents read secret values from; sentinels, never real values.
 SECRETS = {name: f"sentinel-{name.lower().replace('_', '-')}" for name in (

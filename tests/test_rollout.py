@@ -4,8 +4,8 @@ gets a digest (tests/test_secret_digests.py): its pods roll by the revision the 
 
 from __future__ import annotations
 
-from conformance import object_id
-from conftest import synth_taskora
+from tests.support.conformance import object_id
+from tests.support.synth import synth_taskora
 from taskora_constructs import AppSettings, BackendProps, PostgresProps, TaskoraSecretValues
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from conftest import synth_taskora
-from strict_schema import validate_strict
+from tests.support.synth import synth_taskora
+from tests.support.strict_schema import validate_strict
 
 #: 1.28 (cdk8s-plus-28, the model's baseline), 1.34 (the minimum the README states: the oldest
 #: release the cluster tests run on) and the newest schema kubernetes-validate ships.

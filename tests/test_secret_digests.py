@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import synth_taskora
+from tests.support.synth import synth_taskora
 from taskora_constructs import PostgresProps, TaskoraSecretValues
 
 PASSWORD = "Sentinel-Pw-7d1f0c2a9e4b"

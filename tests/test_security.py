@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import diff_objects
-from profiles import STATEFULSET_PROFILE, by_id, objects_of
+from tests.support.conformance import diff_objects
+from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/test_cloudnative_pg.py).
@@ -119,7 +119,7 @@ def test_one_service_account_per_workload_without_a_token(profile):
 def test_each_service_account_is_applied_before_the_pods_that_use_it(profile):
     import yaml
 
-    from profiles import written_files
+    from tests.support.profiles import written_files
 
     # GIVEN the files as `make synth` writes them WHEN read as kubectl apply -f reads them
     files = written_files(profile)
@@ -152,7 +152,7 @@ def test_an_exception_is_written_only_while_its_check_is_unmet():
 
 def test_a_pinned_image_drops_the_image_exceptions_of_the_model(default_objects):
     # GIVEN the frontend pinned by digest WHEN synthesized THEN the three image exceptions are gone
-    from conftest import synth_taskora
+    from tests.support.synth import synth_taskora
 
     image = "registry.example/taskora/frontend:1.4.2@sha256:" + "b" * 64
     _, objects = synth_taskora(frontend=FrontendProps(image=image))

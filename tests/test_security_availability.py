@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from profiles import STATEFULSET_PROFILE, by_id, objects_of
+from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/test_cloudnative_pg.py).
@@ -56,7 +56,7 @@ def test_multi_replica_workloads_spread_over_nodes_softly(profile):
 
 
 def test_a_single_replica_does_not_spread():
-    from conftest import by_kind_name, synth_taskora
+    from tests.support.synth import by_kind_name, synth_taskora
 
     _, objects = synth_taskora(frontend=FrontendProps(replicas=1))
     assert "topologySpreadConstraints" not in \

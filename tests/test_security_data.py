@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from profiles import STATEFULSET_PROFILE, by_id, objects_of, props_of, written_files
+from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of, props_of, written_files
 
 #: The StatefulSet's data guarantees (production's CloudNativePG: tests/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from profiles import DIGESTS, DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS
+from tests.support.profiles import DIGESTS, DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS
 from taskora_app.values import load, values_json_schema
 from taskora_constructs import TaskoraConfigError
 

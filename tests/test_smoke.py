@@ -1,4 +1,4 @@
-from conftest import by_kind_name
+from tests.support.synth import by_kind_name
 
 
 def test_default_app_synthesizes_every_documented_kind(default_objects):

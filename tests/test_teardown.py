@@ -45,7 +45,7 @@ import cdk8s
 import pytest
 import yaml
 
-from profiles import STATEFULSET_PROFILE, props_of, written_files
+from tests.support.profiles import STATEFULSET_PROFILE, props_of, written_files
 from taskora_constructs import RetainedStorageClass, Taskora, TaskoraProps, TaskoraSecretValues
 
 PROTECTION_LABEL = "taskora.io/deletion-protection"

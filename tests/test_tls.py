@@ -17,7 +17,7 @@ from pathlib import Path
 import cdk8s
 import pytest
 
-from profiles import INGRESS_NGINX_PROFILE, NO_SECRETS_FILE, by_id, objects_of, props_of
+from tests.support.profiles import INGRESS_NGINX_PROFILE, NO_SECRETS_FILE, by_id, objects_of, props_of
 from taskora_app.values import load
 from taskora_constructs import IngressProps, IngressTLS, Taskora, TaskoraConfigError, TaskoraSecretValues
 
@@ -110,10 +110,10 @@ def test_tls_in_values_without_a_secret_or_issuer_is_refused(tmp_path: Path):
 
 
 def test_a_values_layer_switches_production_tls_off(tmp_path: Path):
-    from profiles import DIGESTS_LAYER, SECRETS as ENV_SECRETS
+    from tests.support.profiles import DIGESTS_LAYER, SECRETS as ENV_SECRETS
     layer = tmp_path / "layer.yaml"
     layer.write_text(DIGESTS_LAYER + "ingress:\n  tls: {enabled: false}\nacceptRisks: [no-tls]\n")  # the guard's
-    from profiles import INGRESS_NGINX_LAYER
+    from tests.support.profiles import INGRESS_NGINX_LAYER
     _, props = load({"TASKORA_ENV": "production", "TASKORA_VALUES": f"{INGRESS_NGINX_LAYER}:{layer}", **ENV_SECRETS},
                     secrets_file=NO_SECRETS_FILE)
     assert props.ingress.tls is None and props_of(INGRESS_NGINX_PROFILE).ingress.tls is not None

@@ -19,8 +19,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from conftest import ROOT
-from profiles import objects_of, written_profile
+from tests.support.paths import ROOT
+from tests.support.profiles import objects_of, written_profile
 
 sys.path.insert(0, str(ROOT / "scripts"))
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from conftest import synth_app
+from tests.support.synth import synth_app
 from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
                                 Resources, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
                                 TaskoraValidation, check_manifests, declare_external_secret)
-from lint_helpers import (CONTAINER, PATCH_CONTAINER, BACKEND, BACKEND_SERVICE, DATABASE, PLACEHOLDERS, build,
+from tests.support.lint_helpers import (CONTAINER, PATCH_CONTAINER, BACKEND, BACKEND_SERVICE, DATABASE, PLACEHOLDERS, build,
                           patch, refused, the_problem, assert_message, props_error)
 
 

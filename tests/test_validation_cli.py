@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 CLI = ROOT / "node_modules" / ".bin" / "cdk8s"
 pytestmark = pytest.mark.e2e

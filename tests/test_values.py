@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import diff_objects
-from conftest import ROOT, synth_app
+from tests.support.conformance import diff_objects
+from tests.support.paths import ROOT
+from tests.support.synth import synth_app
 import dataclasses
 
 from taskora_app import props_values

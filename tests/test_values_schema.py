@@ -21,8 +21,8 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT
-from profiles import NO_SECRETS_FILE
+from tests.support.paths import ROOT
+from tests.support.profiles import NO_SECRETS_FILE
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from profiles import NO_SECRETS_FILE
+from tests.support.profiles import NO_SECRETS_FILE
 from taskora_app.values import load
 from taskora_constructs import TaskoraConfigError
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from conftest import synth_app
+from tests.support.synth import synth_app
 from taskora_constructs import (AppConfig, Backend, EnvVar, Frontend, FrontendProps, PostgresProps, TaskoraConfigError,
                                 TaskoraValidation, WebWorkload, WebWorkloadProps)
 from taskora_constructs.core.policy import annotation_key

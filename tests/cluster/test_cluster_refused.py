@@ -21,8 +21,8 @@ import json
 import pytest
 import yaml
 
-from kube import Kube, dist_of, kube  # noqa: F401 - fixtures
-from refused_cases import REFUSED
+from tests.cluster.kube import Kube, dist_of, kube  # noqa: F401 - fixtures
+from tests.support.refused_cases import REFUSED
 from taskora_constructs.taskora.namespace import PROTECTION_LABEL
 
 pytestmark = pytest.mark.cluster

@@ -7,7 +7,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from conftest import synth_app
+from tests.support.synth import synth_app
 from taskora_constructs.core.errors import as_yaml
 from taskora_constructs import (Problem, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
                                 config_error_from_synth)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import cdk8s
 
-from conftest import synth_app
+from tests.support.paths import ROOT
+from tests.support.synth import synth_app
 from taskora_app.values import load
 from taskora_constructs import Taskora, TaskoraProps
 
@@ -63,7 +64,7 @@ EXTERNAL_LAYER = """secrets:
 #: before ingress-nginx's retirement made the Gateway API production's default: two Ingresses
 #: over HTTPS from cert-manager's certificate.
 INGRESS_NGINX_PROFILE = "production-ingress-nginx"
-INGRESS_NGINX_LAYER = Path(__file__).resolve().parent.parent / "examples" / "values" / "ingress-nginx.yaml"
+INGRESS_NGINX_LAYER = ROOT / "examples" / "values" / "ingress-nginx.yaml"
 
 
 def release_layer(directory: Path) -> Path:

@@ -15,7 +15,7 @@ import jsonschema
 import kubernetes_validate
 from kubernetes_validate.utils import SchemaNotFoundError, all_versions, major_minor
 
-from conftest import ROOT
+from tests.support.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
