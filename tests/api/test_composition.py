@@ -1,6 +1,6 @@
 """The constructs of taskora-constructs composed into a caller's chart, namespace and names.
 
-Apart from tests/test_public_api.py (the pinned surface and its docs) because it tests another
+Apart from tests/api/test_public_api.py (the pinned surface and its docs) because it tests another
 promise of the public API: used one by one, without ``Taskora``, the constructs keep the
 caller's own objects, put everything under the caller's namespace and names, and their output
 attributes (Service names, ports, selectors, Secret keys) are what the synthesized objects say.

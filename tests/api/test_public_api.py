@@ -1,5 +1,5 @@
 """The public API of taskora-constructs: pinned per version, documented (composed into a
-caller's chart: tests/test_composition.py).
+caller's chart: tests/api/test_composition.py).
 
 The public API is the names in ``taskora_constructs.__all__``: for each class its
 constructor parameters (or, for a props dataclass, its fields), its public methods,
@@ -10,7 +10,7 @@ in ``tests/api/<version>.json``.
 GIVEN the live surface WHEN compared with the pin of pyproject's version THEN nothing was
 removed, renamed, retyped or made required. Additions are compatible and pass. A breaking
 change fails here until the version in pyproject.toml is bumped (minor while 0.x, major from
-1.0) and the new surface is pinned under it: ``.venv/bin/python tests/test_public_api.py``
+1.0) and the new surface is pinned under it: ``.venv/bin/python -m tests.api.test_public_api``
 prints it as the JSON of ``tests/api/<version>.json``.
 """
 
@@ -216,7 +216,7 @@ PINNED: dict[str, dict[str, dict]] = {
 
 def test_the_version_in_pyproject_is_pinned():
     assert VERSION in PINNED, (f"pin the public API of {VERSION}: write the output of "
-                               f"`.venv/bin/python tests/test_public_api.py` to tests/api/{VERSION}.json")
+                               f"`.venv/bin/python -m tests.api.test_public_api` to tests/api/{VERSION}.json")
 
 
 def test_no_breaking_change_without_a_version_bump():

@@ -1,5 +1,5 @@
 """GIVEN a values layer the API server or admission would refuse WHEN synthesized THEN the synth
-refuses it, naming the rule; its compliant neighbour passes (tests/refused_cases.py)."""
+refuses it, naming the rule; its compliant neighbour passes (tests/support/refused_cases.py)."""
 
 from __future__ import annotations
 

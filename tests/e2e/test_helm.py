@@ -82,7 +82,7 @@ def cli_env() -> dict[str, str]:
 
 def plain_synth(outdir: Path, app: str | None = None, **environ: str) -> dict[str, str]:
     """The plain synth, file name -> text: what `make synth` writes (main.py run directly, as
-    `make synth` runs it; tests/test_cli_synth.py proves `cdk8s synth` writes the same bytes),
+    `make synth` runs it; tests/e2e/test_cli_synth.py proves `cdk8s synth` writes the same bytes),
     or what ``app`` writes into ``CDK8S_OUTDIR``."""
     command = shlex.split(app) if app else [sys.executable, "main.py"]
     result = subprocess.run(command, cwd=ROOT, env={**cli_env(), "CDK8S_OUTDIR": str(outdir), **environ},

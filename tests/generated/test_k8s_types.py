@@ -42,8 +42,8 @@ def test_every_emitted_object_matches_its_typeddict(profile):
     for manifest in objects:
         where = f"{manifest['kind']}/{manifest['metadata']['name']}"
         if manifest["apiVersion"].startswith(("postgresql.cnpg.io/", "barmancloud.cnpg.io/")):
-            continue  # CloudNativePG's and its Barman Cloud plugin's TypedDicts: tests/test_cloudnative_pg.py
+            continue  # CloudNativePG's and its Barman Cloud plugin's TypedDicts: tests/database/test_cloudnative_pg.py
         if manifest["apiVersion"].startswith("external-secrets.io/"):
-            continue  # External Secrets' TypedDicts: tests/test_external_secrets.py
+            continue  # External Secrets' TypedDicts: tests/core/test_external_secrets.py
         assert manifest["kind"] in kinds, f"{where}: add its kind to KINDS in scripts/k8s_typeddicts.py"
         assert mismatches(manifest, kinds[manifest["kind"]], where) == []

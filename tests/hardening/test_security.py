@@ -11,7 +11,7 @@ from tests.support.conformance import diff_objects
 from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
-#: tests/test_cloudnative_pg.py).
+#: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import BackendProps, FrontendProps, PostgresProps
 from taskora_constructs.core import policy

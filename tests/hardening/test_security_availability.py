@@ -10,7 +10,7 @@ import pytest
 from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
-#: tests/test_cloudnative_pg.py).
+#: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import (Autoscaling, BackendProps, DisruptionBudget, FrontendProps, TaskoraConfigError)
 

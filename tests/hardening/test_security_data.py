@@ -10,7 +10,7 @@ import yaml
 
 from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of, props_of, written_files
 
-#: The StatefulSet's data guarantees (production's CloudNativePG: tests/test_cloudnative_pg.py).
+#: The StatefulSet's data guarantees (production's CloudNativePG: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
 from taskora_constructs import PostgresBackup, PostgresProps, TaskoraConfigError
 

@@ -2,7 +2,7 @@
 
 One failing case per rule, asserting the message: the construct path, the field, the bad
 value, the rule and the fix. Props that are wrong on their own raise when built; what needs
-the whole app is refused by the opt-in whole-app lint (``conftest.synth_app`` switches it on,
+the whole app is refused by the opt-in whole-app lint (``tests.support.synth.synth_app`` switches it on,
 as ``main.py`` does), shown here through ``cdk8s.Testing.synth`` and ``App.synth()`` (the
 CLI: ``test_validation_cli.py``; more rules: ``test_lint_objects.py``). The
 cross-object cases break a valid app the way another construct, an escape-hatch JSON patch

@@ -14,7 +14,7 @@ from taskora_constructs.network import evaluate
 from tests.support.profiles import INGRESS_NGINX_PROFILE, STATEFULSET_PROFILE, objects_of, props_of
 
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
-#: tests/test_cloudnative_pg.py).
+#: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
 
 NAMESPACE = "taskora"

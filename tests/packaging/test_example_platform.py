@@ -9,7 +9,8 @@ namespace, the NetworkPolicies admit exactly the intended peers, the escape-hatc
 in the output, the database password is in the Secret and nowhere else, and the example's
 own tests pass.
 
-The helpers (clean environment, offline install, the CLI) are tests/test_example.py's.
+The helpers (clean environment, offline install, the CLI) are tests/support/example_team.py's,
+shared with tests/packaging/test_example_orders.py.
 """
 
 from __future__ import annotations

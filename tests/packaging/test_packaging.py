@@ -138,7 +138,7 @@ def test_the_app_imports_only_the_public_api():
                     and node.module.split(".")[0] == "taskora_constructs":
                 private += [f"{path.relative_to(ROOT)}: from {node.module} import {alias.name}"
                             for alias in node.names if alias.name not in taskora_constructs.__all__]
-    assert private == [], "export these from taskora_constructs (and pin them in tests/test_public_api.py)"
+    assert private == [], "export these from taskora_constructs (and pin them in tests/api/test_public_api.py)"
 
 
 @pytest.mark.e2e

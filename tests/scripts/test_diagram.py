@@ -79,7 +79,7 @@ def test_the_references_are_drawn():
 
 
 def test_a_values_file_gets_its_own_picture(tmp_path):
-    if shutil.which("dot") is None:  # as the picture tests do (tests/test_diagram_render.py)
+    if shutil.which("dot") is None:  # as the picture tests do (tests/scripts/test_diagram_render.py)
         pytest.skip("Graphviz dot is not installed: `make deps-debian` (run by `make test`) installs it")
     values = tmp_path / "mine.yaml"
     values.write_text("backend:\n  replicas: 5\nnetworkPolicy:\n  enabled: false\n")

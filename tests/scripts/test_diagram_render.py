@@ -6,7 +6,7 @@ extents its layout gives, getBBox) and by rsvg-convert (librsvg, no browser: the
 for each label, told apart by colour) THEN every label is SVG text (no HTML in a foreignObject), each node's and
 each namespace box's text lies inside its box in both, both renderers put each label's text in
 the same place, and every edge label is drawn. The SVGs are what the generator draws from the
-default synth (tests/test_diagram.py), so these are the pictures a reader sees.
+default synth (tests/scripts/test_diagram.py), so these are the pictures a reader sees.
 
 Both renderers are Debian packages the set-up installs (`make deps-debian`); a test skips,
 saying which, only where they are not installed.

@@ -1,6 +1,6 @@
 """Values-file cases the API server or an admission step would refuse (or accept and break),
 each with the id of the rule that refuses it at synth (core/api_rules.py, core/pod_security.py).
-tests/test_api_rules.py synthesizes each; the cluster tests can apply the same object to a real
+tests/core/test_api_rules.py synthesizes each; the cluster tests can apply the same object to a real
 API server to prove the refusal."""
 
 from __future__ import annotations

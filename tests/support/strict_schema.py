@@ -19,7 +19,7 @@ from tests.support.paths import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import validate  # noqa: E402  (scripts/validate.py, as tests/test_validate_offline.py imports it)
+import validate  # noqa: E402  (scripts/validate.py, as tests/scripts/test_validate.py imports it)
 
 
 def validate_strict(manifest: dict, desired_version: str) -> str:

@@ -1,6 +1,6 @@
 """GIVEN a change of ConfigMap data, or a bumped secrets revision, WHEN synthesized THEN exactly
 the pods that read the changed entries get a new annotation, and so roll. Secret data never
-gets a digest (tests/test_secret_digests.py): its pods roll by the revision the user bumps."""
+gets a digest (tests/hardening/test_secret_digests.py): its pods roll by the revision the user bumps."""
 
 from __future__ import annotations
 
