@@ -19,9 +19,10 @@ os.environ["PATH"] = os.pathsep.join([str(ROOT / "node_modules" / ".bin"), os.en
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
 # Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
 # not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
-# The control plane of `make cluster-test` (tests/cluster/kube.py) is kept: it is no value.
-CLUSTER_ENVIRONMENT = {v: os.environ[v] for v in ("TASKORA_CLUSTER_KUBECONFIG", "TASKORA_CLUSTER_KUBECTL")
-                       if v in os.environ}
+# The control plane of `make cluster-test` is kept aside first: it is no value (tests/cluster/kube.py
+# reads it from tests/support/environment.py, which reads it when imported, here).
+from tests.support.environment import CLUSTER_ENVIRONMENT  # noqa: E402, F401
+
 for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
     del os.environ[_variable]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CLUSTER_ENVIRONMENT
+from tests.support.environment import CLUSTER_ENVIRONMENT
 from tests.support.paths import ROOT
 from tests.support.profiles import INGRESS_NGINX_PROFILE, written_profile
 from taskora_constructs.taskora.namespace import OPERATOR_USERS, PROTECTION_LABEL, deletion_protection_policy
