@@ -1,133 +1,28 @@
-"""Issue #3: bad configuration fails the synth with a clear error, before anything is written.
-
-One failing case per rule, asserting the message: the construct path, the field, the bad
-value, the rule and the fix. Props that are wrong on their own raise when built; what needs
-the whole app is refused by the opt-in whole-app lint (``tests.support.synth.synth_app`` switches it on,
-as ``main.py`` does), shown here through ``cdk8s.Testing.synth`` and ``App.synth()`` (the
-CLI: ``test_validation_cli.py``; more rules: ``test_lint_objects.py``). The
-cross-object cases break a valid app the way another construct, an escape-hatch JSON patch
-or a hand-written object would.
+"""The lint's rules for objects and the pods they run (taskora_constructs/lint/pods.py; issue #3):
+GIVEN a valid app broken in one place, the way another construct, an escape-hatch JSON patch or a
+hand-written object would WHEN the opt-in whole-app lint checks it (``synth_app`` switches it on,
+as ``main.py`` does) THEN the synth is refused with one problem naming the construct path, the
+field, the bad value, the rule and the fix: requests and probes, replicas and quantities, probe
+ports, Secret and ConfigMap references, names, labels, selectors, images, namespaces, volumes,
+StatefulSet storage, Jobs, ServiceAccounts and claims. Props wrong on their own:
+tests/core/test_props.py; the CLI: tests/e2e/test_validation_cli.py.
 """
 
 from __future__ import annotations
 
-
 import cdk8s
 import pytest
 
+from taskora_constructs import (Declarations, Taskora, TaskoraProps, TaskoraValidation, check_manifests,
+                                declare_external_secret)
+from tests.support.lint_helpers import (BACKEND, BACKEND_SERVICE, CONFIG_MAP, CONTAINER, DATABASE,
+                                        DATABASE_SERVICE, PATCH_CONTAINER, PLACEHOLDERS, assert_message, build,
+                                        patch, plain_deployment, problems_after, refused, the_problem)
+from tests.support.profiles import STATEFULSET_PROFILE
 from tests.support.synth import synth_app
-from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
-                                Resources, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
-                                TaskoraValidation, check_manifests, declare_external_secret)
-from tests.support.lint_helpers import (CONTAINER, PATCH_CONTAINER, BACKEND, BACKEND_SERVICE, DATABASE, PLACEHOLDERS, build,
-                          patch, refused, the_problem, assert_message, props_error)
 
 
-# --- the valid default app passes every rule --------------------------------------------------
-
-def test_default_app_passes_every_rule(default_objects):
-    # GIVEN the documented app WHEN its objects are checked THEN no rule is broken
-    assert check_manifests(default_objects) == []
-    app, _ = build()
-    validation = TaskoraValidation.of(app)
-    assert validation.problems() == []
-    synth_app(app)
-    assert validation.last_problems == ()
-
-
-def test_default_app_registers_one_validation_under_the_app_root():
-    # GIVEN the app WHEN built THEN there is one TaskoraValidation, which emits no object
-    app, _ = build()
-    assert TaskoraValidation.of(app) is app.node.find_child(TaskoraValidation.ID)
-    assert [c.node.id for c in app.node.children if isinstance(c, TaskoraValidation)] == [TaskoraValidation.ID]
-    assert all(isinstance(c, cdk8s.Chart) for c in app.charts)
-
-
-def test_other_valid_shapes_pass_too():
-    # GIVEN two instances side by side, and an instance using existing Secrets
-    app = cdk8s.Testing.app()
-    Taskora(app, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
-    Taskora(app, "taskora-staging", TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging", namespace="staging"))
-    external = TaskoraSecretValues(existing_secret="app-secrets", database_existing_secret="pg-credentials")
-    other = cdk8s.Testing.app()
-    Taskora(other, "taskora", TaskoraProps(secrets=external))
-    # WHEN synthesized THEN nothing is refused
-    assert synth_app(app) and synth_app(other)
-
-
-# --- props wrong on their own raise at once -------------------------------------------------
-
-def test_replicas_below_one_are_refused():
-    error = props_error(lambda: BackendProps(replicas=0))
-    assert_message(the_problem(error, "BackendProps", "replicas"), value=0, rule="must be >= 1",
-                   fix="set at least 1 replica")
-
-
-def test_replicas_must_be_an_integer():
-    error = props_error(lambda: FrontendProps(replicas=2.5))  # type: ignore[arg-type]
-    assert_message(the_problem(error, "FrontendProps", "replicas"), value=2.5, rule="must be an integer",
-                   fix="write a whole number")
-
-
-def test_malformed_quantity_is_refused():
-    resources = Resources(requests=ComputeResources(cpu="lots", memory="128Mi"),
-                          limits=ComputeResources(cpu="500m", memory="512Mi"))
-    error = props_error(lambda: BackendProps(resources=resources))
-    assert_message(the_problem(error, "BackendProps", "resources.requests.cpu"), value="lots",
-                   rule="must be a Kubernetes quantity", fix="write it like '250m'")
-
-
-def test_request_above_limit_is_refused():
-    resources = Resources(requests=ComputeResources(cpu="2", memory="128Mi"),
-                          limits=ComputeResources(cpu="500m", memory="512Mi"))
-    error = props_error(lambda: BackendProps(resources=resources))
-    assert_message(the_problem(error, "BackendProps", "resources.requests.cpu"), value="2",
-                   rule="must be <= resources.limits.cpu (500m)", fix="raise the limit to at least 2")
-
-
-def test_storage_below_one_gibibyte_is_refused():
-    error = props_error(lambda: PostgresProps(storage="512Mi"))
-    assert_message(the_problem(error, "PostgresProps", "storage"), value="512Mi", rule="must be >= 1Gi",
-                   fix="request at least 1Gi")
-
-
-def test_ingress_host_must_be_a_dns_name():
-    error = props_error(lambda: IngressProps(host="Taskora_Local"))
-    assert_message(the_problem(error, "IngressProps", "host"), value="Taskora_Local",
-                   rule="must be a DNS-1123 subdomain", fix="use a name like 'taskora.local'")
-
-
-def test_image_reference_must_parse():
-    error = props_error(lambda: FrontendProps(image="Taskora/Frontend:"))
-    assert_message(the_problem(error, "FrontendProps", "image"), value="Taskora/Frontend:",
-                   rule="must be an image reference", fix="'taskora/backend:1.4.2'")
-
-
-def test_app_name_must_make_valid_object_names():
-    error = props_error(lambda: Taskora(cdk8s.Testing.app(), "taskora",
-                                        TaskoraProps(secrets=PLACEHOLDERS, app_name="Taskora_App")))
-    assert_message(the_problem(error, "taskora", "app"), value="Taskora_App",
-                   rule="must be a DNS-1123 label", fix="'taskora-staging'")
-
-
-def test_empty_secret_value_is_refused_and_no_secret_is_echoed():
-    error = props_error(lambda: TaskoraSecretValues(cohere_api_key="", better_auth_secret="s3cr3t-auth",
-                                                    gemini_api_key="g3m1n1", database_password="pw-123"))
-    assert_message(the_problem(error, "TaskoraSecretValues", "cohere_api_key"), value="",
-                   rule="must be a non-empty string", fix="provide a value")
-    assert not {"s3cr3t-auth", "g3m1n1", "pw-123"} & set(str(error).replace("'", " ").split())
-
-
-def test_props_problems_are_all_reported_at_once():
-    # GIVEN three things wrong in one props object WHEN built THEN all three are reported
-    resources = Resources(requests=ComputeResources(cpu="2", memory="128Mi"),
-                          limits=ComputeResources(cpu="500m", memory="lots"))
-    error = props_error(lambda: BackendProps(replicas=0, image="BAD IMAGE", resources=resources))
-    assert {p.field for p in error.problems} == {"replicas", "image", "resources.limits.memory"}
-    assert str(error).startswith("3 configuration problems:\n")
-
-
-# --- checks across constructs: node.add_validation ------------------------------------------
+# --- requests, probes, replicas and the references a container makes ------------------------
 
 def test_missing_requests_are_refused():
     app, _ = build()
@@ -168,18 +63,6 @@ def test_request_above_limit_in_an_object_is_refused():
                    rule="must be <= resources.limits.memory (1Gi)", fix="raise the limit to at least 2Gi")
 
 
-def test_orphaned_service_selector_is_refused():
-    # GIVEN the backend Service selecting a misspelt app label
-    app, _ = build()
-    patch(app, BACKEND_SERVICE, cdk8s.JsonPatch.replace("/spec/selector", {"app": "taskora-backnd"}))
-    problem = the_problem(refused(app), BACKEND_SERVICE, "spec.selector")
-    # THEN the message names the selector and the pods that are there
-    assert_message(problem, value={"app": "taskora-backnd"},
-                   rule="must match the pod labels of a workload of the app in namespace 'taskora'",
-                   fix="select on labels the target pods carry")
-    assert "Deployment/taskora-backend (app=taskora-backend, component=backend)" in problem.rule
-
-
 def test_probe_port_must_exist_on_the_container_by_number():
     app, _ = build()
     patch(app, BACKEND, cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/livenessProbe/httpGet/port", 9000))
@@ -198,22 +81,6 @@ def test_probe_port_must_exist_on_the_container_by_name():
 def test_probe_port_by_declared_name_passes():
     app, _ = build()
     patch(app, BACKEND, cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/readinessProbe/httpGet/port", "http"))
-    assert synth_app(app)
-
-
-@pytest.mark.parametrize("target", [8080, "web"])
-def test_service_target_port_must_exist_on_the_selected_container(target):
-    app, _ = build()
-    patch(app, BACKEND_SERVICE, cdk8s.JsonPatch.replace("/spec/ports/0/targetPort", target))
-    assert_message(the_problem(refused(app), BACKEND_SERVICE, "spec.ports[0].targetPort"), value=target,
-                   rule="must be a container port of the pods it selects, by number or by name "
-                        "(Deployment/taskora-backend declares backend: 8000/http)",
-                   fix="target a declared containerPort")
-
-
-def test_service_target_port_by_name_passes():
-    app, _ = build()
-    patch(app, BACKEND_SERVICE, cdk8s.JsonPatch.replace("/spec/ports/0/targetPort", "http"))
     assert synth_app(app)
 
 
@@ -279,24 +146,163 @@ def test_a_key_the_external_secret_is_not_declared_to_hold_is_refused():
                    fix="reference one of its keys")
 
 
-def test_external_secret_declaration_is_checked_on_its_own():
+# --- names, labels, selectors, images, namespaces, volumes, StatefulSets, Jobs ---------------
+
+def test_statefulset_service_name_must_name_a_headless_service():
+    # GIVEN the database Service made a ClusterIP Service
     app, _ = build()
-    with pytest.raises(TaskoraConfigError) as raised:
-        declare_external_secret(app, name="Smtp_Secret", namespace="taskora", keys=[])
-    assert {p.field for p in raised.value.problems} == {"name", "keys"}
-    declare_external_secret(app, name="smtp", namespace="taskora", keys=["A"])
-    with pytest.raises(TaskoraConfigError, match=r"contradicts the earlier declaration"):
-        declare_external_secret(app, name="smtp", namespace="taskora", keys=["B"])
+    patch(app, DATABASE_SERVICE, cdk8s.JsonPatch.remove("/spec/clusterIP"))
+    assert_message(the_problem(refused(app), DATABASE, "spec.serviceName"), value="taskora-db",
+                   rule="must name a headless Service (clusterIP: None) in namespace 'taskora': "
+                        "Service 'taskora-db' is not headless",
+                   fix="set spec.clusterIP: None on Service 'taskora-db'")
 
 
-def test_a_secret_both_declared_external_and_defined_is_refused():
+
+def test_statefulset_service_name_must_name_an_existing_service():
     app, _ = build()
-    declare_external_secret(app, name="taskora-secrets", namespace="taskora", keys=["DATABASE_URL"])
-    error = refused(app)
-    assert_message(the_problem(error, TaskoraValidation.ID, "externalSecrets"), value="taskora/taskora-secrets",
-                   rule="must not be a Secret the app defines too", fix="declare the Secret external or define it")
-    # the declared keys also lack the ones AppSecrets requires
-    assert_message(the_problem(error, TaskoraValidation.ID, "externalSecrets[taskora/taskora-secrets].keys"),
-                   value=["DATABASE_URL"],
-                   rule="must include every required key (missing: COHERE_API_KEY, BETTER_AUTH_SECRET, "
-                        "GEMINI_API_KEY)", fix="declare them")
+    patch(app, DATABASE, cdk8s.JsonPatch.replace("/spec/serviceName", "postgres"))
+    assert_message(the_problem(refused(app), DATABASE, "spec.serviceName"), value="postgres",
+                   rule="the app defines no Service of that name",
+                   fix="add a headless Service named 'postgres', or name a headless Service of the app (taskora-db)")
+
+
+
+def test_storage_patched_below_one_gibibyte_is_refused():
+    app, _ = build()
+    patch(app, DATABASE, cdk8s.JsonPatch.replace(
+        "/spec/volumeClaimTemplates/0/spec/resources/requests/storage", "100Mi"))
+    field = "spec.volumeClaimTemplates[0].spec.resources.requests.storage"
+    assert_message(the_problem(refused(app), DATABASE, field), value="100Mi", rule="must be >= 1Gi",
+                   fix="request at least 1Gi")
+
+
+
+@pytest.mark.parametrize("kind_path,field,name,rule", [
+    (CONFIG_MAP, "metadata.name", "Taskora_Config", "must be a DNS-1123 subdomain"),
+    (BACKEND_SERVICE, "metadata.name", "taskora.backend", "must be a DNS-1123 label"),
+])
+def test_object_names_must_be_valid(kind_path, field, name, rule):
+    app, _ = build()
+    patch(app, kind_path, cdk8s.JsonPatch.replace("/metadata/name", name))
+    assert_message(the_problem(refused(app), kind_path, field), value=name, rule=rule, fix="use a name like")
+
+
+
+def test_label_values_must_be_valid():
+    app, _ = build()
+    patch(app, BACKEND, cdk8s.JsonPatch.replace("/metadata/labels/component", "back end!"))
+    assert_message(the_problem(refused(app), BACKEND, "metadata.labels.component"), value="back end!",
+                   rule="must be a label value: at most 63 letters, digits", fix="use a value like 'taskora-backend'")
+
+
+
+def test_selector_must_match_the_pod_template():
+    app, _ = build()
+    patch(app, BACKEND, cdk8s.JsonPatch.replace("/spec/selector/matchLabels", {"app": "backend"}))
+    assert_message(the_problem(refused(app), BACKEND, "spec.selector.matchLabels"), value={"app": "backend"},
+                   rule="must be non-empty and match the pod template's labels (app=taskora-backend, "
+                        "component=backend)", fix="select on labels every pod of the template carries")
+
+
+
+def test_image_reference_in_an_object_must_parse():
+    app, _ = build()
+    patch(app, BACKEND, cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/image", "taskora/backend:"))
+    assert_message(the_problem(refused(app), BACKEND, f"{CONTAINER}.image"), value="taskora/backend:",
+                   rule="must be an image reference [registry/]repository[:tag][@digest]",
+                   fix="write it like 'taskora/backend:1.4.2'")
+
+
+
+def test_objects_live_in_the_apps_namespace_unless_declared_cross_namespace():
+    # GIVEN a ServiceAccount added in a namespace the app does not create
+    app, taskora = build()
+    cdk8s.ApiObject(taskora.charts["backend"], "monitoring-sa", api_version="v1", kind="ServiceAccount",
+                    metadata=cdk8s.ApiObjectMetadata(name="scraper", namespace="monitoring"))
+    where = "taskora-backend/monitoring-sa"
+    # THEN it is refused
+    assert_message(the_problem(refused(app), where, "metadata.namespace"), value="monitoring",
+                   rule="must be the app's namespace ('taskora'): objects live in the app's namespace unless "
+                        "declared cross-namespace",
+                   fix="move the object into 'taskora', or declare the namespace with "
+                       "TaskoraValidation.of(app).allow_namespace('monitoring')")
+    # WHEN the namespace is declared cross-namespace THEN it passes
+    TaskoraValidation.of(app).allow_namespace("monitoring")
+    assert synth_app(app)
+
+
+
+def test_a_namespaced_object_without_a_namespace_is_refused():
+    app, taskora = build()
+    cdk8s.ApiObject(taskora.charts["config"], "extra", api_version="v1", kind="ConfigMap",
+                    metadata=cdk8s.ApiObjectMetadata(name="extra"))
+    assert_message(the_problem(refused(app), "taskora-config/extra", "metadata.namespace"), value=None,
+                   rule="must be set: a ConfigMap without a namespace lands in whatever namespace kubectl's "
+                        "context points at", fix="set it to the app's namespace ('taskora')")
+
+
+
+def test_references_do_not_cross_namespaces():
+    # GIVEN two instances, the staging backend reading the first instance's Secret
+    app = cdk8s.Testing.app()
+    Taskora(app, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
+    Taskora(app, "taskora-staging", TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging"))
+    patch(app, "taskora-staging-backend/backend/deployment",
+          cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/env/0/valueFrom/secretKeyRef/name", "taskora-secrets"))
+    # THEN it is refused: a pod reads Secrets of its own namespace only
+    problem = the_problem(refused(app), "taskora-staging-backend/backend/deployment",
+                          f"{CONTAINER}.env[0].valueFrom.secretKeyRef.name")
+    assert "must name a Secret the app defines in namespace 'taskora-staging'" in problem.rule
+
+
+
+def test_volumes_must_name_existing_secrets_and_config_maps_and_their_keys():
+    # GIVEN a pod mounting a missing ConfigMap and a key its Secret does not hold
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "namespace": "web"},
+              "stringData": {"tls.crt": "x"}}
+    deployment = plain_deployment("web", "web", volumes=[
+        {"name": "config", "configMap": {"name": "nginx-conf"}},
+        {"name": "certs", "secret": {"secretName": "tls", "items": [{"key": "tls.key", "path": "k"}]}},
+        {"name": "optional", "configMap": {"name": "maybe", "optional": True}},
+    ])
+    # WHEN checked THEN both are reported, the optional one is not
+    problems = check_manifests([secret, deployment])
+    assert [(p.field, p.value) for p in problems] == [
+        ("spec.template.spec.volumes[0].configMap.name", "nginx-conf"),
+        ("spec.template.spec.volumes[1].secret.items[0].key", "tls.key"),
+    ]
+    assert "must be a key of Secret 'tls' (it holds: tls.crt)" in problems[1].rule
+
+
+
+def test_jobs_need_no_probes_but_their_references_are_checked():
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate", "namespace": "web"},
+           "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "migrate", "image": "taskora/backend:latest",
+                "env": [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}}]}]}}}}
+    problems = check_manifests([plain_deployment("web", "web"), job])
+    assert [(p.where, p.field) for p in problems] == [
+        ("Job/migrate", "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name")]
+
+
+# --- the ServiceAccount and the claims a pod names -------------------------------------------
+
+def test_a_service_account_must_exist_or_be_declared():
+    def change(found):
+        found["Deployment/taskora-backend"]["spec"]["template"]["spec"]["serviceAccountName"] = "backend"
+    (message,) = problems_after(change)
+    assert message.startswith("Deployment/taskora-backend: spec.template.spec.serviceAccountName='backend': "
+                              "must name a ServiceAccount the app defines")
+    declared = Declarations(external_objects=(("ServiceAccount", "taskora", "backend"),))
+    assert problems_after(change, declarations=declared) == []
+
+
+
+def test_a_claim_must_be_one_the_app_creates():
+    def change(found):
+        volumes = found["CronJob/taskora-db-backup"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["volumes"]
+        next(v for v in volumes if v["name"] == "backup")["persistentVolumeClaim"]["claimName"] = "backup-taskora-db-1"
+    (message,) = problems_after(change, STATEFULSET_PROFILE)
+    assert "persistentVolumeClaim.claimName='backup-taskora-db-1': must name a claim of the app" in message
+    assert "(backup-taskora-db-0, data-taskora-db-0)" in message

@@ -1,16 +1,17 @@
-"""Shared by the lint tests (test_validation.py, test_lint_objects.py): construct paths of the
-default app, building it, patching it through the escape hatch, and reading the problems."""
+"""Shared by the lint tests (tests/lint/, tests/core/test_props.py): construct paths of the default
+app, building it, patching it through the escape hatch, breaking a profile's objects, plain
+manifests, and reading the problems."""
 
 from __future__ import annotations
-
 
 import cdk8s
 import pytest
 
+from tests.support.profiles import by_id, objects_of
 from tests.support.synth import synth_app
 from taskora_constructs.core.errors import as_yaml
-from taskora_constructs import (Problem, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
-                                config_error_from_synth)
+from taskora_constructs import (Declarations, Problem, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues,
+                                check_manifests, config_error_from_synth)
 
 CONTAINER = "spec.template.spec.containers[0]"
 PATCH_CONTAINER = "/spec/template/spec/containers/0"
@@ -68,3 +69,24 @@ def props_error(build_props) -> TaskoraConfigError:
     with pytest.raises(TaskoraConfigError) as raised:
         build_props()
     return raised.value
+
+
+def problems_after(change, profile: str = "local", declarations: Declarations = Declarations()) -> list[str]:
+    objects = objects_of(profile)
+    change(by_id(objects))
+    return [str(p) for p in check_manifests(objects, declarations)]
+
+
+def plain_deployment(name: str, namespace: str, **pod_spec) -> dict:
+    container = {"name": "app", "image": "nginx:1.25", "ports": [{"containerPort": 80, "name": "http"}],
+                 "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}},
+                 "livenessProbe": {"tcpSocket": {"port": 80}}, "readinessProbe": {"tcpSocket": {"port": "http"}}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [container], **pod_spec}}}}
+
+
+def plain_service(name: str, namespace: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"selector": {"app": name}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
