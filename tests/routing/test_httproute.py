@@ -2,7 +2,9 @@
 
 GIVEN a route's sequences as lists or tuples, or a cdk8s-plus Service as a backend, WHEN the
 props or a rule are built THEN they are accepted as written, and a wrong item is named with a
-fix that fits it.
+fix that fits it. GIVEN another team's chart and services WHEN routed THEN the HTTPRoute takes
+the chart's namespace and its name from the id, passes the vendored CRD's schema strictly and
+the reference lint; props the Gateway would misroute, and a second route of one name, are refused.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import dataclasses
 import cdk8s
 import pytest
 
-from taskora_constructs import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
+from taskora_constructs import (GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule, WebWorkload,
+                                check_manifests)
 from taskora_constructs.core.errors import TaskoraConfigError
+from tests.support.gateway_schema import schema_errors
 
 
 def test_route_props_take_lists_as_well_as_tuples_and_keep_tuples():
@@ -61,3 +65,68 @@ def test_a_rule_routes_to_a_cdk8s_plus_service_by_its_name_and_port():
     portless = kplus.Service(chart, "portless")
     with pytest.raises(TaskoraConfigError, match=r"shop/portless: ports=\[\]: must hold a port"):
         HttpRouteRule.for_workload(portless)
+
+
+# --- the construct, for another team's services ---------------------------------------------
+
+def test_another_team_routes_its_own_services_through_a_gateway():
+    # GIVEN a team's chart with a namespace and two workloads
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "shop", namespace="shop")
+    web = WebWorkload(chart, "web", image="registry.example/shop/web:1.2.0", port=8080)
+    api = WebWorkload(chart, "api", image="registry.example/shop/api:1.2.0", port=9000, service_port=80)
+    # WHEN routed by an HttpRoute (props as keyword arguments)
+    route = HttpRoute(chart, "shop-route", parent_refs=(GatewayParentRef(name="public", namespace="edge"),),
+                      hostnames=("shop.example.com",),
+                      rules=(HttpRouteRule.for_workload(api, path_prefix="/v1", rewrite_prefix="/"),
+                             HttpRouteRule.for_workload(web)))
+    objects = cdk8s.Testing.synth(chart)
+    [written] = [o for o in objects if o["kind"] == "HTTPRoute"]
+    # THEN it takes the chart's namespace and its name from the id, and routes to the Service ports
+    assert written["metadata"] == {"name": "shop-route", "namespace": "shop", "labels": {"app": "shop-route"}}
+    assert [r["backendRefs"] for r in written["spec"]["rules"]] == [[{"name": "api", "port": 80}],
+                                                                    [{"name": "web", "port": 8080}]]
+    assert written["spec"]["parentRefs"] == [{"name": "public", "namespace": "edge"}]
+    assert schema_errors(written) == [] and check_manifests(objects) == []
+    # AND it exposes its object as cdk8s constructs do
+    assert route.api_object is route.route and cdk8s.ApiObject.of(route) is route.route
+    assert (route.route_name, route.namespace, route.hostnames) == ("shop-route", "shop", ("shop.example.com",))
+
+
+
+def test_a_route_without_hostnames_or_rewrite_is_minimal_and_valid():
+    app = cdk8s.Testing.app()
+    chart = cdk8s.Chart(app, "c")
+    HttpRoute(chart, "r", HttpRouteProps(parent_refs=(GatewayParentRef(name="g"),),
+                                         rules=(HttpRouteRule(service_name="svc", port=80),)))
+    [written] = cdk8s.Testing.synth(chart)
+    assert written["spec"] == {"parentRefs": [{"name": "g"}],
+                               "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                                          "backendRefs": [{"name": "svc", "port": 80}]}]}
+    assert "namespace" not in written["metadata"] and schema_errors(written) == []
+
+
+
+def test_route_props_refuse_what_the_gateway_would_misroute():
+    gateway = (GatewayParentRef(name="g"),)
+    with pytest.raises(TaskoraConfigError) as raised:
+        HttpRouteProps(parent_refs=(), rules=())
+    assert [p.field for p in raised.value.problems] == ["parentRefs", "rules"]
+    with pytest.raises(TaskoraConfigError, match=r"rules=\['/'\]: must route each path prefix once"):
+        HttpRouteProps(parent_refs=gateway, rules=(HttpRouteRule(service_name="a", port=1),
+                                                   HttpRouteRule(service_name="b", port=2)))
+    with pytest.raises(TaskoraConfigError, match=r"hostnames\[0\]='Shop.Example.com'"):
+        HttpRouteProps(parent_refs=gateway, rules=(HttpRouteRule(service_name="a", port=1),),
+                       hostnames=("Shop.Example.com",))
+    with pytest.raises(TaskoraConfigError) as raised:
+        HttpRouteRule(service_name="a", port=0, path_prefix="/api(/|$)", rewrite_prefix="x")
+    assert [p.field for p in raised.value.problems] == ["port", "pathPrefix", "rewritePrefix"]
+
+
+
+def test_two_routes_of_one_name_and_namespace_are_refused():
+    app = cdk8s.Testing.app()
+    props = HttpRouteProps(parent_refs=(GatewayParentRef(name="g"),), rules=(HttpRouteRule(service_name="a", port=1),))
+    HttpRoute(cdk8s.Chart(app, "a", namespace="x"), "route", props)
+    with pytest.raises(TaskoraConfigError, match="HTTPRoute x/route is already created by a/route"):
+        HttpRoute(cdk8s.Chart(app, "b", namespace="x"), "route", props)

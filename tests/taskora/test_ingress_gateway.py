@@ -1,4 +1,6 @@
-"""Gateway API routing (issue #12): ``ingress.routing: gateway`` and the library's ``HttpRoute``.
+"""Gateway API routing of the Taskora deployment (issue #12): ``ingress.routing: gateway``
+(TaskoraIngress, taskora_constructs/taskora/ingress.py; the HttpRoute construct itself:
+tests/routing/test_httproute.py).
 
 GIVEN the committed gateway values layer (examples/values/gateway.yaml) over the local and the
 production profile WHEN synthesized THEN there is no Ingress and one HTTPRoute that routes the
@@ -7,7 +9,6 @@ host's ``/`` to the frontend and ``/api`` to the backend with the prefix replace
 unknown fields refused where the CRD is structural), its backendRefs name Services and ports
 of the app (the opt-in reference lint, which main.py switches on), and the frontend's and
 backend's NetworkPolicies admit the Gateway's namespace instead of the ingress controller's.
-AND the ``HttpRoute`` construct works for another team's services in their own chart.
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ import tempfile
 from pathlib import Path
 
 import cdk8s
-import jsonschema
 import pytest
 import yaml
 
 from tests.support.paths import ROOT
 from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id
 from taskora_app.values import load
-from taskora_constructs import (GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule, Taskora,
-                                TaskoraConfigError, TaskoraValidation, WebWorkload, check_manifests)
+from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, check_manifests
 from taskora_constructs._generated import k8s_types
 from taskora_constructs.core.errors import Problem
+from tests.support.gateway_schema import schema_errors
 from tests.support.typed_dicts import mismatches
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -40,24 +40,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import validate  # noqa: E402
 
 GATEWAY_LAYER = ROOT / "examples" / "values" / "gateway.yaml"
-CRD = ROOT / "crds" / "gateway-api-v1.6.1" / "gateway.networking.k8s.io_httproutes.yaml"
 _LAYER_DIR = Path(tempfile.mkdtemp(prefix="taskora-gateway-"))
 atexit.register(shutil.rmtree, _LAYER_DIR, True)
-
-
-# --- the vendored CRD's schema, strict ------------------------------------------------------
-
-@functools.cache
-def route_validator() -> jsonschema.Validator:
-    crd = yaml.load(CRD.read_text(), Loader=yaml.CSafeLoader)  # libyaml: the CRD is 400 KB
-    [v1] = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-    assert v1["served"] and v1["storage"]
-    schema = validate._strict(copy.deepcopy(v1["schema"]["openAPIV3Schema"]))
-    return jsonschema.Draft202012Validator(schema)
-
-
-def schema_errors(route: dict) -> list[str]:
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in route_validator().iter_errors(route)]
 
 
 # --- the gateway profile ---------------------------------------------------------------------
@@ -276,66 +260,7 @@ def test_proxy_namespaces_override_the_parent_refs_namespaces(tmp_path):
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}]
 
 
-# --- the library construct, for another team ------------------------------------------------------
-
-def test_another_team_routes_its_own_services_through_a_gateway():
-    # GIVEN a team's chart with a namespace and two workloads
-    app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "shop", namespace="shop")
-    web = WebWorkload(chart, "web", image="registry.example/shop/web:1.2.0", port=8080)
-    api = WebWorkload(chart, "api", image="registry.example/shop/api:1.2.0", port=9000, service_port=80)
-    # WHEN routed by an HttpRoute (props as keyword arguments)
-    route = HttpRoute(chart, "shop-route", parent_refs=(GatewayParentRef(name="public", namespace="edge"),),
-                      hostnames=("shop.example.com",),
-                      rules=(HttpRouteRule.for_workload(api, path_prefix="/v1", rewrite_prefix="/"),
-                             HttpRouteRule.for_workload(web)))
-    objects = cdk8s.Testing.synth(chart)
-    [written] = [o for o in objects if o["kind"] == "HTTPRoute"]
-    # THEN it takes the chart's namespace and its name from the id, and routes to the Service ports
-    assert written["metadata"] == {"name": "shop-route", "namespace": "shop", "labels": {"app": "shop-route"}}
-    assert [r["backendRefs"] for r in written["spec"]["rules"]] == [[{"name": "api", "port": 80}],
-                                                                    [{"name": "web", "port": 8080}]]
-    assert written["spec"]["parentRefs"] == [{"name": "public", "namespace": "edge"}]
-    assert schema_errors(written) == [] and check_manifests(objects) == []
-    # AND it exposes its object as cdk8s constructs do
-    assert route.api_object is route.route and cdk8s.ApiObject.of(route) is route.route
-    assert (route.route_name, route.namespace, route.hostnames) == ("shop-route", "shop", ("shop.example.com",))
-
-
-def test_a_route_without_hostnames_or_rewrite_is_minimal_and_valid():
-    app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "c")
-    HttpRoute(chart, "r", HttpRouteProps(parent_refs=(GatewayParentRef(name="g"),),
-                                         rules=(HttpRouteRule(service_name="svc", port=80),)))
-    [written] = cdk8s.Testing.synth(chart)
-    assert written["spec"] == {"parentRefs": [{"name": "g"}],
-                               "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                                          "backendRefs": [{"name": "svc", "port": 80}]}]}
-    assert "namespace" not in written["metadata"] and schema_errors(written) == []
-
-
-def test_route_props_refuse_what_the_gateway_would_misroute():
-    gateway = (GatewayParentRef(name="g"),)
-    with pytest.raises(TaskoraConfigError) as raised:
-        HttpRouteProps(parent_refs=(), rules=())
-    assert [p.field for p in raised.value.problems] == ["parentRefs", "rules"]
-    with pytest.raises(TaskoraConfigError, match=r"rules=\['/'\]: must route each path prefix once"):
-        HttpRouteProps(parent_refs=gateway, rules=(HttpRouteRule(service_name="a", port=1),
-                                                   HttpRouteRule(service_name="b", port=2)))
-    with pytest.raises(TaskoraConfigError, match=r"hostnames\[0\]='Shop.Example.com'"):
-        HttpRouteProps(parent_refs=gateway, rules=(HttpRouteRule(service_name="a", port=1),),
-                       hostnames=("Shop.Example.com",))
-    with pytest.raises(TaskoraConfigError) as raised:
-        HttpRouteRule(service_name="a", port=0, path_prefix="/api(/|$)", rewrite_prefix="x")
-    assert [p.field for p in raised.value.problems] == ["port", "pathPrefix", "rewritePrefix"]
-
-
-def test_two_routes_of_one_name_and_namespace_are_refused():
-    app = cdk8s.Testing.app()
-    props = HttpRouteProps(parent_refs=(GatewayParentRef(name="g"),), rules=(HttpRouteRule(service_name="a", port=1),))
-    HttpRoute(cdk8s.Chart(app, "a", namespace="x"), "route", props)
-    with pytest.raises(TaskoraConfigError, match="HTTPRoute x/route is already created by a/route"):
-        HttpRoute(cdk8s.Chart(app, "b", namespace="x"), "route", props)
+# --- what the synth loads, and what the lint reports ---------------------------------------------
 
 
 def test_the_default_synth_does_not_load_the_gateway_bindings():
