@@ -1,7 +1,8 @@
-"""cdk8s conventions of the library (0.2.0): GIVEN a second team's app WHEN it uses the
-constructs as cdk8s constructs are used THEN namespaces come from the enclosing Chart, names
-from ids, clashes are refused naming both constructs, nothing foreign is inspected, and two
-Taskora instances differ only by id and namespace."""
+"""cdk8s conventions of the library's constructs (TaskoraResource, taskora_constructs/core/resource.py;
+0.2.0): GIVEN a second team's app WHEN it uses the constructs as cdk8s constructs are used THEN
+names come from ids, nothing foreign is inspected, peers and clients are wired by construct, two
+Taskora instances differ only by id and namespace, and every public construct keeps the
+conventions. Namespaces and name clashes: test_scope.py."""
 
 from __future__ import annotations
 
@@ -22,24 +23,6 @@ def objects_of(app: cdk8s.App) -> list[dict]:
     return [o for chart in app.charts for o in cdk8s.Testing.synth(chart)]
 
 
-def test_a_construct_takes_the_namespace_of_its_chart():
-    # GIVEN a chart with a namespace WHEN a database is added without one
-    app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "billing", namespace="billing")
-    db = PostgresDatabase(chart, "db", password="sentinel-db-5e1c")
-    # THEN every object of it lives there, and wiring attributes say so
-    objects = cdk8s.Testing.synth(chart)
-    assert {o["metadata"]["namespace"] for o in objects} == {"billing"}
-    assert db.namespace == "billing" and db.host_for("shop") == "db.billing.svc"
-
-
-def test_a_construct_in_a_chart_without_a_namespace_writes_none_as_cdk8s_does():
-    app = cdk8s.Testing.app()
-    chart = cdk8s.Chart(app, "plain")
-    PostgresDatabase(chart, "db", password="sentinel-db-5e1c")
-    assert all("namespace" not in o["metadata"] for o in cdk8s.Testing.synth(chart))
-
-
 def test_names_derive_readably_from_the_id_and_can_be_overridden():
     app = cdk8s.Testing.app()
     chart = cdk8s.Chart(app, "c", namespace="shop")
@@ -47,21 +30,6 @@ def test_names_derive_readably_from_the_id_and_can_be_overridden():
     db = PostgresDatabase(chart, "db", name="orders-db", password="sentinel-db-5e1c")
     assert api.service_name == "orders-api" and api.url == "http://orders-api:8080"
     assert db.service_name == "orders-db" and db.credentials_secret_name == "orders-db-credentials"
-
-
-def test_a_clash_is_refused_naming_both_construct_paths():
-    # GIVEN two databases of the same name in one namespace, in two charts
-    app = cdk8s.Testing.app()
-    PostgresDatabase(cdk8s.Chart(app, "a", namespace="data"), "db", password="sentinel-db-5e1c")
-    with pytest.raises(TaskoraConfigError) as raised:
-        PostgresDatabase(cdk8s.Chart(app, "b", namespace="data"), "db", password="sentinel-db-5e1c")
-    # THEN the second is refused, naming the first
-    message = str(raised.value)
-    assert "b/db: name='db': StatefulSet data/db is already created by a/db" in message
-    assert "sentinel" not in message
-    # AND the same name in another namespace, or in another App, is fine
-    PostgresDatabase(cdk8s.Chart(app, "c", namespace="other"), "db", password="sentinel-db-5e1c")
-    PostgresDatabase(cdk8s.Chart(cdk8s.Testing.app(), "a", namespace="data"), "db", password="pw-5e1c")
 
 
 #: Kinds without a namespace: the Namespace, its deletion protection, the claims' StorageClass.
@@ -91,13 +59,6 @@ def test_two_taskora_instances_differ_only_by_id_and_namespace(tmp_path: Path):
     parts = ("namespace", "config", "database", "backend", "frontend", "ingress")
     assert files == [f"{n:04d}-{instance}-{part}.k8s.yaml"
                      for n, (instance, part) in enumerate((i, p) for i in ("blue", "green") for p in parts)]
-
-
-def test_two_taskora_instances_in_one_namespace_are_refused():
-    app = cdk8s.Testing.app()
-    Taskora(app, "blue", secrets=SECRETS)
-    with pytest.raises(TaskoraConfigError, match="Namespace taskora is already created by blue-namespace/namespace"):
-        Taskora(app, "green", secrets=SECRETS)
 
 
 def test_taskora_inside_a_users_chart_writes_into_it_in_apply_order():
