@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cdk8s
+import yaml
 
 from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation
 
@@ -27,3 +28,8 @@ def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
 
 def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
     return {(o["kind"], o["metadata"]["name"]): o for o in objects}
+
+
+def rendered_yaml(objects: list[dict]) -> str:
+    """The objects as the YAML a reviewer reads (key order kept): what a snapshot holds."""
+    return yaml.safe_dump_all(objects, sort_keys=False, default_flow_style=False)
