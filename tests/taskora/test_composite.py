@@ -35,7 +35,7 @@ def all_changes(default_objects, **props) -> set[tuple]:
 
 
 def changes(default_objects, **props) -> set[tuple]:
-    """The changes, without the checksum annotations that roll pods (see test_rollout.py)."""
+    """The changes, without the checksum annotations that roll pods (see test_config_rollout.py)."""
     return {c for c in all_changes(default_objects, **props) if not CHECKSUM.match(c[1])}
 
 
