@@ -16,7 +16,7 @@ CDK8S  := node_modules/.bin/cdk8s
 PY_STAMP   := $(VENV)/.installed
 DEV_STAMP  := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
-# Pinned wheels for the offline wheel-install test (tests/test_example.py); filled by set-up.
+# Pinned wheels for the offline wheel-install test (tests/packaging/test_example_orders.py); filled by set-up.
 WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
 # Defined before any rule names it: make expands a rule's prerequisites as it reads the rule.
@@ -101,7 +101,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@touch $@
 
 # The app itself, without cdk8s-cli (which takes about a second to load and deletes dist/
-# before the app runs): the same files as `cdk8s synth` (tests/test_cli_synth.py); a failed
+# before the app runs): the same files as `cdk8s synth` (tests/e2e/test_cli_synth.py); a failed
 # or killed run leaves the previous dist/ as it was; a configuration error exits 2.
 # DIST: another output directory (make bench times `make synth` into a temporary one), passed
 # as given: main.py refuses an empty one, a symlink, a file, this directory or one holding it,

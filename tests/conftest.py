@@ -1,4 +1,5 @@
-"""Shared fixtures. jsii runs on the pinned Node (as in main.py), chosen before cdk8s starts it."""
+"""Shared fixtures (the helpers live in tests/support/). jsii runs on the pinned Node (as in
+main.py), chosen before cdk8s starts it."""
 
 from __future__ import annotations
 
@@ -18,38 +19,17 @@ os.environ["PATH"] = os.pathsep.join([str(ROOT / "node_modules" / ".bin"), os.en
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
 # Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
 # not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
-# The control plane of `make cluster-test` (tests/cluster/kube.py) is kept: it is no value.
-CLUSTER_ENVIRONMENT = {v: os.environ[v] for v in ("TASKORA_CLUSTER_KUBECONFIG", "TASKORA_CLUSTER_KUBECTL")
-                       if v in os.environ}
+# The control plane of `make cluster-test` is kept aside first: it is no value (tests/cluster/kube.py
+# reads it from tests/support/environment.py, which reads it when imported, here).
+from tests.support.environment import CLUSTER_ENVIRONMENT  # noqa: E402, F401
+
 for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
     del os.environ[_variable]
 
 import cdk8s  # noqa: E402  (after the environment above)
 import pytest  # noqa: E402
 
-from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation  # noqa: E402
-
-
-def synth_app(app: cdk8s.App) -> list[dict]:
-    """Every object of every chart in ``app``, in chart (apply) order, as plain dicts."""
-    objects: list[dict] = []
-    with TaskoraValidation.of(app).once():  # the app does not change between the charts
-        for chart in app.charts:
-            objects.extend(cdk8s.Testing.synth(chart))
-    return objects
-
-
-def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
-    """Build one Taskora instance with ``props`` (placeholder secrets unless given)."""
-    props.setdefault("secrets", TaskoraSecretValues.development_placeholders())
-    app = cdk8s.Testing.app()
-    # The construct id names the charts; the app name, the objects.
-    taskora = Taskora(app, props.get("app_name", "taskora"), TaskoraProps(**props))
-    return taskora, synth_app(app)
-
-
-def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
-    return {(o["kind"], o["metadata"]["name"]): o for o in objects}
+from tests.support.synth import synth_taskora  # noqa: E402
 
 
 @pytest.fixture(scope="session")
