@@ -103,6 +103,13 @@ def chart_of(construct: IConstruct) -> cdk8s.Chart:
     return chart
 
 
+def is_default_child(construct: IConstruct, child: IConstruct) -> bool:
+    """Whether ``child`` is a noted child of ``construct`` of the id ``Resource``: what
+    ``construct.node.default_child`` returns when none was set (constructs' ``Node.defaultChild``;
+    it looks for ``Default`` too, which this library never names a child)."""
+    return _PARENT.get(child) == (construct, "Resource")
+
+
 def chart_metadata(construct: IConstruct) -> tuple[str | None, dict[str, str]]:
     """The namespace (``None``: none) and labels the enclosing Chart gives its ApiObjects."""
     chart = chart_of(construct)

@@ -17,7 +17,7 @@ from ..core import tree
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..network.connections import HasConnections, PodGroup
 from .contract import DatabaseContract
 from .cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps
@@ -168,7 +168,7 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
         self.object_store: cdk8s.ApiObject | None = None
         if options.backup is not None:
             self.object_store = emit(self, "object-store", self._object_store(labels))
-        self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
+        self.cluster: cdk8s.ApiObject = emit(self, MAIN_ID, self._cluster(labels))
         self._expose(self.cluster)
         self.scheduled_backup: cdk8s.ApiObject | None = None
         if options.backup is not None:

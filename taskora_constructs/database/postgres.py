@@ -13,7 +13,7 @@ from ..core import tree
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..network.connections import HasConnections
 from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
@@ -204,7 +204,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
                 "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
         }
-        self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
+        self.stateful_set: cdk8s.ApiObject = emit(self, MAIN_ID, stateful_set, library_containers=built)
         self._expose(self.stateful_set)
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None

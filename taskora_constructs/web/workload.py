@@ -15,7 +15,7 @@ from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
+from ..core.resource import MAIN_ID, TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
 from ..network.connections import HasConnections
 from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
@@ -237,7 +237,7 @@ class WebWorkload(TaskoraResource, HasConnections):
                 annotations={**props.annotations, **skips}),
             "spec": spec,
         }
-        self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
+        self.deployment: cdk8s.ApiObject = emit(self, MAIN_ID, deployment, library_containers=built)
         self._expose(self.deployment)
         service: k8s.Service = {
             "apiVersion": "v1",

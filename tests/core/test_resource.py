@@ -243,6 +243,10 @@ def test_every_public_construct_keeps_the_conventions(spec: Spec):
     # AND the main object is the default child, named so, and listed among the construct's objects
     assert cdk8s.ApiObject.of(positional) is positional.api_object
     assert positional.api_object in positional.api_objects
+    # AND it is the child of id "Resource" (cdk8s-plus's convention: default_child finds it unset),
+    # but the composite's, the namespace object of a part of its own
+    if spec.cls is not Taskora:
+        assert positional.node.find_child("Resource") is positional.api_object
     assert positional.api_object.metadata.name == (positional.name if spec.name_from_id else "payments")
     for obj in positional.api_objects:
         if obj.kind not in CLUSTER_SCOPED:

@@ -32,18 +32,18 @@ def find(app, path):
 
 find(app, "taskora-backend/backend/service").add_json_patch(
     cdk8s.JsonPatch.replace("/spec/selector", {"app": "taskora-backnd"}))
-find(app, "taskora-backend/backend/deployment").add_json_patch(
+find(app, "taskora-backend/backend/Resource").add_json_patch(
     cdk8s.JsonPatch.replace("/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef/key", "DB_URL"))
-find(app, "taskora-database/postgres/statefulset").add_json_patch(
+find(app, "taskora-database/postgres/Resource").add_json_patch(
     cdk8s.JsonPatch.replace("/spec/volumeClaimTemplates/0/spec/resources/requests/storage", "512Mi"))
 """
 
 EXPECTED_LINES = [
     "taskora: synth failed, nothing written to ",
     "3 configuration problems:",
-    "  - taskora-database/postgres/statefulset: spec.volumeClaimTemplates[0].spec.resources.requests.storage="
+    "  - taskora-database/postgres/Resource: spec.volumeClaimTemplates[0].spec.resources.requests.storage="
     "'512Mi': must be >= 1Gi. Fix: request at least 1Gi",
-    "  - taskora-backend/backend/deployment: spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key="
+    "  - taskora-backend/backend/Resource: spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key="
     "'DB_URL': must be a key of Secret 'taskora-secrets' (it holds: BETTER_AUTH_SECRET, COHERE_API_KEY, "
     "DATABASE_URL, GEMINI_API_KEY); environment variable DATABASE_URL would fail with "
     "CreateContainerConfigError. Fix: reference one of its keys, or add 'DB_URL' to the Secret",

@@ -108,8 +108,8 @@ def test_secret_key_ref_to_an_unknown_key_is_refused():
 def test_config_map_key_ref_to_an_unknown_key_is_refused():
     app, _ = build()
     env = "/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/key"
-    patch(app, "taskora-frontend/frontend/deployment", cdk8s.JsonPatch.replace(env, "API_URL"))
-    problem = the_problem(refused(app), "taskora-frontend/frontend/deployment",
+    patch(app, "taskora-frontend/frontend/Resource", cdk8s.JsonPatch.replace(env, "API_URL"))
+    problem = the_problem(refused(app), "taskora-frontend/frontend/Resource",
                           f"{CONTAINER}.env[0].valueFrom.configMapKeyRef.key")
     assert_message(problem, value="API_URL", rule="must be a key of ConfigMap 'taskora-config' (it holds: API_BASE_URL",
                    fix="reference one of its keys")
@@ -248,10 +248,10 @@ def test_references_do_not_cross_namespaces():
     app = cdk8s.Testing.app()
     Taskora(app, "taskora", TaskoraProps(secrets=PLACEHOLDERS))
     Taskora(app, "taskora-staging", TaskoraProps(secrets=PLACEHOLDERS, app_name="taskora-staging"))
-    patch(app, "taskora-staging-backend/backend/deployment",
+    patch(app, "taskora-staging-backend/backend/Resource",
           cdk8s.JsonPatch.replace(f"{PATCH_CONTAINER}/env/0/valueFrom/secretKeyRef/name", "taskora-secrets"))
     # THEN it is refused: a pod reads Secrets of its own namespace only
-    problem = the_problem(refused(app), "taskora-staging-backend/backend/deployment",
+    problem = the_problem(refused(app), "taskora-staging-backend/backend/Resource",
                           f"{CONTAINER}.env[0].valueFrom.secretKeyRef.name")
     assert "must name a Secret the app defines in namespace 'taskora-staging'" in problem.rule
 

@@ -103,7 +103,7 @@ def test_the_synth_refuses_a_broken_policy_naming_its_construct():
     # GIVEN an escape hatch that breaks the frontend's policy WHEN the app is synthesized
     app = cdk8s.Testing.app()
     taskora = Taskora(app, "taskora", props_of("local"))
-    policy = taskora.network_policies["frontend"].node.find_child("policy")
+    policy = cdk8s.ApiObject.of(taskora.network_policies["frontend"])  # its child "Resource"
     policy.add_json_patch(cdk8s.JsonPatch.replace("/spec/ingress/0/ports/0/port", 80))
     with pytest.raises(RuntimeError) as raised:
         synth_app(app)
@@ -111,7 +111,7 @@ def test_the_synth_refuses_a_broken_policy_naming_its_construct():
     # THEN the synth fails with one problem, at the policy's construct path
     assert isinstance(error, TaskoraConfigError)
     assert [str(p).split(": must")[0] for p in error.problems] == [
-        "taskora-frontend/network-policy/policy: spec.ingress[0].ports[0].port=80"]
+        "taskora-frontend/network-policy/Resource: spec.ingress[0].ports[0].port=80"]
     assert TaskoraValidation.of(app).last_problems == error.problems
 
 

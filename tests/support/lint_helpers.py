@@ -15,13 +15,13 @@ from taskora_constructs import (Declarations, Problem, Taskora, TaskoraConfigErr
 
 CONTAINER = "spec.template.spec.containers[0]"
 PATCH_CONTAINER = "/spec/template/spec/containers/0"
-BACKEND = "taskora-backend/backend/deployment"
+BACKEND = "taskora-backend/backend/Resource"
 BACKEND_SERVICE = "taskora-backend/backend/service"
-DATABASE = "taskora-database/postgres/statefulset"
+DATABASE = "taskora-database/postgres/Resource"
 DATABASE_SERVICE = "taskora-database/postgres/service"
 CREDENTIALS = "taskora-database/postgres/credentials"
-APP_SECRET = "taskora-config/secrets/secret"
-CONFIG_MAP = "taskora-config/config/configmap"
+APP_SECRET = "taskora-config/secrets/Resource"
+CONFIG_MAP = "taskora-config/config/Resource"
 API_INGRESS = "taskora-ingress/ingress/api-ingress"
 PLACEHOLDERS = TaskoraSecretValues.development_placeholders()
 
