@@ -65,6 +65,23 @@ def test_a_callers_json_patches_and_metadata_changes_apply_in_order():
     assert '"patched": "yes"' in actual and '"replicas": 3' in actual and '"status"' not in actual
 
 
+def test_node_holds_the_manifests_own_metadata_as_cdk8s_would():
+    # GIVEN an emitted object and the plain one (the emitted one's props go to Node as the plain map
+    # jsii sends a struct as, without ApiObject.__init__'s type checks)
+    with_namespace = {**MANIFEST, "metadata": {**MANIFEST["metadata"], "namespace": "own"}}
+    seen = []
+    for make in (plain, emit):
+        api_object = make(cdk8s.Chart(cdk8s.Testing.app(), "c", namespace="shop"), "obj",
+                          json.loads(json.dumps(with_namespace)))
+        # WHEN a caller reads them back through Node
+        metadata = api_object.metadata
+        seen.append((api_object.api_version, api_object.kind, api_object.name, metadata.name, metadata.namespace,
+                     metadata.get_label("app"), metadata.get_label("z"), metadata.to_json()))
+    # THEN Node holds the same: kind, name, namespace, labels and annotations
+    assert seen[1] == seen[0]
+    assert seen[1][:5] == ("apps/v1", "Deployment", "api", "api", "own")
+
+
 def taskora_app(tmp_path):
     from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
 
