@@ -29,6 +29,7 @@ from constructs import Construct
 
 from .._generated import k8s_types as k8s
 from . import tree
+from .reach import LibraryMeta, library_code
 
 if TYPE_CHECKING:  # the custom resources' TypedDicts: read by the type checker only (no import cost)
     from .._generated import barman_types, cnpg_types, eso_types
@@ -69,7 +70,7 @@ class _SharedMetadata:
         return cdk8s.ApiObject.metadata.__get__(api_object, owner)
 
 
-class _Manifest(cdk8s.ApiObject):
+class _Manifest(cdk8s.ApiObject, metaclass=LibraryMeta):
     """A ``cdk8s.ApiObject`` whose JSON Python renders: one jsii call to create it, one
     callback from Node to render it in ``app.synth()`` (issue 22).
 
@@ -103,6 +104,7 @@ class _Manifest(cdk8s.ApiObject):
         """``ApiObject.add_json_patch``: kept here and applied by :meth:`to_json`, in order."""
         self._patches.extend(ops)
 
+    @library_code
     def to_json(self) -> Any:
         """The object as Kubernetes JSON, as ``cdk8s.ApiObject.to_json`` renders it."""
         manifest = self._manifest

@@ -27,6 +27,7 @@ import cdk8s
 from constructs import Construct
 
 from . import rules, tree
+from .reach import LibraryMeta
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
 
@@ -82,7 +83,7 @@ def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any], where: 
                                  messages=error.messages) from None
 
 
-class TaskoraResource(Construct):
+class TaskoraResource(Construct, metaclass=LibraryMeta):
     """The base of every public construct (internal; subclasses document their own objects).
 
     Attributes:
