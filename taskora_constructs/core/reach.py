@@ -18,7 +18,8 @@ cdk8s calls back: :func:`library_code`) it marks the App as reached, and from th
 chart of the App asks Node for the order. A read by jsii's own bookkeeping as an object is
 created runs inside the constructor. JavaScript can reach a construct only through something
 handed to it from Python, or from the App: an App handed to JavaScript code that walks it and
-changes the library's constructs is the one case this does not see.
+changes the library's constructs (or reads ``node.default_child``, see :func:`on_reach`) is the
+one case this does not see.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # The App roots whose library constructs code outside the library reached.
 _REACHED: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# construct -> what Node must hold of it before anything else reaches it (see on_reach).
+_PENDING: "weakref.WeakKeyDictionary[Any, list[Callable[[], None]]]" = weakref.WeakKeyDictionary()
 # How deep the library's own code is on the stack (its reads of __jsii_ref__ are its own).
 _DEPTH = [0]
 
@@ -41,6 +44,13 @@ _DEPTH = [0]
 def reached(root: Any) -> bool:
     """Whether code outside the library reached a library construct of the App ``root``."""
     return root in _REACHED
+
+
+def on_reach(construct: Any, give_node: Callable[[], None]) -> None:
+    """Run ``give_node`` (jsii calls that hand Node some state of ``construct``) just before code
+    outside the library first reaches ``construct`` across jsii, instead of now: no code of the
+    library, nor cdk8s's synth, reads that state (``node.default_child``: ``cdk8s.ApiObject.of``)."""
+    _PENDING.setdefault(construct, []).append(give_node)
 
 
 def library_code(function: F) -> F:
@@ -67,9 +77,11 @@ class _WatchedRef:
         except KeyError:
             raise AttributeError("__jsii_ref__") from None
         if not _DEPTH[0]:
-            _DEPTH[0] += 1  # root_of may ask Node about an App's own ancestors
+            _DEPTH[0] += 1  # root_of may ask Node about an App's own ancestors; give_node asks
             try:
                 _REACHED.add(tree.root_of(construct))
+                for give_node in _PENDING.pop(construct, ()):
+                    give_node()  # before the caller's own request, which jsii has not sent yet
             finally:
                 _DEPTH[0] -= 1
         return ref

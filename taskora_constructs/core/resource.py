@@ -27,6 +27,7 @@ import cdk8s
 from constructs import Construct
 
 from . import rules, tree
+from . import reach
 from .reach import LibraryMeta
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
@@ -132,8 +133,10 @@ class TaskoraResource(Construct, metaclass=LibraryMeta):
         """Make ``api_object`` the main object: ``api_object``, and what
         ``cdk8s.ApiObject.of(construct)`` finds (``node.default_child``)."""
         self.api_object = api_object
-        if not tree.is_default_child(self, api_object):  # not a child of id MAIN_ID: say it
-            self.node.default_child = api_object
+        if not tree.is_default_child(self, api_object):  # not a child of id MAIN_ID: say it, once asked
+            # Two jsii calls (node, defaultChild), made when something outside the library reaches
+            # the construct (cdk8s.ApiObject.of(it) does): the Taskora composite's, per instance.
+            reach.on_reach(self, lambda: setattr(self.node, "default_child", api_object))
 
     @property
     def api_objects(self) -> tuple[cdk8s.ApiObject, ...]:
