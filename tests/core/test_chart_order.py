@@ -105,3 +105,21 @@ def test_a_callers_object_inside_a_library_construct_is_written_where_cdk8s_writ
     assert graphs
     assert ("ConfigMap", "extra") in written(tmp_path)["0003-taskora-backend.k8s.yaml"]
     assert list(written(tmp_path).values()) == cdk8s_own(app)
+
+
+def test_the_library_declares_no_dependency_but_the_composites_chart_chain():
+    # GIVEN the library's sources (the order in Python relies on no dependency inside a chart)
+    import ast
+
+    import taskora_constructs
+
+    root = Path(taskora_constructs.__file__).parent
+    calls = sorted(f"{path.relative_to(root)}:{node.lineno}"
+                   for path in root.rglob("*.py")
+                   for node in ast.walk(ast.parse(path.read_text()))
+                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                   and node.func.attr in ("add_dependency", "addDependency"))
+    # WHEN every call that declares a dependency is listed THEN it is the composite's, chart after chart
+    assert len(calls) == 1 and calls[0].startswith("taskora/composite.py:")
+    source = (root / "taskora" / "composite.py").read_text().splitlines()[int(calls[0].split(":")[1]) - 1]
+    assert source.strip() == "after.add_dependency(before)"
