@@ -16,7 +16,7 @@ CDK8S  := node_modules/.bin/cdk8s
 PY_STAMP   := $(VENV)/.installed
 DEV_STAMP  := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
-# Pinned wheels for the offline wheel-install test (tests/test_example.py); filled by set-up.
+# Pinned wheels for the offline wheel-install test (tests/packaging/test_example_orders.py); filled by set-up.
 WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
 # Defined before any rule names it: make expands a rule's prerequisites as it reads the rule.
@@ -101,7 +101,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@touch $@
 
 # The app itself, without cdk8s-cli (which takes about a second to load and deletes dist/
-# before the app runs): the same files as `cdk8s synth` (tests/test_cli_synth.py); a failed
+# before the app runs): the same files as `cdk8s synth` (tests/e2e/test_cli_synth.py); a failed
 # or killed run leaves the previous dist/ as it was; a configuration error exits 2.
 # DIST: another output directory (make bench times `make synth` into a temporary one), passed
 # as given: main.py refuses an empty one, a symlink, a file, this directory or one holding it,
@@ -221,7 +221,7 @@ cluster-test: deps $(HELM_BIN)
 	  python3 cluster/controlplane.py down --state build/cluster-test; exit $$status
 
 # The example tests keep each example's installed environments outside the repository, one
-# directory per checkout (tests/example_environments.py): this checkout's goes too.
+# directory per checkout (tests/support/example_environments.py): this checkout's goes too.
 EXAMPLE_ENVIRONMENTS = $${TMPDIR:-/tmp}/taskora-example-environments-$$(id -u)/$$(printf %s "$(CURDIR)" | sha256sum | cut -c1-12)
 clean:
 	rm -rf dist .dist-* $(VENV) $(CHECKOV_VENV) node_modules

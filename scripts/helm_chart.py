@@ -40,7 +40,7 @@ previous chart as it was):
   data (a password, a ConfigMap value) would be evaluated, or fail the install. The CLI
   writes the manifests verbatim; here each ``{{`` becomes ``{{"{{"}}``, an action whose
   output is the literal ``{{``, so ``helm template`` reproduces the synth it was made from
-  exactly (tests/test_helm.py renders it with the real Helm).
+  exactly (tests/e2e/test_helm.py renders it with the real Helm).
 
 ``--app`` overrides the app command of ``cdk8s.yaml`` (the tests export other apps).
 """

@@ -4,7 +4,7 @@ cluster by its admin (``kubectl apply --server-side -f build/protection/``), bef
 
 It is not in dist/ on purpose: ``kubectl delete -f dist/`` deletes what dist/ holds, the policy
 first among them, and the garbage collector would then delete the CloudNativePG Cluster's claims
-(tests/cluster/test_deletion_protection.py shows both deletes keep the data with it here).
+(tests/cluster/test_cluster_deletion.py shows both deletes keep the data with it here).
 
     python scripts/protection.py [--output build/protection] [--operator-service-account NS:NAME ...]
 """

@@ -9,7 +9,7 @@ copied): patterns (names, images, quantities, digests, schedules), ranges (repli
 int32 fields), enums, label maps, and the top-level spellings of ``routing`` and ``gateway``
 the loader accepts beside ``ingress.routing``/``ingress.gateway``.
 
-What JSON Schema cannot say stays the loader's alone (tests/test_values_schema.py lists each
+What JSON Schema cannot say stays the loader's alone (tests/app/test_values_schema.py lists each
 such case, and checks every other case gives the same verdict in both): rules across keys
 (``minReplicas <= maxReplicas``, a digest with an image that has one, TLS needs an issuer or
 a Secret), minimum sizes of quantities (``storage >= 1Gi``), CIDR notation, and whether a value

@@ -151,7 +151,7 @@ class _LibyamlComposer(_Bounded, _CParser, _Resolver):
     test run reads the values files) under the same bounded composer, which builds the same
     nodes with the same marks from its events (but for an empty value in a flow mapping, ``{a: }``,
     marked one column later: no problem names it, an empty value is null). Used only where PyYAML
-    ships libyaml (tests/test_yaml_parsers.py compares the two)."""
+    ships libyaml (tests/app/test_yaml_files.py compares the two)."""
 
     def __init__(self, stream: str) -> None:
         _CParser.__init__(self, stream)

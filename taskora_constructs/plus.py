@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+import cdk8s
 import cdk8s_plus_28 as kplus
 import jsii
 from constructs import Construct
 
-__all__ = ["SelectableWorkload", "peer_labels", "pod_selector"]
+__all__ = ["SelectableWorkload", "is_peer", "peer_labels", "peer_ports", "pod_selector"]
 
 #: The id of the adapter that :func:`pod_selector` adds under a workload construct.
 ADAPTER_ID = "CdkPlusPodSelector"
@@ -122,25 +123,34 @@ def pod_selector(workload: SelectableWorkload, *, scope: Construct | None = None
     return _WorkloadPods(parent, construct_id, labels=labels, namespace=namespace)
 
 
-def peer_labels(workload: kplus.AbstractPod) -> tuple[dict[str, str], str | None]:
-    """The labels that select the pods of a cdk8s-plus workload, and its namespace.
+def peer_labels(workload: kplus.AbstractPod | kplus.Service) -> tuple[dict[str, str], str | None]:
+    """The labels that select the pods of a cdk8s-plus workload (or behind a Service), and its namespace.
 
     For a ``Deployment``, ``StatefulSet``, ``DaemonSet``, ``Job`` (any ``kplus.Workload``)
     the labels are its selector, ``workload.match_labels``: by default cdk8s-plus's own
     ``cdk8s.io/metadata.addr`` label; with ``select=False`` the labels given to
     ``workload.select(...)``. For a ``kplus.Pod`` it is the ``cdk8s.io/metadata.addr`` label
-    cdk8s-plus puts on every pod it makes. The namespace is ``workload.metadata.namespace``
-    (the chart's, unless set on the workload); ``None`` when neither sets one.
+    cdk8s-plus puts on every pod it makes. For a ``kplus.Service`` they are its selector (the
+    pods it sends traffic to, e.g. those of ``deployment.expose_via_service()``). The
+    namespace is ``workload.metadata.namespace`` (the chart's, unless set on the workload);
+    ``None`` when neither sets one.
 
     Use them to admit the workload in Taskora's NetworkPolicies, e.g.
     ``NetworkPeer.pods(labels)`` in the same namespace or ``NetworkPeer.namespace(ns, labels)``.
 
     Raises:
         ValueError: the workload has no label to select its pods by (``select=False`` and no
-            ``select(...)``), or selects them by expressions, which labels cannot express.
+            ``select(...)``; a Service without a selector), or selects them by expressions,
+            which labels cannot express.
     """
     path = workload.node.path
     namespace = workload.metadata.namespace
+    if isinstance(workload, kplus.Service):
+        labels = dict(_service_spec(workload).get("selector") or {})
+        if not labels:
+            raise ValueError(f"cdk8s-plus service {path} selects no pods (no selector): give it one with "
+                             "service.select(workload) or service.select_label(key, value)")
+        return labels, namespace
     if isinstance(workload, kplus.Workload):
         if workload.match_expressions:
             raise ValueError(f"cdk8s-plus workload {path} selects its pods by expressions, which match labels "
@@ -156,6 +166,38 @@ def peer_labels(workload: kplus.AbstractPod) -> tuple[dict[str, str], str | None
     if not address:
         raise ValueError(f"cdk8s-plus pod {path} has no {kplus.Pod.ADDRESS_LABEL} label to select it by")
     return {kplus.Pod.ADDRESS_LABEL: address}, namespace
+
+
+def is_peer(peer: object) -> bool:
+    """Whether ``peer`` is a cdk8s-plus object whose pods :func:`peer_labels` can name."""
+    return isinstance(peer, (kplus.AbstractPod, kplus.Service))
+
+
+def peer_ports(peer: kplus.AbstractPod | kplus.Service) -> tuple[int, ...]:
+    """The TCP ports a connection to ``peer``'s pods opens, as cdk8s-plus's ``allowTo`` derives them.
+
+    A workload's or pod's: its containers' ports (``port_number`` and ``ports``); a Service's:
+    the pods' side of its ports (``targetPort``, else ``port``). Named target ports are left
+    out (a NetworkPolicy here admits port numbers): empty when nothing numeric is known.
+    """
+    found: list[int] = []
+    if isinstance(peer, kplus.Service):
+        for port in _service_spec(peer).get("ports") or ():
+            number = port.get("targetPort", port.get("port"))
+            if isinstance(number, int) and not isinstance(number, bool) and number not in found:
+                found.append(number)
+        return tuple(found)
+    for container in peer.containers:
+        for container_port in container.ports:
+            number = int(container_port.number)  # jsii numbers are typed int | float
+            if container_port.protocol in (None, kplus.Protocol.TCP) and number not in found:
+                found.append(number)
+    return tuple(found)
+
+
+def _service_spec(service: kplus.Service) -> dict:
+    """The Service's spec as cdk8s-plus renders it (its selector and ports are not public)."""
+    return dict(cdk8s.ApiObject.of(service).to_json().get("spec") or {})
 
 
 def _describe(workload: object) -> str:

@@ -1,4 +1,5 @@
-"""Shared fixtures. jsii runs on the pinned Node (as in main.py), chosen before cdk8s starts it."""
+"""Shared fixtures (the helpers live in tests/support/). jsii runs on the pinned Node (as in
+main.py), chosen before cdk8s starts it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -22,53 +22,24 @@ os.environ["PATH"] = os.pathsep.join([str(ROOT / "node_modules" / ".bin"), os.en
 os.environ.setdefault("CDK8S_CHECK_UPGRADE", "false")
 # Hermetic: secrets or values a developer exported in the shell (TASKORA_DB_PASSWORD, ...) must
 # not reach the tests, in-process or in the subprocesses they start (which inherit os.environ).
-# The control plane of `make cluster-test` (tests/cluster/kube.py) is kept: it is no value.
-CLUSTER_ENVIRONMENT = {v: os.environ[v] for v in ("TASKORA_CLUSTER_KUBECONFIG", "TASKORA_CLUSTER_KUBECTL")
-                       if v in os.environ}
+# The control plane of `make cluster-test` is kept aside first: it is no value (tests/cluster/kube.py
+# reads it from tests/support/environment.py, which reads it when imported, here).
+from tests.support.environment import CLUSTER_ENVIRONMENT  # noqa: E402, F401
+
 for _variable in [v for v in os.environ if v.startswith("TASKORA_")]:
     del os.environ[_variable]
 
 import pytest  # noqa: E402
-
-if TYPE_CHECKING:
-    import cdk8s
-
-    from taskora_constructs import Taskora
 
 # cdk8s (which starts jsii's Node) and the library are imported where they are used, after the
 # environment above: xdist's controller loads this file too and runs no test, so it need not
 # start a Node of its own (about 0.4 s before the workers can start).
 
 
-def synth_app(app: cdk8s.App) -> list[dict]:
-    """Every object of every chart in ``app``, in chart (apply) order, as plain dicts."""
-    import cdk8s
-    from taskora_constructs import TaskoraValidation
-    objects: list[dict] = []
-    with TaskoraValidation.of(app).once():  # the app does not change between the charts
-        for chart in app.charts:
-            objects.extend(cdk8s.Testing.synth(chart))
-    return objects
-
-
-def synth_taskora(**props) -> tuple[Taskora, list[dict]]:
-    """Build one Taskora instance with ``props`` (placeholder secrets unless given)."""
-    import cdk8s
-    from taskora_constructs import Taskora, TaskoraProps, TaskoraSecretValues
-    props.setdefault("secrets", TaskoraSecretValues.development_placeholders())
-    app = cdk8s.Testing.app()
-    # The construct id names the charts; the app name, the objects.
-    taskora = Taskora(app, props.get("app_name", "taskora"), TaskoraProps(**props))
-    return taskora, synth_app(app)
-
-
-def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
-    return {(o["kind"], o["metadata"]["name"]): o for o in objects}
-
-
 @pytest.fixture(scope="session")
 def default_objects() -> list[dict]:
     """The default (documented) deployment, synthesized once per test session."""
+    from tests.support.synth import synth_taskora
     return synth_taskora()[1]
 
 
@@ -107,7 +78,6 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
-
 # --- Two workers, balanced (make check and make test: -n 2 --dist loadfile) ----------------------
 # loadfile hands a whole test file to one worker (its module fixtures are set up once), in order
 # of test count: a slow file with few tests (the examples' installs, Helm) started late and kept
@@ -124,6 +94,8 @@ def pytest_xdist_make_scheduler(config, log):
         return None  # xdist's own scheduler
     from xdist.scheduler import LoadFileScheduling
 
+    from tests.support.scheduling import slowest_first
+
     recorded: dict[str, float] = config.cache.get(TEST_SECONDS, {})
 
     class SlowestFileFirst(LoadFileScheduling):
@@ -138,14 +110,6 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return SlowestFileFirst(config, log)
-
-
-def slowest_first(units: dict[str, dict[str, bool]], recorded: dict[str, float]) -> list[tuple[str, dict[str, bool]]]:
-    """The work units (file -> its tests) by what their tests took last time, slowest first; a
-    test with no record counts the mean of the recorded ones. Ties keep their order."""
-    mean = sum(recorded.values()) / len(recorded) if recorded else 0.05
-    weight = {scope: sum(recorded.get(test, mean) for test in tests) for scope, tests in units.items()}
-    return sorted(units.items(), key=lambda unit: -weight[unit[0]])
 
 
 class SecondsPerTest:

@@ -2,8 +2,8 @@
 rules a construct runs on its own objects before anything is written.
 
 Each :class:`Rule` is one unit in the style of cdk-nag: an ``id``, a one-line ``doc``, who
-enforces it on the cluster (``enforced_by``), and a check; tests/test_api_rules.py holds a
-compliant and a non-compliant case of each, and tests/refused_cases.py the values-file cases
+enforces it on the cluster (``enforced_by``), and a check; tests/core/test_api_rules.py holds a
+compliant and a non-compliant case of each, and tests/support/refused_cases.py the values-file cases
 the cluster tests apply to a real API server. A problem names its rule as ``[<id>]`` so the
 message says which rule the cluster would apply. The Pod Security Standards are in
 :mod:`.pod_security`.

@@ -16,6 +16,13 @@ without redoing that whole-App work, when it knows the App was just validated in
 * Otherwise - ``cdk8s.Testing.synth(chart)``, a ``chart.to_json()`` of your own, a second
   rendering - the chart renders through cdk8s's own ``Chart.toJson()``, as any Chart does.
 
+The order: cdk8s's ``DependencyGraph(chart.node).topology()`` is the construct tree's preorder
+unless a construct of the chart depends on another construct of it. The library declares no
+such dependency (only one chart after another) and notes every construct it creates, so while
+no code outside the library reached a construct of the App (:mod:`reach`: no construct of
+yours added to a chart, no dependency of yours declared) the order is :func:`tree.preorder`,
+with no jsii call at all; otherwise Node is asked (three calls per chart).
+
 One case this cannot tell apart: a ``validate(app)`` that ran but failed (``app.synth()``
 raised) leaves its renderings allowed, so a ``Testing.synth(chart)`` right after it, with no
 library construct created in between, renders without validating the App again.
@@ -32,6 +39,7 @@ import jsii
 from constructs import Construct
 
 from . import tree
+from .reach import LibraryMeta, library_code, reached
 from .manifest import _Manifest
 
 # App root -> how many LibraryCharts it has.
@@ -54,7 +62,7 @@ class _ValidatedNow:
         return []
 
 
-class LibraryChart(cdk8s.Chart):
+class LibraryChart(cdk8s.Chart, metaclass=LibraryMeta):
     """A ``cdk8s.Chart`` (no namespace, no labels) whose ``app.synth()`` rendering skips the
     whole-App work cdk8s repeats per chart; the files are the same."""
 
@@ -67,6 +75,7 @@ class LibraryChart(cdk8s.Chart):
             self.node.add_validation(_ValidatedNow(root))
         _CHARTS[root] = count + 1
 
+    @library_code
     def to_json(self) -> Any:
         """``Chart.toJson()``: the chart's objects as JSON, in cdk8s's order."""
         root = tree.root_of(self)
@@ -74,6 +83,9 @@ class LibraryChart(cdk8s.Chart):
         if validated is None or validated[0] != tree.generation() or validated[1] <= 0:
             return super().to_json()  # cdk8s's own: jsii calls the JavaScript method, not this one
         validated[1] -= 1
+        if not reached(root):  # only the library's constructs, no dependency inside a chart
+            return [construct.to_json() for construct in tree.preorder(self)
+                    if isinstance(construct, _Manifest) and tree.chart_of(construct) is self]
         objects = []
         for construct in cdk8s.DependencyGraph(self.node).topology():
             if isinstance(construct, _Manifest):

@@ -24,10 +24,12 @@ import weakref
 from typing import TYPE_CHECKING, Any, Mapping
 
 import cdk8s
+import jsii
 from constructs import Construct
 
 from .._generated import k8s_types as k8s
 from . import tree
+from .reach import LibraryMeta, library_code
 
 if TYPE_CHECKING:  # the custom resources' TypedDicts: read by the type checker only (no import cost)
     from .._generated import barman_types, cnpg_types, eso_types
@@ -68,7 +70,7 @@ class _SharedMetadata:
         return cdk8s.ApiObject.metadata.__get__(api_object, owner)
 
 
-class _Manifest(cdk8s.ApiObject):
+class _Manifest(cdk8s.ApiObject, metaclass=LibraryMeta):
     """A ``cdk8s.ApiObject`` whose JSON Python renders: one jsii call to create it, one
     callback from Node to render it in ``app.synth()`` (issue 22).
 
@@ -84,11 +86,15 @@ class _Manifest(cdk8s.ApiObject):
     metadata = _SharedMetadata()
 
     def __init__(self, scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> None:
-        metadata = manifest["metadata"]
         # The metadata also goes to Node: cdk8s's own ``metadata`` (what a caller reads or
-        # changes through ``api_object.metadata``) and ``name`` stay what they were.
-        super().__init__(scope, construct_id, api_version=manifest["apiVersion"], kind=manifest["kind"],
-                         metadata=cdk8s.ApiObjectMetadata(**{_snake(k): v for k, v in metadata.items()}))
+        # changes through ``api_object.metadata``) and ``name`` stay what they were. The props go
+        # as the plain map jsii sends a struct as, not through ``ApiObject.__init__``: its runtime
+        # type checks (typeguard, on the scope, the id, the props and the metadata) were about a
+        # fifth of the library's Python time per object (issue 22), and every value here comes
+        # from a typed manifest whose metadata ``emit`` checked.
+        metadata = {key: value for key, value in manifest["metadata"].items() if value is not None}
+        jsii.create(type(self), self, [scope, construct_id, {
+            "apiVersion": manifest["apiVersion"], "kind": manifest["kind"], "metadata": metadata}])
         tree.note(self, scope, construct_id)
         self._manifest = manifest
         self._patches: list[cdk8s.JsonPatch] = []
@@ -98,6 +104,7 @@ class _Manifest(cdk8s.ApiObject):
         """``ApiObject.add_json_patch``: kept here and applied by :meth:`to_json`, in order."""
         self._patches.extend(ops)
 
+    @library_code
     def to_json(self) -> Any:
         """The object as Kubernetes JSON, as ``cdk8s.ApiObject.to_json`` renders it."""
         manifest = self._manifest
@@ -152,10 +159,6 @@ def library_containers(api_object: cdk8s.ApiObject) -> bool | frozenset[str]:
     """The containers of ``api_object`` a Taskora construct built (``True``: all; ``False``:
     the object is not the library's)."""
     return _EMITTED.get(api_object, False)
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 def object_metadata(

@@ -8,7 +8,7 @@ against the level of its namespace (:func:`level_for`), and refuses at synth nam
 control (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
 
 Each control is one :class:`~taskora_constructs.core.api_rules.Rule` (id ``PSS-...``); its
-compliant and non-compliant cases are in tests/test_pod_security_rules.py.
+compliant and non-compliant cases are in tests/core/test_api_rules.py (beside the API server's rules).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Policy-scan exceptions: checkov findings a workload is allowed to leave unmet, with why.
 
 The test suite runs checkov's Kubernetes checks over the synthesized output and requires
-zero failed checks. A check that must stay unmet (the model's ``:latest`` images loaded
-into minikube, the images' documented uid 1001, ...) is suppressed on the object itself,
-with checkov's skip annotation and a one-line reason::
+zero failed checks. A check that must stay unmet (an image loaded into the node as
+``:latest``, an image's own low uid, ...) is suppressed on the object itself, with checkov's
+skip annotation and a one-line reason::
 
     metadata:
       annotations:
@@ -13,17 +13,21 @@ The constructs take the exceptions as props (``policy_exceptions``) and write an
 only while the rendered workload really leaves the check unmet, as far as this module can
 tell (:data:`EVALUATED`): pin the image by digest and the image exceptions disappear by
 themselves. Exceptions for checks this module does not evaluate are always written.
+
+This module is generic: it knows checkov's checks, not a workload. Each preset keeps its
+documented exceptions beside itself and says, from its own props, which documented value
+each one explains (:func:`image_in_use`, :func:`user_in_use`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 
 #: checkov recognises any annotation key containing ``checkov.io/skip``.
 ANNOTATION_PREFIX = "checkov.io/skip-"
 
-# The checks behind the documented model's exceptions (checkov's names).
+# checkov's Kubernetes checks this module evaluates (checkov's names).
 IMAGE_TAG_FIXED = "CKV_K8S_14"          # Image Tag should be fixed - not latest or blank
 IMAGE_PULL_ALWAYS = "CKV_K8S_15"        # Image Pull Policy should be Always
 SECRETS_AS_FILES = "CKV_K8S_35"         # Prefer using secrets as files over secrets as environment variables
@@ -109,20 +113,52 @@ def image_repository(image: str) -> str:
     return (head + "/" if head else "") + last.split(":", 1)[0]
 
 
+#: "Is the documented value an exception explains in use?", asked of one container of the
+#: pod (``(container, pod_spec)``: a user may be the container's or the pod's).
+InUse = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
+
+
+def image_in_use(image: str, *, any_tag: bool = False) -> InUse:
+    """In use while the container runs ``image``'s repository at ``image``'s tag (with
+    ``any_tag``: at any tag, but not without one); a preset passes its props' default image."""
+    repository, tag = image_repository(image), _split_image(image)[0]
+
+    def in_use(container: Mapping[str, Any], pod_spec: Mapping[str, Any]) -> bool:
+        running = container.get("image", "")
+        running_tag = _split_image(running)[0]
+        return image_repository(running) == repository and (running_tag != "" if any_tag else running_tag == tag)
+    return in_use
+
+
+def user_in_use(uid: int) -> InUse:
+    """In use while the container runs as ``uid`` (its own ``runAsUser``, else the pod's); a
+    preset passes its props' default user."""
+    def in_use(container: Mapping[str, Any], pod_spec: Mapping[str, Any]) -> bool:
+        return bool(_uid(pod_spec, container) == uid)
+    return in_use
+
+
+def _uid(pod_spec: Mapping[str, Any], container: Mapping[str, Any]) -> Any:
+    return (container.get("securityContext") or {}).get(
+        "runAsUser", (pod_spec.get("securityContext") or {}).get("runAsUser"))
+
+
 def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
                      library_containers: frozenset[str] | None = None,
-                     documented_images: Iterable[str] = ()) -> dict[str, str]:
+                     documented: Mapping[str, InUse] | None = None) -> dict[str, str]:
     """The skip annotations for ``exceptions`` that ``pod_spec`` needs, in check-id order.
 
     An exception is written only while the containers the library built
     (``library_containers``, default: all) leave the check unmet, and never while a
     caller's own container (a sidecar, an init container) leaves it unmet too: checkov skips
-    per object, and a caller's finding must not be hidden behind the library's reason. One of
-    the documented model's exceptions (:data:`DOCUMENTED`) is written only while the
-    documented value it explains is in use: for an image exception, an image of the
-    repositories ``documented_images`` (each preset's own default image; none: never).
+    per object, and a caller's finding must not be hidden behind the library's reason. An
+    exception whose reason a preset documents (``documented``: reason -> :data:`InUse`, from
+    the preset's own props) is written only while the documented value it explains is in
+    use in every container the library built; another image or user, and the finding is the
+    caller's to meet or to excuse with a reason of their own. Any other reason is the
+    caller's own words, written while the check is unmet.
     """
-    repositories = frozenset(documented_images)
+    documented = documented or {}
     containers = _containers(pod_spec)
     ours = [c for c in containers if library_containers is None or c.get("name") in library_containers]
     theirs = [c for c in containers if c not in ours]
@@ -130,55 +166,9 @@ def skip_annotations(exceptions: Mapping[str, str], pod_spec: Mapping[str, Any],
     theirs_spec = {**pod_spec, "containers": theirs, "initContainers": []}
     written: dict[str, str] = {}
     for check_id, reason in sorted(exceptions.items()):
-        documented = DOCUMENTED.get(reason)
-        if documented is not None and not all(documented(c, pod_spec, repositories) for c in ours):
+        in_use = documented.get(reason)
+        if in_use is not None and not all(in_use(c, pod_spec) for c in ours):
             continue
         if unmet(check_id, ours_spec) and not (theirs and unmet(check_id, theirs_spec)):
             written[annotation_key(check_id)] = f"{check_id}={reason}"
     return written
-
-
-# --- The documented model's exceptions (the props defaults) -------------------------------
-
-_LOCAL_IMAGE = {
-    IMAGE_TAG_FIXED: "documented local image: built into the node as :latest, never pulled",
-    IMAGE_PULL_ALWAYS: "documented local image: loaded into the node, so IfNotPresent (Always would fail to pull)",
-    IMAGE_DIGEST: "documented local image: loaded into the node, it has no registry digest",
-}
-_APP_USER = {HIGH_UID: "runs as the image's own non-root user, the documented uid 1001"}
-
-def _uid(pod_spec: Mapping[str, Any], container: Mapping[str, Any]) -> Any:
-    return (container.get("securityContext") or {}).get(
-        "runAsUser", (pod_spec.get("securityContext") or {}).get("runAsUser"))
-
-
-#: The documented model's exceptions hold only while the documented value they explain is in
-#: use: reason -> "is it, for this container of the pod?". Another image or user, and the
-#: finding is the caller's to meet or to excuse with a reason of their own.
-#: An image exception names no image: the preset passes its own image's repository.
-DOCUMENTED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], frozenset[str]], bool]] = {
-    **{reason: (lambda c, p, images: image_repository(c.get("image", "")) in images
-                and _split_image(c.get("image", ""))[0] == "latest")
-       for reason in _LOCAL_IMAGE.values()},
-    _APP_USER[HIGH_UID]: lambda c, p, images: _uid(p, c) == 1001,
-}
-
-#: Frontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
-FRONTEND_EXCEPTIONS: Mapping[str, str] = {**_LOCAL_IMAGE, **_APP_USER}
-#: Backend defaults: as the frontend, plus its documented environment contract.
-BACKEND_EXCEPTIONS: Mapping[str, str] = {
-    **_LOCAL_IMAGE, **_APP_USER,
-    SECRETS_AS_FILES: "the app reads DATABASE_URL and its API keys from the environment (documented env)",
-}
-#: Postgres defaults: the model's upstream tag (IfNotPresent) and the alpine image's user.
-POSTGRES_EXCEPTIONS: Mapping[str, str] = {
-    IMAGE_PULL_ALWAYS: "documented upstream tag with IfNotPresent; pin a digest to meet it",
-    IMAGE_DIGEST: "documented upstream tag; pin a digest to meet it",
-    HIGH_UID: "runs as the image's own postgres user (uid 70 in the alpine image), which owns the data",
-}
-DOCUMENTED.update({
-    **{POSTGRES_EXCEPTIONS[check]: (lambda c, p, images: image_repository(c.get("image", "")) in images
-                                    and _split_image(c.get("image", ""))[0] != "")
-       for check in (IMAGE_PULL_ALWAYS, IMAGE_DIGEST)},
-    POSTGRES_EXCEPTIONS[HIGH_UID]: lambda c, p, images: _uid(p, c) == 70,
-})

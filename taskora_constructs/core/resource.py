@@ -11,8 +11,10 @@ What each construct used to repeat lives here once:
   field and the closest known field;
 * ownership: :meth:`_claim` records the objects it writes and refuses a clash naming both
   construct paths;
-* the escape hatch: :meth:`_expose` sets ``api_object`` and ``node.default_child`` (so
-  ``cdk8s.ApiObject.of(construct)`` finds it); :attr:`api_objects` lists every object.
+* the escape hatch: the main object's id is :data:`MAIN_ID` (``Resource``, cdk8s-plus's
+  convention), which ``node.default_child`` finds unset, so ``cdk8s.ApiObject.of(construct)``
+  finds it; :meth:`_expose` sets ``api_object`` (and ``node.default_child`` only for an object
+  found no other way); :attr:`api_objects` lists every object.
 """
 
 from __future__ import annotations
@@ -25,10 +27,17 @@ import cdk8s
 from constructs import Construct
 
 from . import rules, tree
+from . import reach
+from .reach import LibraryMeta
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
 
 P = TypeVar("P")
+
+#: The id of a construct's main object. ``node.default_child`` returns the child of this id
+#: when none was set (constructs' ``Node.defaultChild``), as cdk8s-plus names its ApiObjects:
+#: setting it would be two jsii calls per construct (``node``, then ``defaultChild``; issue 22).
+MAIN_ID = "Resource"
 
 
 def props_problems(where: str, cls: type, props: Any, fields: Mapping[str, Any]) -> list[Problem]:
@@ -75,7 +84,7 @@ def props_from(cls: type[P], props: P | None, fields: Mapping[str, Any], where: 
                                  messages=error.messages) from None
 
 
-class TaskoraResource(Construct):
+class TaskoraResource(Construct, metaclass=LibraryMeta):
     """The base of every public construct (internal; subclasses document their own objects).
 
     Attributes:
@@ -121,9 +130,13 @@ class TaskoraResource(Construct):
         claim(self, [(kind, self.namespace, name) for kind, name in objects])
 
     def _expose(self, api_object: cdk8s.ApiObject) -> None:
-        """Make ``api_object`` the main object: ``api_object`` and ``node.default_child``."""
+        """Make ``api_object`` the main object: ``api_object``, and what
+        ``cdk8s.ApiObject.of(construct)`` finds (``node.default_child``)."""
         self.api_object = api_object
-        self.node.default_child = api_object  # cdk8s.ApiObject.of(construct) finds it
+        if not tree.is_default_child(self, api_object):  # not a child of id MAIN_ID: say it, once asked
+            # Two jsii calls (node, defaultChild), made when something outside the library reaches
+            # the construct (cdk8s.ApiObject.of(it) does): the Taskora composite's, per instance.
+            reach.on_reach(self, lambda: setattr(self.node, "default_child", api_object))
 
     @property
     def api_objects(self) -> tuple[cdk8s.ApiObject, ...]:

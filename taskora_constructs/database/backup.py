@@ -262,7 +262,7 @@ def add_backup(db: "PostgresDatabase", backup: PostgresBackup) -> tuple[cdk8s.Ap
         "kind": "CronJob",
         "metadata": object_metadata(name=name, namespace=namespace, labels=labels,
                                     annotations=policy.skip_annotations(backup.policy_exceptions, pod_spec, None,
-                                                                        (policy.image_repository(type(props).image),))),
+                                                                        props._documented_exceptions())),
         "spec": {
             "schedule": backup.schedule,
             "timeZone": backup.time_zone,

@@ -17,7 +17,7 @@ from ..core import tree
 from ..core import api_rules, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..network.connections import HasConnections, PodGroup
 from .contract import DatabaseContract
 from .cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps
@@ -168,7 +168,7 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
         self.object_store: cdk8s.ApiObject | None = None
         if options.backup is not None:
             self.object_store = emit(self, "object-store", self._object_store(labels))
-        self.cluster: cdk8s.ApiObject = emit(self, "cluster", self._cluster(labels))
+        self.cluster: cdk8s.ApiObject = emit(self, MAIN_ID, self._cluster(labels))
         self._expose(self.cluster)
         self.scheduled_backup: cdk8s.ApiObject | None = None
         if options.backup is not None:
@@ -291,6 +291,18 @@ class CloudNativePgDatabase(TaskoraResource, DatabaseContract, HasConnections):
                 fix="use db.url_env('DATABASE_URL'), which composes the pooler's URL"))
         raise_if_any(problems)
         return self._secret_ref(key)
+
+    def add_network_policies(self, *, clients: Any,
+                             scope: Construct | None = None) -> dict[str, WorkloadNetworkPolicy]:
+        """Write this database's NetworkPolicies for a default-deny namespace, from its edges:
+        ``clients`` (a workload of the library or of cdk8s-plus, whose egress is written too, or
+        a :class:`NetworkPeer`) reach the pooler when there is one, else the primary; the
+        instances reach each other, the operator reaches them, they reach the API server (and
+        the object store with backups). ``scope``: where the policies go (default this
+        construct). Returns them by role (``database``, and ``pooler`` with one); later
+        ``connections.allow_from(peer)`` edges land in them. Details:
+        :func:`cloudnative_pg_policies`."""
+        return cloudnative_pg_policies(scope if scope is not None else self, self, clients=clients)
 
     def _secret_ref(self, key: str) -> k8s.EnvVarSource:
         return {"secretKeyRef": {"name": self.app_secret_name, "key": key}}

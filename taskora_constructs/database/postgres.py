@@ -13,7 +13,7 @@ from ..core import tree
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..network.connections import HasConnections
 from .contract import DatabaseContract
 from ..core.podspec import (CREDENTIALS_REVISION, container, container_security_context, env_from, env_value, exec_probe,
@@ -38,8 +38,6 @@ CREDENTIALS_MODE = 0o440
 
 
 from .postgres_props import PostgresProps  # the props live beside, in their own file
-#: Its documented exceptions (policy.POSTGRES_EXCEPTIONS) hold for its default image's repository.
-_DOCUMENTED_IMAGES = (policy.image_repository(PostgresProps.image),)
 
 
 class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
@@ -184,18 +182,16 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
         # derived from them goes into the pod spec (docs/hardening.md).
         annotations = {CREDENTIALS_REVISION: str(props.credentials_revision)}
         own_labels = {"app": name, "component": "database"}
+        skips = policy.skip_annotations(props.policy_exceptions, pod_spec, built, props._documented_exceptions())
         problems += owned_key_problems(where, props, pod_labels=own_labels, labels=own_labels,
-                                       pod_annotations=annotations,
-                                       annotations=policy.skip_annotations(props.policy_exceptions, pod_spec, built,
-                                                                           _DOCUMENTED_IMAGES))
+                                       pod_annotations=annotations, annotations=skips)
         raise_if_any(problems)
         stateful_set: k8s.StatefulSet = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",
             "metadata": object_metadata(
                 name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
-                annotations={**props.annotations, **policy.skip_annotations(props.policy_exceptions, pod_spec, built,
-                                                                           _DOCUMENTED_IMAGES)}),
+                annotations={**props.annotations, **skips}),
             "spec": {
                 "serviceName": name,
                 "replicas": 1,
@@ -208,7 +204,7 @@ class PostgresDatabase(TaskoraResource, DatabaseContract, HasConnections):
                 "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
             },
         }
-        self.stateful_set: cdk8s.ApiObject = emit(self, "statefulset", stateful_set, library_containers=built)
+        self.stateful_set: cdk8s.ApiObject = emit(self, MAIN_ID, stateful_set, library_containers=built)
         self._expose(self.stateful_set)
         #: The backup CronJob's name, or ``None`` without ``props.backup``.
         self.backup_name: str | None = None

@@ -17,6 +17,15 @@ from ..core.props import ProbeTiming, Probes, Resources, WorkloadProps, _hardeni
 from .storage import RetainedStorageClass
 
 
+#: The documented model's database exceptions (the props' defaults): its upstream tag, pulled
+#: IfNotPresent, and the alpine image's own user.
+POSTGRES_EXCEPTIONS: Mapping[str, str] = {
+    policy.IMAGE_PULL_ALWAYS: "documented upstream tag with IfNotPresent; pin a digest to meet it",
+    policy.IMAGE_DIGEST: "documented upstream tag; pin a digest to meet it",
+    policy.HIGH_UID: "runs as the image's own postgres user (uid 70 in the alpine image), which owns the data",
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class DatabaseProps(WorkloadProps):
     """What every database of the library takes (model section 3). Every default is the model's.
@@ -73,8 +82,8 @@ class DatabaseProps(WorkloadProps):
     credentials_from_files: bool = True
     #: A scheduled logical backup (``pg_dump``, see PostgresBackup); default None: none.
     backup: PostgresBackup | None = None
-    #: checkov findings allowed to stay unmet, check id -> one-line reason (see policy.py).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.POSTGRES_EXCEPTIONS))
+    #: checkov findings allowed to stay unmet, check id -> one-line reason (POSTGRES_EXCEPTIONS).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(POSTGRES_EXCEPTIONS))
     #: Create ``storage_class_name`` as a StorageClass with reclaimPolicy Retain, so a deleted
     #: claim (alone or with its namespace) leaves its volume and data behind. Default None
     #: (values: ``enabled: false``): the class must exist, and its reclaim policy is the
@@ -129,3 +138,19 @@ class PostgresProps(DatabaseProps):
     There is deliberately no ``replicas``: the model runs one instance, and more replicas of
     this plain StatefulSet would be independent, diverging databases, not replication.
     """
+
+    def _documented_exceptions(self) -> Mapping[str, policy.InUse]:
+        """reason -> "is the documented value it explains in use?" (core/policy.py); the
+        backup job, which runs this image, asks the same of its containers."""
+        return _POSTGRES_DOCUMENTED
+
+
+#: POSTGRES_EXCEPTIONS hold while PostgresProps' own default image (its repository, at any
+#: tag: "documented upstream tag") and user (the alpine image's 70) are in use; another image
+#: or user leaves its findings to its caller.
+_POSTGRES_IMAGE_IN_USE = policy.image_in_use(PostgresProps.image, any_tag=True)
+_POSTGRES_DOCUMENTED: Mapping[str, policy.InUse] = {
+    POSTGRES_EXCEPTIONS[policy.IMAGE_PULL_ALWAYS]: _POSTGRES_IMAGE_IN_USE,
+    POSTGRES_EXCEPTIONS[policy.IMAGE_DIGEST]: _POSTGRES_IMAGE_IN_USE,
+    POSTGRES_EXCEPTIONS[policy.HIGH_UID]: policy.user_in_use(PostgresProps.run_as_user),
+}

@@ -21,6 +21,7 @@ import jsii
 from constructs import Construct, IConstruct
 
 from ..core import tree
+from ..core.reach import library_code
 from ..core import rules
 from ..core.manifest import library_containers
 from ..core.scope import book_of
@@ -36,6 +37,7 @@ class _Validation:
     def __init__(self, owner: "TaskoraValidation") -> None:
         self._owner = owner
 
+    @library_code  # it reads the library's constructs, and changes nothing in Node
     def validate(self) -> list[str]:
         owner = self._owner
         if owner._synth_cache is not None:

@@ -18,8 +18,8 @@ Taskora composite states its paths that way (one policy per workload, as the dat
 documents them), and so do CloudNativePG's instances, primary and pooler (:class:`PodGroup`).
 
 A peer is a workload or database of the library, a :class:`PodGroup`, a cdk8s-plus workload (``kplus.Deployment``,
-``StatefulSet``, ``Pod``, ...: its pods by :func:`taskora_constructs.plus.peer_labels`, imported
-only then), or a :class:`NetworkPeer` (a namespace, addresses: ingress only, nothing to
+``StatefulSet``, ``Pod``, ...) or ``kplus.Service`` (its pods by :func:`taskora_constructs.plus.peer_labels`,
+imported only then; ``allow_to`` it without ports: :func:`~taskora_constructs.plus.peer_ports`), or a :class:`NetworkPeer` (a namespace, addresses: ingress only, nothing to
 write on the other side).
 """
 
@@ -64,16 +64,26 @@ def _pods_of(peer: Any, where: str) -> _Pods | NetworkPeer:
         workload: Any = peer  # a library workload or database (SelectsPods), or a PodGroup
         return _Pods(dict(workload.selector_labels), workload.namespace, peer,
                      getattr(workload, "name", None) or workload.node.id)
-    if type(peer).__module__.startswith("cdk8s_plus"):
-        from ..plus import peer_labels  # imports cdk8s-plus, which only its users have
+    if _is_plus(peer):
+        from ..plus import is_peer, peer_labels  # imports cdk8s-plus, which only its users have
 
-        labels, namespace = peer_labels(peer)
-        return _Pods(labels, namespace, peer, name_from_id(peer.node.id))
+        if is_peer(peer):
+            try:
+                labels, namespace = peer_labels(peer)
+            except ValueError as error:  # nothing to select its pods by: say so at the edge
+                raise_if_any([Problem(where=where, field="peer", value=type(peer).__name__, rule=str(error),
+                                      fix="or pass NetworkPeer.pods(labels, namespace=...)")])
+            return _Pods(labels, namespace, peer, name_from_id(peer.node.id))
     raise_if_any([Problem(where=where, field="peer", value=type(peer).__name__,
-                          rule="must be a workload or database of the library, a PodGroup, a cdk8s-plus workload "
-                               "or a NetworkPeer",
+                          rule="must be a workload or database of the library, a PodGroup, a cdk8s-plus workload, "
+                               "pod or Service, or a NetworkPeer",
                           fix="pass the construct itself, or NetworkPeer.pods(labels, namespace=...)")])
     raise AssertionError  # unreachable: raise_if_any raised
+
+
+def _is_plus(peer: Any) -> bool:
+    """Whether ``peer`` comes from cdk8s-plus (told without importing it)."""
+    return type(peer).__module__.startswith("cdk8s_plus")
 
 
 def _policy(owner: Any, direction: str, name: str, namespace: str | None,
@@ -144,16 +154,22 @@ class Connections:
 
     def allow_to(self, peer: Any, *, ports: Sequence[int] | None = None) -> None:
         """Let this construct's pods connect to ``peer`` (``peer.connections.allow_from(self)``
-        for a library construct; for another peer, an egress rule on ``ports``, required)."""
+        for a library construct; for another peer, an egress rule on ``ports``: default a cdk8s-plus
+        peer's own ports, required otherwise)."""
         target = peer.connections if hasattr(peer, "connections") else None
         if isinstance(target, Connections):
             target.allow_from(self._owner, ports=ports)
             return
         owner = self._owner
         destination = _pods_of(peer, self._where())
+        if not ports and _is_plus(peer):
+            from ..plus import peer_ports
+
+            ports = peer_ports(peer)  # as cdk8s-plus's allowTo: the Service's or the containers' ports
         if not ports:
             raise_if_any([Problem(where=self._where(), field="ports", value=ports,
-                                  rule="must be given for a peer that is not a library construct",
+                                  rule="must be given for a peer whose ports are unknown (not a library construct, "
+                                       "no numeric container or Service port)",
                                   fix="pass ports=(<its port>,)")])
         egress = _policy(owner, "Egress", owner.name, owner.namespace, owner.selector_labels)
         peer_value = destination if isinstance(destination, NetworkPeer) else NetworkPeer.workload(

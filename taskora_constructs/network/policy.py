@@ -24,7 +24,7 @@ from ..core import rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 
 from .evaluate import NAMESPACE_NAME_LABEL  # noqa: F401 (the label every namespace carries: its own name)
 
@@ -210,7 +210,7 @@ class NamespaceNetworkPolicy(TaskoraResource):
                                                        {"protocol": "TCP", "port": DNS_PORT}]}],
             },
         }
-        self.policy = emit(self, "policy", deny)
+        self.policy = emit(self, MAIN_ID, deny)
         self._expose(self.policy)
 
 
@@ -271,7 +271,7 @@ class WorkloadNetworkPolicy(TaskoraResource):
             "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
             "spec": spec,
         }
-        self.policy = emit(self, "policy", policy)
+        self.policy = emit(self, MAIN_ID, policy)
         self._expose(self.policy)
         # The rendered spec itself: rules added later go into it (the object renders at synth),
         # so a policy whose rules arrive one edge at a time writes what one built whole writes.

@@ -26,7 +26,7 @@ from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import rules
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..core.errors import Problem, raise_if_any
 
 #: A path prefix or replacement: ``/``, or absolute path segments without regex characters.
@@ -251,5 +251,5 @@ class HttpRoute(TaskoraResource):
                                         labels=dict(labels) if labels is not None else {"app": name}),
             "spec": spec,
         }
-        self.route: cdk8s.ApiObject = emit(self, "route", route)
+        self.route: cdk8s.ApiObject = emit(self, MAIN_ID, route)
         self._expose(self.route)

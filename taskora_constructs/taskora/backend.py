@@ -12,11 +12,19 @@ from ..core import policy
 from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
 from .config import AppConfig
+from .frontend import APP_USER_EXCEPTIONS, LOCAL_IMAGE_EXCEPTIONS, web_preset_documented
 from ..database.cloudnative_pg import CloudNativePgDatabase
 from ..database.postgres import PostgresDatabase
 from ..core.props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import AppSecrets
 from ..web.workload import WebWorkload, WebWorkloadProps
+
+
+#: Backend defaults: as the frontend, plus its documented environment contract.
+BACKEND_EXCEPTIONS: Mapping[str, str] = {
+    **LOCAL_IMAGE_EXCEPTIONS, **APP_USER_EXCEPTIONS,
+    policy.SECRETS_AS_FILES: "the app reads DATABASE_URL and its API keys from the environment (documented env)",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,10 +48,16 @@ class BackendProps(WebWorkloadProps):
     health_path: str = "/health"
     #: uvicorn writes only temporary files (request bodies spooled to disk) to ``/tmp``.
     writable_paths: tuple[str, ...] = ("/tmp",)
-    #: As the frontend's, plus its env contract (policy.BACKEND_EXCEPTIONS).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.BACKEND_EXCEPTIONS))
+    #: As the frontend's, plus its env contract (BACKEND_EXCEPTIONS).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(BACKEND_EXCEPTIONS))
+
+    def _documented_exceptions(self) -> Mapping[str, policy.InUse]:
+        return _BACKEND_DOCUMENTED
 
 
+#: As the frontend's, for BackendProps' own default image and user. The env contract's
+#: exception is the construct's (it reads the secrets from env whatever the image): no value.
+_BACKEND_DOCUMENTED = web_preset_documented(BackendProps.image, BackendProps.run_as_user)
 
 
 class Backend(WebWorkload):
@@ -63,9 +77,6 @@ class Backend(WebWorkload):
         props: :class:`BackendProps` (or its fields as keyword arguments); defaults are the model's.
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
-
-    #: Its documented exceptions hold for its own default image's repository only.
-    _DOCUMENTED_IMAGES = (policy.image_repository(BackendProps.image),)
 
     def __init__(self, scope: Construct, construct_id: str, props: BackendProps | None = None, *,
                  config: AppConfig, secrets: AppSecrets, database: PostgresDatabase | CloudNativePgDatabase,

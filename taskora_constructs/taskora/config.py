@@ -13,7 +13,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.podspec import checksum
 from ..core.errors import Problem, raise_if_any
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -116,7 +116,7 @@ class AppConfig(TaskoraResource):
             "metadata": object_metadata(name=name, namespace=namespace, labels={"app": app_name or name}),
             "data": self.data,
         }
-        self.config_map = emit(self, "configmap", config_map)
+        self.config_map = emit(self, MAIN_ID, config_map)
         self._expose(self.config_map)
 
     def checksum(self, keys: Sequence[str]) -> str:

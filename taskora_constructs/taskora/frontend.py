@@ -17,6 +17,29 @@ from ..core.props import Probes, Resources, _probes, _resources
 from ..web.workload import WebWorkload, WebWorkloadProps
 
 
+# --- The web presets' documented exceptions (their props' defaults; Backend shares them) ----
+
+#: The model's local images: built into the node as ``:latest``, loaded, never pulled.
+LOCAL_IMAGE_EXCEPTIONS: Mapping[str, str] = {
+    policy.IMAGE_TAG_FIXED: "documented local image: built into the node as :latest, never pulled",
+    policy.IMAGE_PULL_ALWAYS: "documented local image: loaded into the node, so IfNotPresent (Always would fail to pull)",
+    policy.IMAGE_DIGEST: "documented local image: loaded into the node, it has no registry digest",
+}
+#: The images' own app user, the model's uid 1001 (the presets' ``run_as_user`` default).
+APP_USER_EXCEPTIONS: Mapping[str, str] = {
+    policy.HIGH_UID: "runs as the image's own non-root user, the documented uid 1001"}
+#: Frontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
+FRONTEND_EXCEPTIONS: Mapping[str, str] = {**LOCAL_IMAGE_EXCEPTIONS, **APP_USER_EXCEPTIONS}
+
+
+def web_preset_documented(image: str, uid: int) -> Mapping[str, policy.InUse]:
+    """reason -> "is the value it explains in use?" for a web preset whose props document
+    ``image`` (the image exceptions hold at its repository and tag only) and ``uid``."""
+    image_in_use, user_in_use = policy.image_in_use(image), policy.user_in_use(uid)
+    return {**{reason: image_in_use for reason in LOCAL_IMAGE_EXCEPTIONS.values()},
+            **{reason: user_in_use for reason in APP_USER_EXCEPTIONS.values()}}
+
+
 @dataclass(frozen=True, kw_only=True)
 class FrontendProps(WebWorkloadProps):
     """The Next.js frontend (model section 2.1). Every default is the model's."""
@@ -38,10 +61,16 @@ class FrontendProps(WebWorkloadProps):
     writable_paths: tuple[str, ...] = ("/app/.next/cache", "/tmp")
     #: Room for the Next.js cache: 512Mi per directory.
     writable_size_limit: str = "512Mi"
-    #: The model's image (:latest, IfNotPresent, no digest) and user 1001 (policy.FRONTEND_EXCEPTIONS).
-    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(policy.FRONTEND_EXCEPTIONS))
+    #: The model's image (:latest, IfNotPresent, no digest) and user 1001 (FRONTEND_EXCEPTIONS).
+    policy_exceptions: Mapping[str, str] = field(default_factory=lambda: dict(FRONTEND_EXCEPTIONS))
+
+    def _documented_exceptions(self) -> Mapping[str, policy.InUse]:
+        return _FRONTEND_DOCUMENTED
 
 
+#: FRONTEND_EXCEPTIONS hold while FrontendProps' own default image and user are in use (the
+#: reasons' words are about them); another image or user leaves its findings to its caller.
+_FRONTEND_DOCUMENTED = web_preset_documented(FrontendProps.image, FrontendProps.run_as_user)
 
 
 class Frontend(WebWorkload):
@@ -53,9 +82,6 @@ class Frontend(WebWorkload):
         props: :class:`FrontendProps` (or its fields as keyword arguments); defaults are the model's.
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
-
-    #: Its documented exceptions hold for its own default image's repository only.
-    _DOCUMENTED_IMAGES = (policy.image_repository(FrontendProps.image),)
 
     def __init__(self, scope: Construct, construct_id: str, props: FrontendProps | None = None, *,
                  config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,

@@ -17,7 +17,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.errors import Problem, raise_if_any
 from ..routing.httproute import GatewayParentRef, HttpRoute, HttpRouteRule
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..web.workload import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
@@ -281,7 +281,7 @@ class TaskoraIngress(TaskoraResource):
                 self.acme_solver_labels = dict(self.ACME_SOLVER_LABELS)
         self.tls_secret_name = tls.secret_for(name) if tls is not None else None
         #: The two Ingresses' ``cdk8s.ApiObject`` (the escape hatch); ``api_object`` is the first.
-        self.ingress = emit(self, "ingress", self._ingress(
+        self.ingress = emit(self, MAIN_ID, self._ingress(
             name=name, namespace=namespace, labels=labels, annotations={**proxy, **issuer},
             class_name=props.class_name, host=props.host, path="/", path_type="Prefix", workload=frontend,
             tls_secret=self.tls_secret_name))

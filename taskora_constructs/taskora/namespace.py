@@ -16,7 +16,7 @@ from ..core.errors import Problem
 import cdk8s
 
 from ..core.pod_security import declare_level
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..core.scope import chart_namespace
 from .names import DEFAULT_NAMES
 
@@ -192,7 +192,7 @@ class TaskoraNamespace(TaskoraResource):
             # No metadata.namespace: a Namespace is cluster-scoped.
             "metadata": object_metadata(name=name, namespace=None, labels=labels),
         }
-        self.namespace_object = emit(self, "namespace", namespace)
+        self.namespace_object = emit(self, MAIN_ID, namespace)
         # The workloads in it check their pods against the level it enforces (core/pod_security).
         declare_level(self, name, pod_security)
         self._expose(self.namespace_object)

@@ -14,7 +14,7 @@ from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
 from ..core.podspec import CREDENTIALS_REVISION, SECRETS_REVISION
 from ..core.errors import Problem, raise_if_any
-from ..core.resource import TaskoraResource
+from ..core.resource import MAIN_ID, TaskoraResource
 from ..lint import require_secret_keys
 from ..lint.app import declare_external_secret
 from ..database.cloudnative_pg import CloudNativePgDatabase
@@ -140,7 +140,7 @@ class AppSecrets(TaskoraResource):
                 "type": "Opaque",
                 "stringData": self._string_data,
             }
-            self.secret = emit(self, "secret", secret)
+            self.secret = emit(self, MAIN_ID, secret)
         #: The ``ExternalSecret``'s ``cdk8s.ApiObject`` with ``external`` (else ``None``).
         self.external_secret: cdk8s.ApiObject | None = None
         if external is not None:
@@ -166,7 +166,7 @@ class AppSecrets(TaskoraResource):
                 f"postgresql://{quote(database.username, safe='')}:{url_escaped('DATABASE_PASSWORD')}@"
                 f"{database.host_for(namespace)}:{database.port}/{quote(database.database_name, safe='')}"),
                 **template}
-        return external_secret(self, "external-secret", name=name, namespace=namespace, labels={"app": app_name},
+        return external_secret(self, MAIN_ID, name=name, namespace=namespace, labels={"app": app_name},
                                props=external, data=data, template=template)
 
     def checksum(self, keys: Sequence[str]) -> str | None:

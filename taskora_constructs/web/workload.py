@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import cdk8s
 from constructs import Construct
@@ -15,7 +15,7 @@ from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
 from ..core.manifest import emit, object_metadata
-from ..core.resource import TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
+from ..core.resource import MAIN_ID, TaskoraResource, props_from  # noqa: F401 (props_from: kept importable)
 from ..network.connections import HasConnections
 from ..core.podspec import (container, container_security_context, http_get_probe, pod_identity, pod_template,
                         service_account, service_spec, writable_dirs)
@@ -79,6 +79,12 @@ class WebWorkloadProps(WorkloadProps):
     #: Spread the pods over nodes (soft), when there can be more than one; default true.
     spread_across_nodes: bool = True
 
+    def _documented_exceptions(self) -> Mapping[str, policy.InUse]:
+        """reason -> "is the documented value it explains in use?" (core/policy.py). A preset's
+        props document their own default image and user; any image documents none: each of
+        ``policy_exceptions`` is the caller's own, written while its check is unmet."""
+        return {}
+
     def problems(self, where: str) -> list[Problem]:
         found = super().problems(where)
         found += rules.check_replicas(where, "replicas", self.replicas)
@@ -134,10 +140,6 @@ class WebWorkload(TaskoraResource, HasConnections):
         pod_labels: the labels every pod carries.
         container_name: the main container's name.
     """
-
-    #: The image repositories whose documented policy exceptions hold (a preset's own default
-    #: image, see core/policy.py); none for any other image.
-    _DOCUMENTED_IMAGES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, scope: Construct, construct_id: str, props: WebWorkloadProps | None = None, *,
                  name: str | None = None, namespace: str | None = None, component: str | None = None,
@@ -211,11 +213,10 @@ class WebWorkload(TaskoraResource, HasConnections):
         problems = apply_to_pod(where, props, pod_spec, main, level=pod_security.level_for(self, namespace))
         own_labels = {"app": name, "component": component or name}
         own_pod_annotations = {key: value for key, value in (pod_annotations or {}).items() if value is not None}
+        built = frozenset({self.container_name})
+        skips = policy.skip_annotations(props.policy_exceptions, pod_spec, built, props._documented_exceptions())
         problems += owned_key_problems(where, props, pod_labels=own_labels, labels=own_labels,
-                                       pod_annotations=own_pod_annotations,
-                                       annotations=policy.skip_annotations(props.policy_exceptions, pod_spec,
-                                                                           frozenset({self.container_name}),
-                                                                           self._DOCUMENTED_IMAGES))
+                                       pod_annotations=own_pod_annotations, annotations=skips)
         raise_if_any(problems)
 
         spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
@@ -225,8 +226,6 @@ class WebWorkload(TaskoraResource, HasConnections):
         annotations = {key: value for key, value in (pod_annotations or {}).items() if value is not None}
         spec["template"] = pod_template(labels=self.pod_labels, annotations={**props.pod_annotations, **annotations},
                                         spec=pod_spec)
-        built = frozenset({self.container_name})
-        exceptions = props.policy_exceptions
         self.service_account: cdk8s.ApiObject = emit(self, "service-account", service_account(
             name=name, namespace=namespace, labels=labels, automount=props.automount_service_account_token,
             annotations=props.annotations))
@@ -235,11 +234,10 @@ class WebWorkload(TaskoraResource, HasConnections):
             "kind": "Deployment",
             "metadata": object_metadata(
                 name=name, namespace=namespace, labels=merged(self.pod_labels, props.labels),
-                annotations={**props.annotations, **policy.skip_annotations(exceptions, pod_spec, built,
-                                                                                 self._DOCUMENTED_IMAGES)}),
+                annotations={**props.annotations, **skips}),
             "spec": spec,
         }
-        self.deployment: cdk8s.ApiObject = emit(self, "deployment", deployment, library_containers=built)
+        self.deployment: cdk8s.ApiObject = emit(self, MAIN_ID, deployment, library_containers=built)
         self._expose(self.deployment)
         service: k8s.Service = {
             "apiVersion": "v1",

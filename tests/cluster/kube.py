@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CLUSTER_ENVIRONMENT
-from profiles import INGRESS_NGINX_PROFILE, written_profile
+from tests.support.environment import CLUSTER_ENVIRONMENT
+from tests.support.paths import ROOT
+from tests.support.profiles import INGRESS_NGINX_PROFILE, written_profile
 from taskora_constructs.taskora.namespace import OPERATOR_USERS, PROTECTION_LABEL, deletion_protection_policy
 
-ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "taskora"
 #: local (ingress-nginx) and production (CloudNativePG, Gateway API routing), production on the
 #: StatefulSet engine, and production switched back to ingress-nginx over HTTPS
@@ -174,3 +174,56 @@ def copy_dist(profile: str, into: Path) -> Path:
     target = into / "dist"
     shutil.copytree(dist_of(profile), target)
     return target
+
+
+def operator_claims(kube: Kube, instances: int | None = None) -> None:
+    """The claims the CloudNativePG operator creates for each instance: ``<cluster>-<n>``, labelled
+    and owned (controller) by the Cluster, created as the operator's service account."""
+    for cluster in kube.items("clusters.postgresql.cnpg.io"):
+        name, spec = cluster["metadata"]["name"], cluster["spec"]
+        for n in range(1, (instances or spec["instances"]) + 1):
+            claim = {
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": f"{name}-{n}", "namespace": NAMESPACE,
+                             "labels": {"cnpg.io/cluster": name, "cnpg.io/instanceName": f"{name}-{n}",
+                                        "cnpg.io/pvcRole": "PG_DATA"},
+                             "ownerReferences": [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
+                                                  "name": name, "uid": cluster["metadata"]["uid"],
+                                                  "controller": True, "blockOwnerDeletion": True}]},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": spec["storage"]["size"]}},
+                         **({"storageClassName": spec["storage"]["storageClass"]}
+                            if spec["storage"].get("storageClass") else {})},
+            }
+            kube.apply(claim, f"--as={OPERATOR}")
+
+
+def database_claims(kube: Kube, profile: str) -> dict[str, str]:
+    """Creates (CloudNativePG) or waits for (StatefulSet) the database's claims, binds each to a
+    volume of its own, and returns claim name -> uid once all are Bound."""
+    if kube.items("clusters.postgresql.cnpg.io"):
+        operator_claims(kube)
+    expected = set()
+    for stateful_set in kube.items("statefulsets"):
+        name = stateful_set["metadata"]["name"]
+        expected |= {f"{t['metadata']['name']}-{name}-0" for t in stateful_set["spec"]["volumeClaimTemplates"]}
+    kube.wait_for(f"claims {sorted(expected)}", lambda: expected <= kube.names("persistentvolumeclaims"), timeout=90)
+    claims = kube.items("persistentvolumeclaims")
+    assert claims, f"{profile}: no database claims"
+    for claim in claims:
+        name = claim["metadata"]["name"]
+        kube.apply({"apiVersion": "v1", "kind": "PersistentVolume",
+                    "metadata": {"name": f"test-{profile}-{name}", "labels": {"taskora-test": "volume"}},
+                    "spec": {"capacity": {"storage": claim["spec"]["resources"]["requests"]["storage"]},
+                             "accessModes": ["ReadWriteOnce"], "hostPath": {"path": f"/tmp/{name}"},
+                             "persistentVolumeReclaimPolicy": "Retain",
+                             "storageClassName": claim["spec"].get("storageClassName") or "",
+                             "claimRef": {"namespace": NAMESPACE, "name": name, "uid": claim["metadata"]["uid"]}}})
+    kube.wait_for("every claim Bound", lambda: all(c["status"].get("phase") == "Bound"
+                                                   for c in kube.items("persistentvolumeclaims")), timeout=60)
+    return {c["metadata"]["name"]: c["metadata"]["uid"] for c in kube.items("persistentvolumeclaims")}
+
+
+def claims_now(kube: Kube) -> dict[str, str]:
+    return {c["metadata"]["name"]: c["metadata"]["uid"] for c in kube.items("persistentvolumeclaims")
+            if c["status"].get("phase") == "Bound" and not c["metadata"].get("deletionTimestamp")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kube import NAMESPACE, PROFILES, Kube, deployed, dist_of, kube, protection  # noqa: F401 - fixtures
+from tests.cluster.kube import NAMESPACE, PROFILES, Kube, deployed, dist_of, kube, protection  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.cluster
 

@@ -23,64 +23,11 @@ import subprocess
 
 import pytest
 
-from kube import (GARBAGE_COLLECTOR, NAMESPACE, OPERATOR, PROFILES, ROOT, Kube, copy_dist, deployed,  # noqa: F401
-                  dist_of, kube, protection)
+from tests.cluster.kube import (GARBAGE_COLLECTOR, NAMESPACE, OPERATOR, PROFILES, ROOT, Kube, claims_now,  # noqa: F401
+                                copy_dist, database_claims, deployed, dist_of, kube, protection)
 from taskora_constructs.taskora.namespace import PROTECTION_LABEL
 
 pytestmark = pytest.mark.cluster
-
-
-def operator_claims(kube: Kube, instances: int | None = None) -> None:
-    """The claims the CloudNativePG operator creates for each instance: ``<cluster>-<n>``, labelled
-    and owned (controller) by the Cluster, created as the operator's service account."""
-    for cluster in kube.items("clusters.postgresql.cnpg.io"):
-        name, spec = cluster["metadata"]["name"], cluster["spec"]
-        for n in range(1, (instances or spec["instances"]) + 1):
-            claim = {
-                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                "metadata": {"name": f"{name}-{n}", "namespace": NAMESPACE,
-                             "labels": {"cnpg.io/cluster": name, "cnpg.io/instanceName": f"{name}-{n}",
-                                        "cnpg.io/pvcRole": "PG_DATA"},
-                             "ownerReferences": [{"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
-                                                  "name": name, "uid": cluster["metadata"]["uid"],
-                                                  "controller": True, "blockOwnerDeletion": True}]},
-                "spec": {"accessModes": ["ReadWriteOnce"],
-                         "resources": {"requests": {"storage": spec["storage"]["size"]}},
-                         **({"storageClassName": spec["storage"]["storageClass"]}
-                            if spec["storage"].get("storageClass") else {})},
-            }
-            kube.apply(claim, f"--as={OPERATOR}")
-
-
-def database_claims(kube: Kube, profile: str) -> dict[str, str]:
-    """Creates (CloudNativePG) or waits for (StatefulSet) the database's claims, binds each to a
-    volume of its own, and returns claim name -> uid once all are Bound."""
-    if kube.items("clusters.postgresql.cnpg.io"):
-        operator_claims(kube)
-    expected = set()
-    for stateful_set in kube.items("statefulsets"):
-        name = stateful_set["metadata"]["name"]
-        expected |= {f"{t['metadata']['name']}-{name}-0" for t in stateful_set["spec"]["volumeClaimTemplates"]}
-    kube.wait_for(f"claims {sorted(expected)}", lambda: expected <= kube.names("persistentvolumeclaims"), timeout=90)
-    claims = kube.items("persistentvolumeclaims")
-    assert claims, f"{profile}: no database claims"
-    for claim in claims:
-        name = claim["metadata"]["name"]
-        kube.apply({"apiVersion": "v1", "kind": "PersistentVolume",
-                    "metadata": {"name": f"test-{profile}-{name}", "labels": {"taskora-test": "volume"}},
-                    "spec": {"capacity": {"storage": claim["spec"]["resources"]["requests"]["storage"]},
-                             "accessModes": ["ReadWriteOnce"], "hostPath": {"path": f"/tmp/{name}"},
-                             "persistentVolumeReclaimPolicy": "Retain",
-                             "storageClassName": claim["spec"].get("storageClassName") or "",
-                             "claimRef": {"namespace": NAMESPACE, "name": name, "uid": claim["metadata"]["uid"]}}})
-    kube.wait_for("every claim Bound", lambda: all(c["status"].get("phase") == "Bound"
-                                                   for c in kube.items("persistentvolumeclaims")), timeout=60)
-    return {c["metadata"]["name"]: c["metadata"]["uid"] for c in kube.items("persistentvolumeclaims")}
-
-
-def claims_now(kube: Kube) -> dict[str, str]:
-    return {c["metadata"]["name"]: c["metadata"]["uid"] for c in kube.items("persistentvolumeclaims")
-            if c["status"].get("phase") == "Bound" and not c["metadata"].get("deletionTimestamp")}
 
 
 @pytest.mark.parametrize("profile", PROFILES)

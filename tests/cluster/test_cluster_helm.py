@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kube import NAMESPACE, ROOT, Kube, deployed, kube, protection  # noqa: F401 - fixtures
-from profiles import DIGESTS_LAYER, STATEFULSET_LAYER
-from test_cluster_deletion import claims_now, database_claims
+from tests.cluster.kube import (NAMESPACE, ROOT, Kube, claims_now, database_claims, deployed, kube,  # noqa: F401 - fixtures
+                                protection)
+from tests.support.profiles import DIGESTS_LAYER, STATEFULSET_LAYER
 
 pytestmark = pytest.mark.cluster
 _spec = importlib.util.spec_from_file_location("helm_chart", ROOT / "scripts" / "helm_chart.py")

@@ -1,4 +1,4 @@
-"""GIVEN each values case synth refuses (tests/refused_cases.py, the rules of core/api_rules.py and
+"""GIVEN each values case synth refuses (tests/support/refused_cases.py, the rules of core/api_rules.py and
 core/pod_security.py) WHEN the object that case would have produced is built by hand (bypassing
 synth: a compliant object from the synth of `local`, changed as the case changes it) and sent to a
 real kube-apiserver once THEN the server refuses it too, with its own message, where the rule is
@@ -21,8 +21,8 @@ import json
 import pytest
 import yaml
 
-from kube import Kube, dist_of, kube  # noqa: F401 - fixtures
-from refused_cases import REFUSED
+from tests.cluster.kube import Kube, dist_of, kube  # noqa: F401 - fixtures
+from tests.support.refused_cases import REFUSED
 from taskora_constructs.taskora.namespace import PROTECTION_LABEL
 
 pytestmark = pytest.mark.cluster

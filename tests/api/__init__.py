@@ -1,0 +1,1 @@
+"""The public API: its pinned surface per version (tests/api/<version>.json) and the constructs composed without Taskora."""

@@ -1,0 +1,1 @@
+"""The tests against a real kube-apiserver (marker ``cluster``, ``make cluster-test``)."""

@@ -1,0 +1,1 @@
+"""Tests of taskora_constructs/core/: a module per module (test_<module>.py)."""

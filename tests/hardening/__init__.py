@@ -1,0 +1,1 @@
+"""The profiles' hardening across constructs (docs/hardening.md): least privilege, availability, data, digests."""

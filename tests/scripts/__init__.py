@@ -1,0 +1,1 @@
+"""Tests of scripts/: the diagram, make validate and the shell scripts."""

@@ -1,0 +1,1 @@
+"""Tests of taskora_constructs/taskora/: a module per module (test_<module>.py)."""
