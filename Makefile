@@ -108,8 +108,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # and a directory holding anything but its own previous output (exit 2, nothing deleted).
 DIST ?= dist
 synth: deps-synth
-	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py
-	@echo "Wrote $$(grep -h '^kind:' '$(DIST)'/*.yaml | wc -l) objects in $$(ls '$(DIST)'/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
+	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py --summary
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
