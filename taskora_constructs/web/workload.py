@@ -219,7 +219,7 @@ class WebWorkload(TaskoraResource, HasConnections):
                                        pod_annotations=own_pod_annotations, annotations=skips)
         raise_if_any(problems)
 
-        spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
+        spec = typing.cast("k8s.DeploymentSpec", {})  # keys in the model's order, each type-checked
         if props.autoscaling is None:  # with an autoscaler the replica count is its business
             spec["replicas"] = props.replicas
         spec["selector"] = {"matchLabels": self.selector_labels}

@@ -67,3 +67,34 @@ def test_the_props_hook_structures_as_the_cattrs_generated_one(cls_name, data):
     # THEN both give the same props, or the same errors with the same notes (what _problems reads)
     assert outcomes[0] == outcomes[1]
     assert dataclasses.is_dataclass(outcomes[0][1]) or outcomes[0][0] == "error"
+
+
+def _props_classes() -> list[type]:
+    """Every props dataclass a values file can reach: the public ones and the types of their fields."""
+    import dataclasses
+    import typing
+
+    import taskora_constructs
+    found: list[type] = []
+    pending = [getattr(taskora_constructs, name) for name in taskora_constructs.__all__]
+    while pending:
+        cls = pending.pop()
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls not in found:
+            found.append(cls)
+            for hint in typing.get_type_hints(cls).values():
+                pending += [hint, *typing.get_args(hint)]
+    return found
+
+
+def test_one_fields_type_is_what_get_type_hints_gives_for_it():
+    # GIVEN every props class (its fields' annotations are strings: from __future__ import annotations)
+    import typing
+
+    from taskora_app import props_values
+    classes = _props_classes()
+    assert len(classes) > 30
+    for cls in classes:
+        # WHEN the loader resolves one field's annotation alone (props_values.hint)
+        # THEN it is the type typing.get_type_hints resolves for the whole class
+        expected = typing.get_type_hints(cls)
+        assert {name: props_values.hint(cls, name) for name in expected} == expected, cls
