@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.paths import ROOT
 from tests.support.profiles import PROFILES, objects_of
+from tests.support.synth import after_the_default_synth
 from tests.support.typed_dicts import mismatches
 from taskora_constructs._generated import k8s_types
 
@@ -52,12 +53,9 @@ def test_every_emitted_object_matches_its_typeddict(profile):
 
 def test_the_default_synth_never_builds_the_typeddicts():
     # GIVEN the app as `make synth` runs it (TASKORA_ENV=local) WHEN it has synthesized
-    code = ("import sys, tempfile, types, main; main.synthesize(main.build(tempfile.mkdtemp())); "
-            "print(type(sys.modules['taskora_constructs._generated.k8s_types']) is types.ModuleType)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    executed = after_the_default_synth("type(sys.modules['taskora_constructs._generated.k8s_types']) is types.ModuleType")
     # THEN k8s_types was bound but never executed (a lazy module becomes a plain module when it
     # runs): its ~200 TypedDicts only name types in annotations, ~7 ms of every start-up (issue #22)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert executed == "False"
     # AND the first read of a name runs it, as a plain import would
     assert k8s_types.Container.__required_keys__ == {"name"} and type(k8s_types) is types.ModuleType
