@@ -19,6 +19,7 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
@@ -47,7 +48,7 @@ def _strictly_inside(inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
     return False
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class NetworkPolicyProps:
     """The app's NetworkPolicies. Every default suits minikube's ingress addon and CoreDNS.
 
@@ -214,7 +215,7 @@ class NamespaceNetworkPolicy(TaskoraResource):
         self._expose(self.policy)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class WorkloadNetworkPolicyProps:
     """What a :class:`WorkloadNetworkPolicy` selects and allows.
 
