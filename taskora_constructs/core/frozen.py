@@ -45,14 +45,29 @@ def _hash(self: Any) -> int:
     return hash(tuple(getattr(self, name) for name in getattr(type(self), _HASH)))
 
 
+@typing.overload
+def frozen_props(cls: type[_T], /) -> type[_T]: ...
+
+
+@typing.overload
+def frozen_props(*, kw_only: bool = True) -> typing.Callable[[type[_T]], type[_T]]: ...
+
+
 @typing.dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,))
-def frozen_props(cls: type[_T]) -> type[_T]:
-    """``@dataclass(frozen=True, kw_only=True)``, with the shared ``repr``, ``==`` and ``hash`` above."""
+def frozen_props(cls: type[_T] | None = None, /, *, kw_only: bool = True) -> Any:
+    """``@dataclass(frozen=True, kw_only=True)``, with the shared ``repr``, ``==`` and ``hash`` above;
+    ``@frozen_props(kw_only=False)`` for a small value built positionally (``NetworkPeer``)."""
+    if cls is None:
+        return lambda decorated: _build(decorated, kw_only)
+    return _build(cls, kw_only)
+
+
+def _build(cls: type[_T], kw_only: bool) -> type[_T]:
     for name, method in (("__repr__", _repr), ("__eq__", _eq), ("__hash__", _hash)):
         if name in cls.__dict__:
             raise TypeError(f"{cls.__qualname__} defines {name}: use @dataclass for a class of its own")
         setattr(cls, name, method)
-    built = dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
+    built = dataclasses.dataclass(frozen=True, kw_only=kw_only, repr=False, eq=False)(cls)
     fields = dataclasses.fields(typing.cast(Any, built))
     setattr(built, _REPR, tuple(f.name for f in fields if f.repr))
     setattr(built, _COMPARE, tuple(f.name for f in fields if f.compare))

@@ -3,7 +3,6 @@ as the checks see them (a manifest with where it came from, a pod spec with its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..core.frozen import frozen_props
@@ -100,7 +99,7 @@ class Declarations:
 
 # --- The pure checks ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class _Obj:
     where: str
     manifest: Manifest
@@ -132,7 +131,7 @@ class _Obj:
         return f"{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class _PodSpec:
     """A pod spec inside an object, with the field path that leads to it."""
 

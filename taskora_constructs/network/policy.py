@@ -14,7 +14,7 @@ on minikube: ``minikube start --cni=calico``); elsewhere they are accepted and i
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping, Protocol, Sequence
 
 from constructs import Construct
@@ -117,7 +117,7 @@ class SelectsPods(Protocol):
     def namespace(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class NetworkPeer:
     """One side of an allowed connection, as a NetworkPolicy peer (``from``/``to`` item).
 
@@ -164,7 +164,7 @@ class NetworkPeer:
         return cls(tuple(blocks), description)
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class Allow:
     """Traffic allowed to (ingress) or from (egress) a workload: peers and TCP ports."""
 
