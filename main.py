@@ -147,11 +147,24 @@ def shown_destination(outdir: Path) -> str:
     return str(outdir).rstrip("/") + "/"
 
 
-def main() -> int:
+#: A manifest's object: cdk8s writes each one's ``kind:`` at the start of a line.
+_KIND = re.compile(r"^kind:", re.M)
+
+
+def summary(written: list[Path], given: str) -> str:
+    """The one line ``make synth`` prints: how many objects in how many files, and how to apply them."""
+    objects = sum(len(_KIND.findall(path.read_text())) for path in written)
+    return f"Wrote {objects} objects in {len(written)} files to {given}/ (apply: kubectl apply -f {given}/)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Synthesize into CDK8S_OUTDIR (default ``dist``); ``--summary`` (make synth) prints what was
+    written, in-process: a shell, grep and ls after the run would cost as much as the app's own work."""
+    args = sys.argv[1:] if argv is None else argv
     given = os.environ.get("CDK8S_OUTDIR", "dist")
     outdir = Path(given)
     try:
-        synth_atomically(outdir, given=given)
+        written = synth_atomically(outdir, given=given)
     except TaskoraConfigError as error:
         print(f"taskora: synth failed, nothing written to {shown_destination(outdir)}\n{error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
@@ -161,6 +174,8 @@ def main() -> int:
         print(f"taskora: synth failed, nothing written to or deleted from {where} (the output directory: "
               f"CDK8S_OUTDIR, or make synth DIST=...)\n{error}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
+    if "--summary" in args:
+        print(summary(written, given))
     return 0
 
 

@@ -24,6 +24,7 @@ import difflib
 import functools
 import inspect
 import re
+import sys
 import types
 import typing
 from typing import Any, Callable, Mapping
@@ -31,7 +32,6 @@ from typing import Any, Callable, Mapping
 import cattrs
 from cattrs.errors import (AttributeValidationNote, ClassValidationError, ForbiddenExtraKeysError,
                            IterableValidationError, IterableValidationNote)
-from cattrs.gen import make_dict_structure_fn, override
 
 from taskora_constructs import Problem, TaskoraConfigError
 
@@ -59,6 +59,27 @@ def fields_of(cls: type) -> list[dataclasses.Field]:
 @functools.cache
 def hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
+
+
+@functools.cache
+def hint(cls: type, name: str) -> Any:
+    """``hints(cls)[name]``, resolving that one annotation only: a synth reads the types of the
+    keys a values file sets, and resolving every field's would load what those never name (the
+    ~200 Kubernetes TypedDicts of ``PodOptions``' fields, issue #22). Same namespaces as
+    ``typing.get_type_hints``: the defining class's attributes, then its module's globals."""
+    klass = next(k for k in cls.__mro__ if name in k.__dict__.get("__annotations__", {}))
+    holder = type(klass.__name__, (), {"__annotations__": {name: klass.__dict__["__annotations__"][name]}})
+    return typing.get_type_hints(holder, globalns=dict(vars(klass)), localns=vars(sys.modules[klass.__module__]))[name]
+
+
+class _Preset:
+    """A field's value taken from the preset (``_overlay``), not from a values file: already
+    built and checked, so it is passed to the props as it is, its type never resolved."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 def _optional_dataclass(annotation: Any) -> type | None:
@@ -120,8 +141,14 @@ def _passthrough(value: Any, _: Any) -> Any:
 
 
 def _dataclass_hook(cls: type) -> Callable[[Any, Any], Any]:
-    renames: dict[str, Any] = {f.name: override(rename=key_of(f)) for f in fields_of(cls)}
-    generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, CONVERTER, **renames)
+    """The structure hook of a props dataclass: what cattrs' ``make_dict_structure_fn`` generates
+    under this converter (detailed validation, extra keys forbidden, keys renamed by ``key_of``),
+    interpreted instead of generated. A synth builds each props class once: compiling a function
+    per class cost ~25 ms of the app's start-up, more than structuring the values with it."""
+    fields = [(key_of(f), f.name, f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+              for f in fields_of(cls)]
+    allowed = {key for key, *_ in fields}
+    handlers: dict[str, Callable[[Any, Any], Any]] = {}  # each field's hook, looked up on first use
 
     def structure(value: Any, _: Any) -> Any:
         if isinstance(value, cls):  # the preset's own value (see _overlay)
@@ -129,7 +156,34 @@ def _dataclass_hook(cls: type) -> Callable[[Any, Any], Any]:
         if not isinstance(value, Mapping):
             raise _Refused(value, "must be a mapping of keys to values",
                            "write {path} as keys and values (see docs/values.schema.json)")
-        return generated(value, cls)
+        structured: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for key, name, required in fields:
+            if not required and key not in value:
+                continue
+            try:
+                raw = value[key]
+                if isinstance(raw, _Preset):
+                    structured[name] = raw.value
+                    continue
+                annotation = hint(cls, name)
+                handler = handlers.get(name)
+                if handler is None:
+                    handler = handlers[name] = CONVERTER.get_structure_hook(annotation)
+                structured[name] = handler(raw, annotation)
+            except Exception as error:  # noqa: BLE001 - every field's problem is collected, as cattrs does
+                error.__notes__ = [*getattr(error, "__notes__", []), AttributeValidationNote(
+                    f"Structuring class {cls.__qualname__} @ attribute {name}", name, hint(cls, name))]
+                errors.append(error)
+        unknown = set(value) - allowed
+        if unknown:
+            errors.append(ForbiddenExtraKeysError("", cls, unknown))
+        if errors:
+            raise ClassValidationError(f"While structuring {cls.__name__}", errors, cls)
+        try:
+            return cls(**structured)
+        except Exception as error:  # the props' own rules (__post_init__), as cattrs reports them
+            raise ClassValidationError(f"While structuring {cls.__name__}", [error], cls) from error
     return structure
 
 
@@ -204,11 +258,11 @@ def _overlay(cls: type, data: Any, default: Any) -> Any:
     if not isinstance(data, Mapping):
         return data
     known = {key_of(f): f for f in fields_of(cls)}
-    merged = {key: getattr(default, f.name) for key, f in known.items()} if default is not None else {}
+    merged = {key: _Preset(getattr(default, f.name)) for key, f in known.items()} if default is not None else {}
     for key, value in data.items():
         f = known.get(key)
         merged[key] = value if f is None else _overlay_field(
-            hints(cls)[f.name], value, getattr(default, f.name) if default is not None else _field_default(f))
+            hint(cls, f.name), value, getattr(default, f.name) if default is not None else _field_default(f))
     return merged
 
 

@@ -15,13 +15,13 @@ merges with a caller's); it never looks at objects it did not create.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from .frozen import frozen_props
 from .errors import Problem
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class Rule:
     """One named rule: ``id``, a one-line ``doc``, and what enforces it on a cluster."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
+
+from .frozen import frozen_props
 
 #: Longest value printed: a value of 200,000 digits is shown by its start and its length.
 _MAX_SHOWN = 200
@@ -65,7 +66,7 @@ def as_yaml(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else f"{text[:_MAX_SHOWN // 2]}... ({len(text)} characters)"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class Problem:
     """One violated rule.
 

@@ -13,12 +13,13 @@ the type checker imports.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Final, Mapping
 
 import cdk8s
 from constructs import Construct
 
+from .frozen import frozen_props
 from . import rules
 from .errors import Problem, raise_if_any
 from .manifest import emit, object_metadata
@@ -34,7 +35,7 @@ _DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
 _REMOTE_KEY = re.compile(r"^[^\s\x00-\x1f]{1,1024}$")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class SecretStoreRef:
     """The store the operator reads from: a ``ClusterSecretStore`` (cluster-wide, the platform
     team's) or a ``SecretStore`` in the app's namespace.
@@ -55,7 +56,7 @@ class SecretStoreRef:
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class RemoteSecret:
     """One secret in the store and which of its properties holds each value.
 
@@ -98,7 +99,7 @@ APP_KEYS = ("COHERE_API_KEY", "BETTER_AUTH_SECRET", "GEMINI_API_KEY")
 DATABASE_KEYS = ("password",)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class ExternalSecretsProps:
     """Where the External Secrets Operator reads the app's secret values.
 

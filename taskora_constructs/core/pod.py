@@ -11,9 +11,10 @@ references between them, and never holds a caller's container to the model's rul
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Protocol
 
+from .frozen import frozen_props
 from . import api_rules, pod_security, rules
 from .._generated import k8s_types as k8s
 from .errors import Problem
@@ -27,7 +28,7 @@ class KeyReferable(Protocol):
     def key_ref(self, key: str) -> k8s.EnvVarSource: ...
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class EnvVar:
     """One environment variable: a plain value, or a key of a Secret or ConfigMap.
 
@@ -70,7 +71,7 @@ class EnvVar:
         return env
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class PodOptions:
     """Additions to a workload's objects and pods; every default adds nothing.
 

@@ -90,7 +90,7 @@ def pod_identity(service_account: str, props: Any) -> k8s.PodSpec:
     output keeps the keys in the order they are added (the model's order), so the spec starts
     as an empty mapping and each key is type-checked as it is set.
     """
-    spec = typing.cast(k8s.PodSpec, {})
+    spec = typing.cast("k8s.PodSpec", {})  # a string: evaluating k8s.PodSpec would load k8s_types
     spec["serviceAccountName"] = service_account
     spec["automountServiceAccountToken"] = props.automount_service_account_token
     spec["securityContext"] = pod_security_context(

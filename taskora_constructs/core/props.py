@@ -7,16 +7,17 @@ values. Each validates itself on construction and raises one
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from .frozen import frozen_props
 from . import rules
 from .errors import Problem, raise_if_any
 from .._generated import k8s_types as k8s
 from .pod import PodOptions
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class ComputeResources:
     """CPU and memory quantities, e.g. ``cpu="100m"``, ``memory="128Mi"``."""
 
@@ -31,7 +32,7 @@ class ComputeResources:
         return {"cpu": self.cpu, "memory": self.memory}
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class Resources:
     """Container requests and limits. Requests are required (model section 11)."""
 
@@ -57,7 +58,7 @@ class Resources:
         return {"requests": self.requests.to_json(), "limits": self.limits.to_json()}
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class ProbeTiming:
     """Timing of a liveness or readiness probe (seconds / attempts)."""
 
@@ -85,7 +86,7 @@ class ProbeTiming:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class Probes:
     """Liveness and readiness timing; both probes are always defined (model section 11).
 
@@ -107,7 +108,7 @@ class Probes:
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class WorkloadProps(PodOptions):
     """What every workload of the library has: image, pull policy, resources and probe timing,
     and the caller's additions to its pods (:class:`~taskora_constructs.PodOptions`).
@@ -164,7 +165,7 @@ def _hardening_problems(props: Any, where: str) -> list[Problem]:
     return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class DisruptionBudget:
     """A PodDisruptionBudget: how many pods a voluntary disruption (node drain, cluster
     upgrade) may take down at once. Set exactly one of the two; the default lets one pod go
@@ -196,7 +197,7 @@ class DisruptionBudget:
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class Autoscaling:
     """A HorizontalPodAutoscaler on CPU utilization (of the pods' CPU requests).
 

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Mapping
 
 import cdk8s
 
+from ..core.frozen import frozen_props
 from ..core import policy, rules
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -65,7 +66,7 @@ _PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class OffSiteBackup:
     """A copy of every dump in an S3-compatible object store outside the cluster's failure
     domain: the dumps otherwise share the data's namespace, node, storage and cluster.
@@ -127,7 +128,7 @@ class OffSiteBackup:
         return int(match[5]) if match[5] else (443 if match[1] == "https" else 80)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class PostgresBackup:
     """A scheduled logical backup: a CronJob runs ``pg_dump`` (custom format) into a claim
     of its own and keeps the newest ``retention`` dumps.

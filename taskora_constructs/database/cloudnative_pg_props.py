@@ -9,9 +9,10 @@ Plain dataclasses: importing them costs nothing, and they become values keys
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Mapping
 
+from ..core.frozen import frozen_props
 from ..core import rules
 from ..core.errors import Problem, raise_if_any
 from ..network.policy import PRIVATE_IPV4, PRIVATE_IPV6
@@ -31,7 +32,7 @@ API_SERVER_PRIVATE_CIDRS = tuple(c for c in PRIVATE_IPV4 + PRIVATE_IPV6 if c not
 _SIX_FIELD_CRON = re.compile(r"^\S+( \S+){5}$")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class ObjectStoreBackup:
     """Base backups and continuous WAL archiving of the Cluster to an S3-compatible object
     store through the Barman Cloud plugin (an ``ObjectStore`` and the Cluster's ``plugins``
@@ -106,7 +107,7 @@ class ObjectStoreBackup:
         raise_if_any(self.problems(type(self).__name__))
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class PgBouncerPooler:
     """A CloudNativePG ``Pooler``: PgBouncer in front of the primary (type ``rw``), as its own
     Deployment and Service ``<cluster>-pooler-rw``; clients connect to it instead of ``<cluster>-rw``."""
@@ -151,7 +152,7 @@ def _api_server_problems(where: str, cidrs: object, ports: object) -> list[Probl
     return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class CloudNativePgOptions:
     """The options of a CloudNativePG ``Cluster`` (``CloudNativePgProps.cloudnative_pg``).
 
@@ -218,7 +219,7 @@ class CloudNativePgOptions:
         raise_if_any(self.problems(type(self).__name__))
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class CloudNativePgProps(DatabaseProps):
     """The props of :class:`~taskora_constructs.CloudNativePgDatabase`: the shared
     :class:`~taskora_constructs.DatabaseProps` (image, resources, storage, database and user)

@@ -16,9 +16,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
+from ..core.frozen import frozen_props
 from .._generated import k8s_types as k8s
 from ..core.errors import Problem, raise_if_any
 from ..core.pod import EnvVar
@@ -27,7 +28,7 @@ from ..core.pod import EnvVar
 _URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]*$")
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class DatabaseEndpoint:
     """The Service clients connect to and the pods behind it (a peer of NetworkPolicies)."""
 

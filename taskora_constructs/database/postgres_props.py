@@ -7,9 +7,10 @@ Every default is the documented model's; the rules run when the props are built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Mapping
 
+from ..core.frozen import frozen_props
 from ..core import policy, rules
 from .backup import MIN_STORAGE, PostgresBackup
 from ..core.errors import Problem
@@ -26,7 +27,7 @@ POSTGRES_EXCEPTIONS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class DatabaseProps(WorkloadProps):
     """What every database of the library takes (model section 3). Every default is the model's.
 
@@ -131,7 +132,7 @@ class DatabaseProps(WorkloadProps):
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class PostgresProps(DatabaseProps):
     """The PostgreSQL StatefulSet (model section 3): :class:`DatabaseProps` as they are.
 

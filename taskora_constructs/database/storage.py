@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core.manifest import emit, object_metadata
@@ -23,7 +24,7 @@ _PROVISIONER = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/[A-Za-z0-9]([-A-Za-
 VOLUME_BINDING_MODES = ("Immediate", "WaitForFirstConsumer")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class RetainedStorageClass:
     """A StorageClass the database construct creates for its claims, with ``reclaimPolicy:
     Retain``: when a claim is deleted (by hand, or with its namespace) its PersistentVolume

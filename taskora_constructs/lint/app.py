@@ -11,6 +11,7 @@ whoever created them - and refuses a broken app before anything is written.
 from __future__ import annotations
 
 import typing
+import weakref
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Iterable, Iterator
@@ -28,6 +29,10 @@ from ..core.scope import book_of
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from .index import check_manifests
 from .model import Declarations, ExternalSecret, RequiredSecretKeys
+
+
+# App root -> its TaskoraValidation (the child with id TaskoraValidation.ID), once created.
+_LINT_OF_ROOT: "weakref.WeakKeyDictionary[IConstruct, TaskoraValidation]" = weakref.WeakKeyDictionary()
 
 
 @jsii.implements(constructs.IValidation)
@@ -69,6 +74,8 @@ class TaskoraValidation(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
+        if construct_id == self.ID and tree.root_of(self) is scope:
+            _LINT_OF_ROOT[scope] = self  # what of() finds there, known without asking jsii
         self._allowed_namespaces: list[str] = []
         self._external_objects: list[tuple[str, str, str]] = []
         self.last_problems: tuple[Problem, ...] = ()
@@ -98,10 +105,13 @@ class TaskoraValidation(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> "TaskoraValidation":
         """The lint of the app ``scope`` belongs to, created (switched on) by the first call."""
-        root = scope.node.root
+        root = tree.root_of(scope)
+        known = _LINT_OF_ROOT.get(root)
+        if known is not None:  # main.py asks twice (build, synth): four jsii calls each time before
+            return known
         existing = root.node.try_find_child(cls.ID)
         if existing is None:
-            return cls(root, cls.ID)  # type: ignore[arg-type]
+            return cls(root, cls.ID)
         if not isinstance(existing, TaskoraValidation):
             raise TypeError(f"construct {cls.ID!r} under the App root is not a TaskoraValidation")
         return existing
@@ -155,7 +165,7 @@ class TaskoraValidation(Construct):
     def api_objects(self) -> list[cdk8s.ApiObject]:
         """Every ApiObject of the app, in construct-tree order."""
         found: list[cdk8s.ApiObject] = []
-        for child in self.node.root.node.find_all():
+        for child in tree.root_of(self).node.find_all():
             if isinstance(child, cdk8s.ApiObject):
                 found.append(child)
             elif isinstance(child, (cdk8s.App, cdk8s.Chart, TaskoraValidation)) \

@@ -3,9 +3,9 @@ as the checks see them (a manifest with where it came from, a pod spec with its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
+from ..core.frozen import frozen_props
 from ..core import rules
 from ..core.errors import Problem, raise_if_any
 
@@ -39,7 +39,7 @@ _QUANTITY_EXAMPLES = {"cpu": "250m", "memory": "256Mi", "storage": "10Gi", "ephe
 
 # --- What the app declares about the world outside it ------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class ExternalSecret:
     """A Secret the app references but does not create (managed by an operator or by hand).
 
@@ -65,7 +65,7 @@ class ExternalSecret:
         raise_if_any(problems)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class RequiredSecretKeys:
     """Keys a Secret of the app must hold, non-empty (model rule: all required keys present)."""
 
@@ -76,7 +76,7 @@ class RequiredSecretKeys:
     required_by: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class Declarations:
     """Everything :func:`check_manifests` needs to know besides the objects themselves.
 
@@ -99,7 +99,7 @@ class Declarations:
 
 # --- The pure checks ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class _Obj:
     where: str
     manifest: Manifest
@@ -131,7 +131,7 @@ class _Obj:
         return f"{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class _PodSpec:
     """A pod spec inside an object, with the field path that leads to it."""
 

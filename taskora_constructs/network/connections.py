@@ -25,11 +25,11 @@ write on the other side).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core.errors import Problem, raise_if_any
 from ..core.scope import name_from_id
@@ -45,7 +45,7 @@ _COLLECTED = "_connections_collected"
 DIRECTIONS = ("Ingress", "Egress")
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class _Pods:
     """Pods by labels in a namespace, and whose connections they are (where their policies go)."""
 

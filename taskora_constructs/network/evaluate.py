@@ -22,8 +22,10 @@ Nothing here imports cdk8s: the objects are the synthesized JSON.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Iterable, Mapping
+
+from ..core.frozen import frozen_props
 
 Json = Mapping[str, Any]
 
@@ -47,7 +49,7 @@ def selects(selector: Json | None, labels: Mapping[str, str]) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class Endpoint:
     """One side of a connection: pods (``namespace`` and ``labels``), or an address outside the
     cluster's pods (``namespace`` None, ``ip`` set)."""

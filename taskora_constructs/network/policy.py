@@ -14,11 +14,12 @@ on minikube: ``minikube start --cni=calico``); elsewhere they are accepted and i
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping, Protocol, Sequence
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
@@ -47,7 +48,7 @@ def _strictly_inside(inner: ipaddress.IPv4Network | ipaddress.IPv6Network,
     return False
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class NetworkPolicyProps:
     """The app's NetworkPolicies. Every default suits minikube's ingress addon and CoreDNS.
 
@@ -116,7 +117,7 @@ class SelectsPods(Protocol):
     def namespace(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class NetworkPeer:
     """One side of an allowed connection, as a NetworkPolicy peer (``from``/``to`` item).
 
@@ -163,7 +164,7 @@ class NetworkPeer:
         return cls(tuple(blocks), description)
 
 
-@dataclass(frozen=True)
+@frozen_props(kw_only=False)
 class Allow:
     """Traffic allowed to (ingress) or from (egress) a workload: peers and TCP ports."""
 
@@ -214,7 +215,7 @@ class NamespaceNetworkPolicy(TaskoraResource):
         self._expose(self.policy)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class WorkloadNetworkPolicyProps:
     """What a :class:`WorkloadNetworkPolicy` selects and allows.
 

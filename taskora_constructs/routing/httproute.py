@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import rules
@@ -84,7 +84,7 @@ def _sequence_problems(where: str, field: str, items: Any, kind: type, minimum: 
             for i, item in enumerate(items) if not isinstance(item, kind)]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class GatewayParentRef:
     """A Gateway, or one listener of it, that an HTTPRoute attaches to.
 
@@ -121,7 +121,7 @@ class GatewayParentRef:
         return ref
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class HttpRouteRule:
     """Requests under one path prefix, sent to one Service port in the route's namespace.
 
@@ -167,7 +167,7 @@ class HttpRouteRule:
         return rule
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class HttpRouteProps:
     """An HTTPRoute: which Gateways, which hostnames, which paths to which Services."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
@@ -27,7 +28,7 @@ BACKEND_EXCEPTIONS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class BackendProps(WebWorkloadProps):
     """The FastAPI backend (model section 2.2). Every default is the model's."""
 

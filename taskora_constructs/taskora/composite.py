@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core.chart import LibraryChart
 from .backend import Backend
@@ -37,7 +38,7 @@ from ..core.external_secrets import ExternalSecretsProps, external_secret
 RETAINED_STORAGE_CLASS = "taskora-retain"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class TaskoraSecretValues:
     """The secret values of one instance. Never commit real ones: see README, Secrets.
 
@@ -95,7 +96,7 @@ class TaskoraSecretValues:
                    gemini_api_key="your-gemini-api-key", database_password="your-secure-password")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class TaskoraProps:
     """Everything that varies between Taskora instances; every default is the model's.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Sequence
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
@@ -18,7 +19,7 @@ from ..core.resource import MAIN_ID, TaskoraResource
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class AppSettings:
     """Application settings written to the ConfigMap. Every default is the model's.
 
@@ -53,7 +54,7 @@ class AppSettings:
         raise_if_any(problems)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class AppConfigProps:
     """What the ConfigMap holds.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
@@ -40,7 +41,7 @@ def web_preset_documented(image: str, uid: int) -> Mapping[str, policy.InUse]:
             **{reason: user_in_use for reason in APP_USER_EXCEPTIONS.values()}}
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class FrontendProps(WebWorkloadProps):
     """The Next.js frontend (model section 2.1). Every default is the model's."""
 

@@ -4,12 +4,13 @@ Gateway (``routing: gateway``); optionally over HTTPS (``tls``)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core.api_rules import check_host_name
 from ..core import rules
@@ -26,7 +27,7 @@ CERT_MANAGER = "cert-manager.io"
 ROUTINGS = ("ingress", "gateway")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class IngressTLS:
     """HTTPS on the Ingresses, with plain HTTP redirected to it.
 
@@ -79,7 +80,7 @@ class IngressTLS:
         return self.secret_name if self.secret_name is not None else f"{ingress_name}-tls"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class GatewayRouting:
     """The Gateway the HTTPRoute attaches to, with ``routing: gateway``. TLS and the
     HTTP-to-HTTPS redirect are the Gateway's listeners' business, not the route's."""
@@ -121,7 +122,7 @@ class GatewayRouting:
         return tuple(dict.fromkeys(n for n in found if n))
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class IngressProps:
     """Ingress settings. Every default is the model's.
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+from ..core.frozen import frozen_props
 from ..core import rules
 from ..core.errors import Problem, raise_if_any
 
@@ -11,7 +11,7 @@ from ..core.errors import Problem, raise_if_any
 DEFAULT_APP_NAME = "taskora"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class TaskoraNames:
     """Names of one Taskora instance.
 

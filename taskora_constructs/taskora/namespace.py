@@ -4,11 +4,11 @@ database with it (issue 11, docs/decisions.md)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from .._generated import k8s_types as k8s
 from ..core import tree
 from ..core.manifest import emit, object_metadata
@@ -124,7 +124,7 @@ def pod_security_labels(level: str, version: str = POD_SECURITY_VERSION) -> dict
     return labels
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class TaskoraNamespaceProps:
     """What a :class:`TaskoraNamespace` enforces; every default is the app's.
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Sequence
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
@@ -23,7 +24,7 @@ from ..core.podspec import env_from
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class AppSecretsProps:
     """Where the application Secret's values come from (see :class:`AppSecrets`). The values
     are kept out of ``repr``: a props object in a traceback or a log prints no secret."""

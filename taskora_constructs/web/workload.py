@@ -5,12 +5,13 @@ documented model's presets of it."""
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping, Sequence
 
 import cdk8s
 from constructs import Construct
 
+from ..core.frozen import frozen_props
 from ..core import tree
 from .._generated import k8s_types as k8s
 from ..core import policy, rules
@@ -29,7 +30,7 @@ from ..core.props import (Autoscaling, DisruptionBudget, Probes, Resources, Work
 HTTP_PORT_NAME = "http"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_props
 class WebWorkloadProps(WorkloadProps):
     """A stateless HTTP workload: any image, port, health path, environment.
 
@@ -219,7 +220,7 @@ class WebWorkload(TaskoraResource, HasConnections):
                                        pod_annotations=own_pod_annotations, annotations=skips)
         raise_if_any(problems)
 
-        spec = typing.cast(k8s.DeploymentSpec, {})  # keys in the model's order, each type-checked
+        spec = typing.cast("k8s.DeploymentSpec", {})  # keys in the model's order, each type-checked
         if props.autoscaling is None:  # with an autoscaler the replica count is its business
             spec["replicas"] = props.replicas
         spec["selector"] = {"matchLabels": self.selector_labels}

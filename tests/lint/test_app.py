@@ -8,6 +8,7 @@ a bug into a configuration error. Whose objects it reads: test_app_scope.py."""
 from __future__ import annotations
 
 import cdk8s
+import constructs
 import pytest
 
 from taskora_constructs import (Taskora, TaskoraProps, TaskoraSecretValues, TaskoraValidation, check_manifests,
@@ -76,6 +77,26 @@ def test_once_still_refuses_a_broken_app_and_forgets_its_result_afterwards(tmp_p
 
 
 # --- the valid app passes, through one TaskoraValidation under the App ----------------------
+
+def test_of_finds_the_apps_lint_again_without_asking_node(monkeypatch):
+    # GIVEN an App whose lint is switched on (main.py asks for it when it builds and when it synthesizes)
+    from jsii._kernel.providers.process import _NodeProcess
+    app = cdk8s.App()
+    lint = TaskoraValidation.of(app)
+    sent: list[object] = []
+    original = _NodeProcess.send
+    monkeypatch.setattr(_NodeProcess, "send", lambda self, request, response_type: (
+        sent.append(request), original(self, request, response_type))[1])
+    # WHEN it is asked for again, from the App
+    again = TaskoraValidation.of(app)
+    # THEN it is the same lint, found with no call across jsii (it was four)
+    assert again is lint and sent == []
+    # AND a construct of another kind with the lint's id under the root is still refused
+    other = cdk8s.App()
+    constructs.Construct(other, TaskoraValidation.ID)
+    with pytest.raises(TypeError, match="is not a TaskoraValidation"):
+        TaskoraValidation.of(other)
+
 
 def test_default_app_passes_every_rule(default_objects):
     # GIVEN the documented app WHEN its objects are checked THEN no rule is broken

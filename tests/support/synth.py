@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import cdk8s
 import yaml
 
@@ -33,3 +36,13 @@ def by_kind_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
 def rendered_yaml(objects: list[dict]) -> str:
     """The objects as the YAML a reviewer reads (key order kept): what a snapshot holds."""
     return yaml.safe_dump_all(objects, sort_keys=False, default_flow_style=False)
+
+
+def after_the_default_synth(expression: str) -> str:
+    """What ``print(expression)`` prints in a fresh process once the app has synthesized as
+    ``make synth`` does (TASKORA_ENV=local): what a synth loaded, or left alone."""
+    from tests.support.paths import ROOT
+    code = f"import sys, tempfile, types, main; main.synthesize(main.build(tempfile.mkdtemp())); print({expression})"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

@@ -17,7 +17,6 @@ import atexit
 import copy
 import functools
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +27,7 @@ import yaml
 
 from tests.support.paths import ROOT
 from tests.support.profiles import DIGESTS_LAYER, NO_SECRETS_FILE, SECRETS, by_id
+from tests.support.synth import after_the_default_synth
 from taskora_app.values import load
 from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, check_manifests
 from taskora_constructs._generated import k8s_types
@@ -265,12 +265,10 @@ def test_proxy_namespaces_override_the_parent_refs_namespaces(tmp_path):
 
 def test_the_default_synth_does_not_load_the_gateway_bindings():
     # GIVEN the app as `make synth` runs it (TASKORA_ENV=local) WHEN it has synthesized
-    code = ("import sys, tempfile, main; main.synthesize(main.build(tempfile.mkdtemp())); "
-            "print(sorted(m for m in sys.modules if m == 'imports' or m.startswith(('imports.', 'cdk8s_plus'))))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    loaded = after_the_default_synth(
+        "sorted(m for m in sys.modules if m == 'imports' or m.startswith(('imports.', 'cdk8s_plus')))")
     # THEN neither the generated Gateway API bindings nor cdk8s-plus were imported
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert loaded == "[]"
 
 
 def test_problem_objects_name_the_route_fields():

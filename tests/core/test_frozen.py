@@ -1,0 +1,83 @@
+"""``@frozen_props`` (taskora_constructs/core/frozen.py) behaves as ``@dataclass(frozen=True, kw_only=True)``.
+
+GIVEN the same class body under both decorators WHEN their instances are shown, compared,
+hashed, assigned to or rebuilt THEN each result is the same; AND every props class of the
+library is such a class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+
+import taskora_constructs
+from taskora_constructs.core.frozen import frozen_props
+
+
+def _body() -> dict:
+    return {"__annotations__": {"name": "str", "secret": "str | None", "tags": "tuple[str, ...]",
+                                "cache": "int", "nested": "object"},
+            "secret": field(default=None, repr=False), "tags": (), "cache": field(default=0, compare=False),
+            "nested": None, "__module__": __name__, "__qualname__": "Sample"}
+
+
+Shared = frozen_props(type("Sample", (), _body()))
+Generated = dataclass(frozen=True, kw_only=True)(type("Sample", (), _body()))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"name": "a"},
+    {"name": "a", "secret": "s3cret", "tags": ("x", "y"), "cache": 7},
+    {"name": "a", "nested": {"k": [1, 2]}},
+])
+def test_repr_eq_and_hash_are_the_generated_ones(kwargs):
+    # GIVEN one value of each class
+    shared, generated = Shared(**kwargs), Generated(**kwargs)
+    # THEN the repr is the same (a repr=False field hidden), and so are equality and hash
+    assert repr(shared) == repr(generated) and "s3cret" not in repr(shared)
+    assert (shared == Shared(**kwargs), shared == Shared(**{**kwargs, "name": "b"})) == (
+        generated == Generated(**kwargs), generated == Generated(**{**kwargs, "name": "b"}))
+    # AND a compare=False field takes no part in either, as generated
+    assert (shared == Shared(**{**kwargs, "cache": 99})) is (generated == Generated(**{**kwargs, "cache": 99})) is True
+    if not isinstance(kwargs.get("nested"), dict):  # an unhashable field value: unhashable in both
+        assert hash(shared) == hash(generated) == hash(Shared(**{**kwargs, "cache": 99}))
+    else:
+        with pytest.raises(TypeError):
+            hash(generated)
+        with pytest.raises(TypeError):
+            hash(shared)
+    # AND another class with equal fields is never equal (NotImplemented, then identity)
+    assert shared != generated and (shared == "a") is False
+
+
+def test_it_stays_frozen_keyword_only_and_a_dataclass():
+    value = Shared(name="a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.name = "b"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Shared("a")  # type: ignore[misc]
+    assert dataclasses.replace(value, name="b") == Shared(name="b")
+    assert [f.name for f in dataclasses.fields(value)] == ["name", "secret", "tags", "cache", "nested"]
+
+
+def test_a_value_that_contains_itself_is_shown_as_the_generated_repr_shows_it():
+    holder: list = []
+    shared, generated = Shared(name="a", nested=holder), Generated(name="a", nested=holder)
+    holder.append(shared)
+    assert repr(shared) == "Sample(name='a', tags=(), cache=0, nested=[...])"
+    holder[0] = generated
+    assert repr(generated) == "Sample(name='a', tags=(), cache=0, nested=[...])"
+
+
+def test_every_frozen_props_class_of_the_library_uses_it():
+    # GIVEN the public frozen dataclasses: the props (keyword-only) and a few small values
+    # built positionally (NetworkPeer, Allow, DatabaseEndpoint: @frozen_props(kw_only=False))
+    props = [getattr(taskora_constructs, name) for name in taskora_constructs.__all__]
+    props = [cls for cls in props if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+             and cls.__dataclass_params__.frozen]  # type: ignore[attr-defined]
+    assert len(props) > 30 and not all(f.kw_only for f in dataclasses.fields(taskora_constructs.NetworkPeer))
+    # THEN each has the shared methods, none compiled for it
+    for cls in props:
+        assert (cls.__repr__, cls.__eq__, cls.__hash__) == (Shared.__repr__, Shared.__eq__, Shared.__hash__), cls
