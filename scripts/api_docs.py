@@ -5,7 +5,7 @@ Usage: python scripts/api_docs.py OUTPUT_DIRECTORY
 
 pdoc reads a dataclass's generated ``__init__`` signature, whose annotations are the fields'
 strings (``from __future__ import annotations``), and evaluates them in the module of the
-class that owns the ``__init__``. A props class that inherits its fields (``BackendProps`` from
+class that owns the ``__init__``. A props class that inherits its fields (``TaskoraBackendProps`` from
 ``WebWorkloadProps`` from ``WorkloadProps``) owns an ``__init__`` whose strings name types its
 own module never imports (``EnvVar``, ``k8s``), so pdoc warns and shows them unresolved. Here
 each public dataclass's ``__init__`` gets the annotations ``typing.get_type_hints`` resolves

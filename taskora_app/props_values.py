@@ -1,11 +1,11 @@
 """Values-file sections derived from the construct props: one definition of every field.
 
-A props dataclass of ``taskora_constructs`` (``FrontendProps``, ``PostgresProps``, ...) is the
+A props dataclass of ``taskora_constructs`` (``TaskoraFrontendProps``, ``PostgresProps``, ...) is the
 single source of a section's keys, defaults, rules and docs:
 
 * keys: each field's name in camelCase (``run_as_user`` -> ``runAsUser``), or the
   ``values_key`` of its ``field(metadata=...)`` where the values file says it otherwise;
-* defaults: the props' own defaults (a section starts from the preset, e.g. ``FrontendProps()``,
+* defaults: the props' own defaults (a section starts from the preset, e.g. ``TaskoraFrontendProps()``,
   and a nested props value such as ``resources`` is overridden key by key);
 * rules: the props check themselves when built (``__post_init__``); their problems are
   reported under the section's key path;

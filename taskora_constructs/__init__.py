@@ -13,16 +13,16 @@ from its id unless told otherwise, checks itself when it is built, and exposes t
 
 from importlib import metadata as _metadata
 
-from .taskora.backend import Backend, BackendProps
+from .taskora.backend import TaskoraBackend, TaskoraBackendProps
 from .database.backup import OffSiteBackup, PostgresBackup
 from .database.cloudnative_pg import CloudNativePgDatabase
 from .database.cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps, ObjectStoreBackup, PgBouncerPooler
-from .taskora.config import AppConfig, AppConfigProps, AppSettings
+from .taskora.config import TaskoraConfig, TaskoraConfigProps, TaskoraSettings
 from .core.errors import Problem, TaskoraConfigError
 from .core.external_secrets import ExternalSecretsProps, RemoteSecret, SecretStoreRef
-from .taskora.frontend import Frontend, FrontendProps
+from .taskora.frontend import TaskoraFrontend, TaskoraFrontendProps
 from .routing.httproute import GatewayParentRef, HttpRoute, HttpRouteProps, HttpRouteRule
-from .taskora.ingress import GatewayRouting, IngressProps, IngressTLS, TaskoraIngress
+from .taskora.ingress import GatewayRouting, IngressTLS, TaskoraIngress, TaskoraIngressProps
 from .taskora.names import DEFAULT_APP_NAME, TaskoraNames
 from .taskora.namespace import TaskoraNamespace, TaskoraNamespaceProps
 from .lint import (Declarations, ExternalSecret, TaskoraValidation, check_manifests, config_error_from_synth,
@@ -34,7 +34,7 @@ from .database.contract import DatabaseEndpoint
 from .database.postgres import PostgresDatabase, PostgresProps
 from .database.postgres_props import DatabaseProps
 from .core.props import Autoscaling, ComputeResources, DisruptionBudget, Probes, ProbeTiming, Resources, WorkloadProps
-from .taskora.secrets import AppSecrets, AppSecretsProps
+from .taskora.secrets import TaskoraSecrets, TaskoraSecretsProps
 from .database.storage import RetainedStorageClass
 from .taskora.composite import Taskora, TaskoraProps, TaskoraSecretValues
 from .web.workload import WebWorkload, WebWorkloadProps
@@ -47,14 +47,7 @@ except _metadata.PackageNotFoundError:  # used from a source tree without instal
 
 __all__ = [
     "Allow",
-    "AppConfig",
-    "AppConfigProps",
-    "AppSecrets",
-    "AppSecretsProps",
-    "AppSettings",
     "Autoscaling",
-    "Backend",
-    "BackendProps",
     "CloudNativePgDatabase",
     "CloudNativePgOptions",
     "CloudNativePgProps",
@@ -67,14 +60,11 @@ __all__ = [
     "EnvVar",
     "ExternalSecret",
     "ExternalSecretsProps",
-    "Frontend",
-    "FrontendProps",
     "GatewayParentRef",
     "GatewayRouting",
     "HttpRoute",
     "HttpRouteProps",
     "HttpRouteRule",
-    "IngressProps",
     "IngressTLS",
     "NamespaceNetworkPolicy",
     "NetworkPeer",
@@ -86,27 +76,37 @@ __all__ = [
     "PostgresBackup",
     "PostgresDatabase",
     "PostgresProps",
-    "Problem",
     "ProbeTiming",
     "Probes",
+    "Problem",
     "RemoteSecret",
     "Resources",
     "RetainedStorageClass",
     "SecretStoreRef",
     "Taskora",
+    "TaskoraBackend",
+    "TaskoraBackendProps",
+    "TaskoraConfig",
     "TaskoraConfigError",
+    "TaskoraConfigProps",
+    "TaskoraFrontend",
+    "TaskoraFrontendProps",
     "TaskoraIngress",
+    "TaskoraIngressProps",
     "TaskoraNames",
     "TaskoraNamespace",
     "TaskoraNamespaceProps",
     "TaskoraProps",
     "TaskoraSecretValues",
+    "TaskoraSecrets",
+    "TaskoraSecretsProps",
+    "TaskoraSettings",
     "TaskoraValidation",
     "WebWorkload",
     "WebWorkloadProps",
-    "WorkloadProps",
     "WorkloadNetworkPolicy",
     "WorkloadNetworkPolicyProps",
+    "WorkloadProps",
     "check_manifests",
     "config_error_from_synth",
     "declare_external_secret",

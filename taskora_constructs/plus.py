@@ -38,8 +38,8 @@ ADAPTER_ID = "CdkPlusPodSelector"
 class SelectableWorkload(Protocol):
     """What :func:`pod_selector` needs of a workload: how its pods are selected, and where.
 
-    :class:`~taskora_constructs.PostgresDatabase`, :class:`~taskora_constructs.Backend`,
-    :class:`~taskora_constructs.Frontend` and :class:`~taskora_constructs.WebWorkload` have both.
+    :class:`~taskora_constructs.PostgresDatabase`, :class:`~taskora_constructs.TaskoraBackend`,
+    :class:`~taskora_constructs.TaskoraFrontend` and :class:`~taskora_constructs.WebWorkload` have both.
     """
 
     @property

@@ -29,8 +29,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import cdk8s  # noqa: E402
 from constructs import Construct  # noqa: E402
 
-from taskora_constructs import (AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase,  # noqa: E402
-                                PostgresProps, TaskoraConfigError, TaskoraValidation, config_error_from_synth)
+from taskora_constructs import (PostgresDatabase, PostgresProps, TaskoraBackend, TaskoraBackendProps,  # noqa: E402
+                                TaskoraConfig, TaskoraConfigError, TaskoraSecrets, TaskoraValidation,
+                                config_error_from_synth)
 
 NAMESPACE = "orders"
 EXIT_CONFIG_ERROR = 2
@@ -134,16 +135,16 @@ class OrdersChart(cdk8s.Chart):
                                 storage_class_name=None))  # None: the cluster's default class
         self.api = OrdersApi(self, "api", database=self.database)
 
-        backend_props = BackendProps(replicas=2, image="taskora/backend:latest")
-        self.tasks_config = AppConfig(
+        backend_props = TaskoraBackendProps(replicas=2, image="taskora/backend:latest")
+        self.tasks_config = TaskoraConfig(
             self, "tasks-config", name="orders-tasks-config", namespace=NAMESPACE, app_name="orders-tasks",
-            api_base_url=Backend.url_for("orders-tasks", backend_props))
-        self.tasks_secrets = AppSecrets(
+            api_base_url=TaskoraBackend.url_for("orders-tasks", backend_props))
+        self.tasks_secrets = TaskoraSecrets(
             self, "tasks-secrets", name="orders-tasks-secrets", namespace=NAMESPACE, app_name="orders-tasks",
             database=self.database, cohere_api_key=secrets.cohere_api_key,
             better_auth_secret=secrets.better_auth_secret, gemini_api_key=secrets.gemini_api_key)
-        self.tasks = Backend(self, "tasks", name="orders-tasks", namespace=NAMESPACE, props=backend_props,
-                             config=self.tasks_config, secrets=self.tasks_secrets, database=self.database)
+        self.tasks = TaskoraBackend(self, "tasks", name="orders-tasks", namespace=NAMESPACE, props=backend_props,
+                                    config=self.tasks_config, secrets=self.tasks_secrets, database=self.database)
 
 
 def build(secrets: OrdersSecrets, outdir: str | None = None) -> cdk8s.App:

@@ -2,7 +2,7 @@
 are written once, here, instead of generated per class.
 
 Why: ``dataclass`` compiles six methods for every frozen class it builds, and the library
-defines ~45 of them, most inheriting long field lists (``BackendProps`` has ~60 fields): ~35 ms
+defines ~45 of them, most inheriting long field lists (``TaskoraBackendProps`` has ~60 fields): ~35 ms
 of every synth's start-up went into compiling them (issue #22), for one synth that calls
 ``repr``, ``==`` and ``hash`` on a handful of props, if at all. Only ``__init__`` (its signature)
 and the frozen ``__setattr__``/``__delattr__`` stay generated. The three below behave as the

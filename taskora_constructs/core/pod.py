@@ -23,7 +23,7 @@ _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 
 class KeyReferable(Protocol):
-    """A ConfigMap or Secret construct of the library (``AppConfig``, ``AppSecrets``)."""
+    """A ConfigMap or Secret construct of the library (``TaskoraConfig``, ``TaskoraSecrets``)."""
 
     def key_ref(self, key: str) -> k8s.EnvVarSource: ...
 

@@ -113,8 +113,8 @@ class WorkloadProps(PodOptions):
     """What every workload of the library has: image, pull policy, resources and probe timing,
     and the caller's additions to its pods (:class:`~taskora_constructs.PodOptions`).
 
-    Subclasses set the documented defaults; see :class:`~taskora_constructs.FrontendProps`,
-    :class:`~taskora_constructs.BackendProps` and :class:`~taskora_constructs.PostgresProps`.
+    Subclasses set the documented defaults; see :class:`~taskora_constructs.TaskoraFrontendProps`,
+    :class:`~taskora_constructs.TaskoraBackendProps` and :class:`~taskora_constructs.PostgresProps`.
     """
 
     image: str

@@ -12,16 +12,16 @@ from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
-from .config import AppConfig
+from .config import TaskoraConfig
 from .frontend import APP_USER_EXCEPTIONS, LOCAL_IMAGE_EXCEPTIONS, web_preset_documented
 from ..database.cloudnative_pg import CloudNativePgDatabase
 from ..database.postgres import PostgresDatabase
 from ..core.props import ProbeTiming, Probes, Resources, _probes, _resources
-from .secrets import AppSecrets
+from .secrets import TaskoraSecrets
 from ..web.workload import WebWorkload, WebWorkloadProps
 
 
-#: Backend defaults: as the frontend, plus its documented environment contract.
+#: TaskoraBackend defaults: as the frontend, plus its documented environment contract.
 BACKEND_EXCEPTIONS: Mapping[str, str] = {
     **LOCAL_IMAGE_EXCEPTIONS, **APP_USER_EXCEPTIONS,
     policy.SECRETS_AS_FILES: "the app reads DATABASE_URL and its API keys from the environment (documented env)",
@@ -29,7 +29,7 @@ BACKEND_EXCEPTIONS: Mapping[str, str] = {
 
 
 @frozen_props
-class BackendProps(WebWorkloadProps):
+class TaskoraBackendProps(WebWorkloadProps):
     """The FastAPI backend (model section 2.2). Every default is the model's."""
 
     #: Pods (model: 3), replicas: 3.
@@ -56,12 +56,12 @@ class BackendProps(WebWorkloadProps):
         return _BACKEND_DOCUMENTED
 
 
-#: As the frontend's, for BackendProps' own default image and user. The env contract's
+#: As the frontend's, for TaskoraBackendProps' own default image and user. The env contract's
 #: exception is the construct's (it reads the secrets from env whatever the image): no value.
-_BACKEND_DOCUMENTED = web_preset_documented(BackendProps.image, BackendProps.run_as_user)
+_BACKEND_DOCUMENTED = web_preset_documented(TaskoraBackendProps.image, TaskoraBackendProps.run_as_user)
 
 
-class Backend(WebWorkload):
+class TaskoraBackend(WebWorkload):
     """The backend API, wired to its config, secrets and database by construct, not by string.
 
     Environment: the model's ``DATABASE_URL``, ``COHERE_API_KEY``, ``BETTER_AUTH_SECRET``
@@ -75,23 +75,23 @@ class Backend(WebWorkload):
         secrets: the application Secret (its ``DATABASE_URL`` points at ``database``; for a
             CloudNativePG database it comes from the operator's Secret instead).
         database: the database the backend uses.
-        props: :class:`BackendProps` (or its fields as keyword arguments); defaults are the model's.
+        props: :class:`TaskoraBackendProps` (or its fields as keyword arguments); defaults are the model's.
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, props: BackendProps | None = None, *,
-                 config: AppConfig, secrets: AppSecrets, database: PostgresDatabase | CloudNativePgDatabase,
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraBackendProps | None = None, *,
+                 config: TaskoraConfig, secrets: TaskoraSecrets, database: PostgresDatabase | CloudNativePgDatabase,
                  name: str | None = None,
                  namespace: str | None = None, **props_fields: Any) -> None:
         TaskoraResource.__init__(self, scope, construct_id, name=name, namespace=namespace)
-        props = self._props(BackendProps, props, props_fields)
+        props = self._props(TaskoraBackendProps, props, props_fields)
         self.database = database
-        secret_keys = (AppSecrets.DATABASE_URL, AppSecrets.COHERE_API_KEY,
-                       AppSecrets.BETTER_AUTH_SECRET)
-        config_keys = (AppConfig.APP_ENV,)
-        unconsumed_in_model_secret = (AppSecrets.GEMINI_API_KEY,)
-        unconsumed_in_model_config = (AppConfig.LOG_LEVEL, AppConfig.ENABLE_METRICS,
-                                      AppConfig.MAX_CONVERSATION_HISTORY, AppConfig.CHAT_RATE_LIMIT)
+        secret_keys = (TaskoraSecrets.DATABASE_URL, TaskoraSecrets.COHERE_API_KEY,
+                       TaskoraSecrets.BETTER_AUTH_SECRET)
+        config_keys = (TaskoraConfig.APP_ENV,)
+        unconsumed_in_model_secret = (TaskoraSecrets.GEMINI_API_KEY,)
+        unconsumed_in_model_config = (TaskoraConfig.LOG_LEVEL, TaskoraConfig.ENABLE_METRICS,
+                                      TaskoraConfig.MAX_CONVERSATION_HISTORY, TaskoraConfig.CHAT_RATE_LIMIT)
         env = ([var for key in secret_keys for var in secrets.env(key)]
                + [env_from(key, config.key_ref(key)) for key in config_keys]
                + [var for key in unconsumed_in_model_secret for var in secrets.env(key)]
@@ -104,8 +104,8 @@ class Backend(WebWorkload):
         self._build(props, component="backend", container_name="backend", env=env, pod_annotations=annotations)
 
     @staticmethod
-    def url_for(name: str, props: BackendProps | None = None) -> str:
+    def url_for(name: str, props: TaskoraBackendProps | None = None) -> str:
         """The URL the backend named ``name`` will serve at (same-namespace clients)."""
-        props = props or BackendProps()
+        props = props or TaskoraBackendProps()
         port = props.service_port if props.service_port is not None else props.port
         return f"http://{name}:{port}"

@@ -12,13 +12,13 @@ from constructs import Construct
 from ..core.frozen import frozen_props
 from ..core import tree
 from ..core.chart import LibraryChart
-from .backend import Backend
-from .config import AppConfig, AppSettings
+from .backend import TaskoraBackend
+from .config import TaskoraConfig, TaskoraSettings
 from ..core import rules
 from ..core.resource import TaskoraResource
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
-from .frontend import Frontend
-from .ingress import IngressProps, TaskoraIngress
+from .frontend import TaskoraFrontend
+from .ingress import TaskoraIngress, TaskoraIngressProps
 from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
 from ..network.connections import PodGroup
@@ -26,11 +26,11 @@ from ..network.policy import NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyP
 from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
 from ..database.cloudnative_pg_props import CloudNativePgProps
 from ..database.postgres import PostgresDatabase
-from .backend import BackendProps
-from .frontend import FrontendProps
+from .backend import TaskoraBackendProps
+from .frontend import TaskoraFrontendProps
 from ..database.postgres import PostgresProps
 from ..core.rules import check_non_empty
-from .secrets import AppSecrets, AppSecretsProps
+from .secrets import TaskoraSecrets, TaskoraSecretsProps
 from ..database.storage import RetainedStorageClass
 from ..core.external_secrets import ExternalSecretsProps, external_secret
 
@@ -116,7 +116,7 @@ class TaskoraProps:
             the protection label (the cluster-wide ValidatingAdmissionPolicy of `make protection`); default true.
         pod_security: the Pod Security Standards level the Namespace enforces (audit and warn
             are always ``restricted``); default ``restricted``, which every pod of the app meets.
-        secrets_revision: the application Secret's revision (``AppSecrets(revision=...)``): bump
+        secrets_revision: the application Secret's revision (``TaskoraSecrets(revision=...)``): bump
             it after changing a secret value so the backend rolls; default 0. The database's is
             ``database.credentials_revision``.
     """
@@ -124,12 +124,12 @@ class TaskoraProps:
     secrets: TaskoraSecretValues
     app_name: str = DEFAULT_APP_NAME
     namespace: str | None = None
-    frontend: FrontendProps = field(default_factory=FrontendProps)
-    backend: BackendProps = field(default_factory=BackendProps)
+    frontend: TaskoraFrontendProps = field(default_factory=TaskoraFrontendProps)
+    backend: TaskoraBackendProps = field(default_factory=TaskoraBackendProps)
     database: PostgresProps | CloudNativePgProps = field(default_factory=lambda: PostgresProps(
         storage_class_name=RETAINED_STORAGE_CLASS, retained_storage_class=RetainedStorageClass()))
-    settings: AppSettings = field(default_factory=AppSettings, metadata={"values_key": "config"})
-    ingress: IngressProps = field(default_factory=IngressProps)
+    settings: TaskoraSettings = field(default_factory=TaskoraSettings, metadata={"values_key": "config"})
+    ingress: TaskoraIngressProps = field(default_factory=TaskoraIngressProps)
     network_policy: NetworkPolicyProps = field(default_factory=NetworkPolicyProps)
     deletion_protection: bool = True
     pod_security: str | None = "restricted"
@@ -236,19 +236,19 @@ class Taskora(TaskoraResource):
         self._expose(self.namespace_construct.namespace_object)
         secrets = props.secrets
         self.database = self._database(database_chart, props, names.database, ns)
-        self.config = AppConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
-                                settings=props.settings,
-                                api_base_url=Backend.url_for(names.backend, props.backend))
+        self.config = TaskoraConfig(config_chart, "config", name=names.config, namespace=ns, app_name=names.app,
+                                    settings=props.settings,
+                                    api_base_url=TaskoraBackend.url_for(names.backend, props.backend))
         values = {} if secrets.existing_secret or secrets.external else {
             "cohere_api_key": secrets.cohere_api_key, "better_auth_secret": secrets.better_auth_secret,
             "gemini_api_key": secrets.gemini_api_key}
-        self.secrets = AppSecrets(config_chart, "secrets", AppSecretsProps(
+        self.secrets = TaskoraSecrets(config_chart, "secrets", TaskoraSecretsProps(
             existing_secret=secrets.existing_secret, revision=props.secrets_revision, external=secrets.external,
             **values), name=names.secrets, namespace=ns, app_name=names.app, database=self.database)
-        self.backend = Backend(backend_chart, "backend", props.backend, name=names.backend, namespace=ns,
-                               config=self.config, secrets=self.secrets, database=self.database)
-        self.frontend = Frontend(frontend_chart, "frontend", props.frontend, name=names.frontend, namespace=ns,
-                                 config=self.config, backend=self.backend)
+        self.backend = TaskoraBackend(backend_chart, "backend", props.backend, name=names.backend, namespace=ns,
+                                      config=self.config, secrets=self.secrets, database=self.database)
+        self.frontend = TaskoraFrontend(frontend_chart, "frontend", props.frontend, name=names.frontend, namespace=ns,
+                                        config=self.config, backend=self.backend)
         self.ingress = TaskoraIngress(ingress_chart, "ingress", name=names.ingress, namespace=ns,
                                       app_name=names.app, props=props.ingress,
                                       frontend=self.frontend, backend=self.backend)

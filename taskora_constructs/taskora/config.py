@@ -20,7 +20,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 @frozen_props
-class AppSettings:
+class TaskoraSettings:
     """Application settings written to the ConfigMap. Every default is the model's.
 
     Attributes:
@@ -38,7 +38,7 @@ class AppSettings:
     chat_rate_limit: int = field(default=30, metadata={"values_key": "CHAT_RATE_LIMIT"})
 
     def __post_init__(self) -> None:
-        where = "AppSettings"
+        where = "TaskoraSettings"
         problems: list[Problem] = []
         if not isinstance(self.app_env, str) or not rules.DNS1123_LABEL.fullmatch(self.app_env):
             problems.append(Problem(where=where, field="APP_ENV", value=self.app_env,
@@ -55,26 +55,26 @@ class AppSettings:
 
 
 @frozen_props
-class AppConfigProps:
+class TaskoraConfigProps:
     """What the ConfigMap holds.
 
     Attributes:
         api_base_url: ``API_BASE_URL``, the backend URL; take it from
-            :attr:`Backend.url <taskora_constructs.Backend.url>`, never type it.
+            :attr:`TaskoraBackend.url <taskora_constructs.TaskoraBackend.url>`, never type it.
         settings: the settings; defaults are the model's.
     """
 
     api_base_url: str
-    settings: AppSettings = field(default_factory=AppSettings)
+    settings: TaskoraSettings = field(default_factory=TaskoraSettings)
 
 
-class AppConfig(TaskoraResource):
+class TaskoraConfig(TaskoraResource):
     """The application ConfigMap.
 
     Consumers reference keys through :meth:`key_ref`, which refuses a key the ConfigMap does
     not define, so a typo fails the synth instead of the pod start.
 
-    ``AppConfig(scope, id, props)`` or the fields of :class:`AppConfigProps` as keywords
+    ``TaskoraConfig(scope, id, props)`` or the fields of :class:`TaskoraConfigProps` as keywords
     (``api_base_url=..., settings=...``).
 
     Args:
@@ -92,11 +92,11 @@ class AppConfig(TaskoraResource):
     MAX_CONVERSATION_HISTORY = "MAX_CONVERSATION_HISTORY"
     CHAT_RATE_LIMIT = "CHAT_RATE_LIMIT"
 
-    def __init__(self, scope: Construct, construct_id: str, props: AppConfigProps | None = None, *,
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraConfigProps | None = None, *,
                  name: str | None = None, namespace: str | None = None,
                  app_name: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id, name=name, namespace=namespace)
-        props = self._props(AppConfigProps, props, props_fields)
+        props = self._props(TaskoraConfigProps, props, props_fields)
         name, namespace = self.name, self.namespace
         api_base_url, settings = props.api_base_url, props.settings
         self._claim([("ConfigMap", name)])

@@ -12,13 +12,13 @@ from ..core import tree
 from ..core import policy
 from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
-from .config import AppConfig
+from .config import TaskoraConfig
 from ..core.errors import Problem, raise_if_any
 from ..core.props import Probes, Resources, _probes, _resources
 from ..web.workload import WebWorkload, WebWorkloadProps
 
 
-# --- The web presets' documented exceptions (their props' defaults; Backend shares them) ----
+# --- The web presets' documented exceptions (their props' defaults; TaskoraBackend shares them) ----
 
 #: The model's local images: built into the node as ``:latest``, loaded, never pulled.
 LOCAL_IMAGE_EXCEPTIONS: Mapping[str, str] = {
@@ -29,7 +29,7 @@ LOCAL_IMAGE_EXCEPTIONS: Mapping[str, str] = {
 #: The images' own app user, the model's uid 1001 (the presets' ``run_as_user`` default).
 APP_USER_EXCEPTIONS: Mapping[str, str] = {
     policy.HIGH_UID: "runs as the image's own non-root user, the documented uid 1001"}
-#: Frontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
+#: TaskoraFrontend defaults: the model's image (``:latest``, IfNotPresent) and user (1001).
 FRONTEND_EXCEPTIONS: Mapping[str, str] = {**LOCAL_IMAGE_EXCEPTIONS, **APP_USER_EXCEPTIONS}
 
 
@@ -42,7 +42,7 @@ def web_preset_documented(image: str, uid: int) -> Mapping[str, policy.InUse]:
 
 
 @frozen_props
-class FrontendProps(WebWorkloadProps):
+class TaskoraFrontendProps(WebWorkloadProps):
     """The Next.js frontend (model section 2.1). Every default is the model's."""
 
     #: Pods (model: 2), replicas: 2.
@@ -69,33 +69,33 @@ class FrontendProps(WebWorkloadProps):
         return _FRONTEND_DOCUMENTED
 
 
-#: FRONTEND_EXCEPTIONS hold while FrontendProps' own default image and user are in use (the
+#: FRONTEND_EXCEPTIONS hold while TaskoraFrontendProps' own default image and user are in use (the
 #: reasons' words are about them); another image or user leaves its findings to its caller.
-_FRONTEND_DOCUMENTED = web_preset_documented(FrontendProps.image, FrontendProps.run_as_user)
+_FRONTEND_DOCUMENTED = web_preset_documented(TaskoraFrontendProps.image, TaskoraFrontendProps.run_as_user)
 
 
-class Frontend(WebWorkload):
+class TaskoraFrontend(WebWorkload):
     """The web frontend; ``NEXT_PUBLIC_API_URL`` comes from the ConfigMap's ``API_BASE_URL``.
 
     Args:
         config: the application ConfigMap; its ``API_BASE_URL`` must be ``backend.url``.
         backend: the backend the frontend calls.
-        props: :class:`FrontendProps` (or its fields as keyword arguments); defaults are the model's.
+        props: :class:`TaskoraFrontendProps` (or its fields as keyword arguments); defaults are the model's.
         name / namespace: default: the construct id / the enclosing Chart's namespace.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, props: FrontendProps | None = None, *,
-                 config: AppConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraFrontendProps | None = None, *,
+                 config: TaskoraConfig, backend: WebWorkload, name: str | None = None, namespace: str | None = None,
                  **props_fields: Any) -> None:
         TaskoraResource.__init__(self, scope, construct_id, name=name, namespace=namespace)
-        props = self._props(FrontendProps, props, props_fields)
-        env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(AppConfig.API_BASE_URL))]
+        props = self._props(TaskoraFrontendProps, props, props_fields)
+        env = [env_from("NEXT_PUBLIC_API_URL", config.key_ref(TaskoraConfig.API_BASE_URL))]
         self.backend = backend
-        configured = config.data[AppConfig.API_BASE_URL]
+        configured = config.data[TaskoraConfig.API_BASE_URL]
         if configured != backend.url:
             raise_if_any([Problem(
-                where=tree.path_of(self), field=f"{config.config_map_name}.{AppConfig.API_BASE_URL}",
+                where=tree.path_of(self), field=f"{config.config_map_name}.{TaskoraConfig.API_BASE_URL}",
                 value=configured, rule=f"must be the backend's URL ({backend.url})",
-                fix="build AppConfig with api_base_url=backend.url (or Backend.url_for(name, props))")])
+                fix="build TaskoraConfig with api_base_url=backend.url (or TaskoraBackend.url_for(name, props))")])
         self._build(props, component="frontend", container_name="frontend", env=env,
-                    pod_annotations={"checksum/config": config.checksum([AppConfig.API_BASE_URL])})
+                    pod_annotations={"checksum/config": config.checksum([TaskoraConfig.API_BASE_URL])})

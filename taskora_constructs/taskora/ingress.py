@@ -23,7 +23,7 @@ from ..web.workload import WebWorkload
 
 NGINX = "nginx.ingress.kubernetes.io"
 CERT_MANAGER = "cert-manager.io"
-#: The values of ``IngressProps.routing``.
+#: The values of ``TaskoraIngressProps.routing``.
 ROUTINGS = ("ingress", "gateway")
 
 
@@ -123,7 +123,7 @@ class GatewayRouting:
 
 
 @frozen_props
-class IngressProps:
+class TaskoraIngressProps:
     """Ingress settings. Every default is the model's.
 
     Attributes:
@@ -153,7 +153,7 @@ class IngressProps:
     gateway: GatewayRouting = field(default_factory=GatewayRouting)
 
     def __post_init__(self) -> None:
-        where = "IngressProps"
+        where = "TaskoraIngressProps"
         problems = rules.check_dns_subdomain(where, "host", self.host) or check_host_name(where, "host", self.host)
         problems += rules.check_dns_subdomain(where, "className", self.class_name)
         if not isinstance(self.api_path_prefix, str) or not re.fullmatch(r"^(/[A-Za-z0-9._~-]+)+$", self.api_path_prefix):
@@ -235,11 +235,11 @@ class TaskoraIngress(TaskoraResource):
 
     NAME_RULE = staticmethod(rules.check_dns_subdomain)
 
-    def __init__(self, scope: Construct, construct_id: str, props: IngressProps | None = None, *,
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraIngressProps | None = None, *,
                  frontend: WebWorkload, backend: WebWorkload, name: str | None = None,
                  namespace: str | None = None, app_name: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id, name=name, namespace=namespace)
-        props = self._props(IngressProps, props, props_fields)
+        props = self._props(TaskoraIngressProps, props, props_fields)
         name, namespace = self.name, self.namespace
         self._check()
         self.ingress_name = name

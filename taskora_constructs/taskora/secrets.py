@@ -25,8 +25,8 @@ from ..core.external_secrets import ExternalSecretsProps, external_secret, url_e
 
 
 @frozen_props
-class AppSecretsProps:
-    """Where the application Secret's values come from (see :class:`AppSecrets`). The values
+class TaskoraSecretsProps:
+    """Where the application Secret's values come from (see :class:`TaskoraSecrets`). The values
     are kept out of ``repr``: a props object in a traceback or a log prints no secret."""
 
     #: COHERE_API_KEY; default None: required unless ``existing_secret`` or ``external``.
@@ -43,7 +43,7 @@ class AppSecretsProps:
     external: ExternalSecretsProps | None = None
 
 
-class AppSecrets(TaskoraResource):
+class TaskoraSecrets(TaskoraResource):
     """The application Secret: ``DATABASE_URL`` derived from the database, plus API keys.
 
     ``DATABASE_URL`` is never typed: it is built from the database construct's service,
@@ -76,11 +76,11 @@ class AppSecrets(TaskoraResource):
 
     NAME_RULE = staticmethod(rules.check_dns_subdomain)
 
-    def __init__(self, scope: Construct, construct_id: str, props: AppSecretsProps | None = None, *,
+    def __init__(self, scope: Construct, construct_id: str, props: TaskoraSecretsProps | None = None, *,
                  database: PostgresDatabase | CloudNativePgDatabase, name: str | None = None,
                  namespace: str | None = None, app_name: str | None = None, **props_fields: Any) -> None:
         super().__init__(scope, construct_id, name=name, namespace=namespace)
-        props = self._props(AppSecretsProps, props, props_fields)
+        props = self._props(TaskoraSecretsProps, props, props_fields)
         name, namespace = self.name, self.namespace
         cohere_api_key, better_auth_secret = props.cohere_api_key, props.better_auth_secret
         gemini_api_key, existing_secret = props.gemini_api_key, props.existing_secret

@@ -1,5 +1,5 @@
 """A stateless HTTP workload: Deployment, Service, ServiceAccount, PodDisruptionBudget and,
-optionally, a HorizontalPodAutoscaler - for any image. ``Frontend`` and ``Backend`` are the
+optionally, a HorizontalPodAutoscaler - for any image. ``TaskoraFrontend`` and ``TaskoraBackend`` are the
 documented model's presets of it."""
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ HTTP_PORT_NAME = "http"
 class WebWorkloadProps(WorkloadProps):
     """A stateless HTTP workload: any image, port, health path, environment.
 
-    Only ``image`` is required; :class:`~taskora_constructs.FrontendProps` and
-    :class:`~taskora_constructs.BackendProps` are the documented model's presets.
+    Only ``image`` is required; :class:`~taskora_constructs.TaskoraFrontendProps` and
+    :class:`~taskora_constructs.TaskoraBackendProps` are the documented model's presets.
     """
 
     #: Pods; default 1.
@@ -152,7 +152,7 @@ class WebWorkload(TaskoraResource, HasConnections):
     def _build(self, props: WebWorkloadProps, *, component: str | None,
                container_name: str | None, env: Sequence[k8s.EnvVar],
                pod_annotations: Mapping[str, str | None] | None) -> None:
-        """Build the objects; presets (``Frontend``, ``Backend``) call it with their own env."""
+        """Build the objects; presets (``TaskoraFrontend``, ``TaskoraBackend``) call it with their own env."""
         where = tree.path_of(self)
         name, namespace = self.name, self.namespace
         self._check()

@@ -26,17 +26,18 @@ def composed():
     ns = "team-x"
     db = lib.PostgresDatabase(chart, "db", name="x-db", namespace=ns, password="pw",
                               props=lib.PostgresProps(database_name="xdata", username="xuser"))
-    backend_props = lib.BackendProps(image="x/api:1.0")
-    config = lib.AppConfig(chart, "config", name="x-config", namespace=ns, app_name="x",
-                           api_base_url=lib.Backend.url_for("x-api", backend_props))
-    secrets = lib.AppSecrets(chart, "secrets", name="x-secrets", namespace=ns, app_name="x", database=db,
-                             cohere_api_key="c", better_auth_secret="b", gemini_api_key="g")
-    backend = lib.Backend(chart, "api", name="x-api", namespace=ns, props=backend_props, config=config,
-                          secrets=secrets, database=db)
-    frontend = lib.Frontend(chart, "web", name="x-web", namespace=ns, props=lib.FrontendProps(image="x/web:1.0"),
-                            config=config, backend=backend)
+    backend_props = lib.TaskoraBackendProps(image="x/api:1.0")
+    config = lib.TaskoraConfig(chart, "config", name="x-config", namespace=ns, app_name="x",
+                               api_base_url=lib.TaskoraBackend.url_for("x-api", backend_props))
+    secrets = lib.TaskoraSecrets(chart, "secrets", name="x-secrets", namespace=ns, app_name="x", database=db,
+                                 cohere_api_key="c", better_auth_secret="b", gemini_api_key="g")
+    backend = lib.TaskoraBackend(chart, "api", name="x-api", namespace=ns, props=backend_props, config=config,
+                                 secrets=secrets, database=db)
+    frontend = lib.TaskoraFrontend(chart, "web", name="x-web", namespace=ns,
+                                   props=lib.TaskoraFrontendProps(image="x/web:1.0"), config=config, backend=backend)
     ingress = lib.TaskoraIngress(chart, "ingress", name="x-ingress", namespace=ns, app_name="x",
-                                 props=lib.IngressProps(host="x.example.com"), frontend=frontend, backend=backend)
+                                 props=lib.TaskoraIngressProps(host="x.example.com"), frontend=frontend,
+                                 backend=backend)
     objects = cdk8s.Testing.synth(chart)
     found = {(o["kind"], o["metadata"]["name"]): o for o in objects}
     return found, db, config, secrets, backend, frontend, ingress
@@ -66,7 +67,7 @@ def test_the_output_attributes_are_what_the_objects_say(composed):
     assert credentials["stringData"][db.USERNAME_KEY] == db.username == "xuser"
     assert db.connection_url(db.namespace) == "postgresql://xuser:pw@x-db:5432/xdata"
     assert db.host_for("elsewhere") == "x-db.team-x.svc"
-    # Backend / Frontend: Service name, port, URL and selector
+    # TaskoraBackend / TaskoraFrontend: Service name, port, URL and selector
     for workload in (backend, frontend):
         service = found[("Service", workload.service_name)]
         assert service["spec"]["ports"][0]["port"] == workload.port
@@ -74,12 +75,12 @@ def test_the_output_attributes_are_what_the_objects_say(composed):
         assert workload.url == f"http://{workload.service_name}:{workload.port}"
         deployment = found[("Deployment", workload.service_name)]
         assert deployment["spec"]["template"]["metadata"]["labels"] == workload.pod_labels
-    # AppConfig / AppSecrets: names and keys
+    # TaskoraConfig / TaskoraSecrets: names and keys
     assert set(found[("ConfigMap", config.config_map_name)]["data"]) == set(config.data)
     assert set(found[("Secret", secrets.secret_name)]["stringData"]) == set(secrets.keys)
-    assert config.key_ref(lib.AppConfig.APP_ENV) == {"configMapKeyRef": {"name": "x-config", "key": "APP_ENV"}}
-    assert secrets.key_ref(lib.AppSecrets.DATABASE_URL) == {"secretKeyRef": {"name": "x-secrets",
-                                                                             "key": "DATABASE_URL"}}
+    assert config.key_ref(lib.TaskoraConfig.APP_ENV) == {"configMapKeyRef": {"name": "x-config", "key": "APP_ENV"}}
+    assert secrets.key_ref(lib.TaskoraSecrets.DATABASE_URL) == {"secretKeyRef": {"name": "x-secrets",
+                                                                                 "key": "DATABASE_URL"}}
     # TaskoraIngress: both Ingress names and the host
     for name in (ingress.ingress_name, ingress.api_ingress_name):
         assert found[("Ingress", name)]["spec"]["rules"][0]["host"] == ingress.host == "x.example.com"

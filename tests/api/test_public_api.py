@@ -82,8 +82,8 @@ def _instances() -> dict[str, object]:
     taskora, _ = synth_taskora()
     error = lib.TaskoraConfigError([lib.Problem(where="w", field="f", value=1, rule="r", fix="x")])
     return {"Taskora": taskora, "TaskoraNamespace": taskora.namespace_construct, "PostgresDatabase": taskora.database,
-            "AppConfig": taskora.config, "AppSecrets": taskora.secrets, "Backend": taskora.backend,
-            "Frontend": taskora.frontend, "TaskoraIngress": taskora.ingress, "TaskoraConfigError": error,
+            "TaskoraConfig": taskora.config, "TaskoraSecrets": taskora.secrets, "TaskoraBackend": taskora.backend,
+            "TaskoraFrontend": taskora.frontend, "TaskoraIngress": taskora.ingress, "TaskoraConfigError": error,
             "TaskoraValidation": lib.TaskoraValidation.of(taskora.backend)}
 
 
@@ -334,7 +334,7 @@ def test_make_docs_writes_a_reference_of_every_public_name(tmp_path):
     assert [name for name in lib.__all__ if f'id="{name}"' not in page] == []
     assert '<h6 id="attributes">Attributes:</h6>' in page and "(default <code>taskora.local</code>)" in page
     # AND an inherited field's type is resolved and linked (pdoc once warned: 'EnvVar' is not defined)
-    backend = page[page.index('id="BackendProps.__init__"'):][:20000]
+    backend = page[page.index('id="TaskoraBackendProps.__init__"'):][:20000]
     assert 'href="#EnvVar">EnvVar</a>' in backend
 
 
@@ -348,8 +348,8 @@ def test_a_pdoc_warning_fails_make_docs(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PDOC_ALLOW_EXEC": "1"})
     assert result.returncode == 1
-    assert "docs: Error parsing type annotation tuple[EnvVar, ...] for taskora_constructs.BackendProps.__init__" \
-        in result.stderr
+    assert ("docs: Error parsing type annotation tuple[EnvVar, ...] for "
+            "taskora_constructs.TaskoraBackendProps.__init__") in result.stderr
     assert "warning(s): the API reference is incomplete" in result.stderr
 
 

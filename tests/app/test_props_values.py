@@ -42,9 +42,9 @@ def _tree(error: BaseException) -> tuple:
 @pytest.mark.parametrize("cls_name, data", [
     ("EnvVar", {"name": "A", "value": "x"}),
     ("EnvVar", {"nmae": "A", "value": "x"}),
-    ("FrontendProps", {"replicas": 2, "image": "taskora/frontend:1"}),
-    ("FrontendProps", {"replicas": -1}),
-    ("FrontendProps", {"replicas": -1, "resources": "big", "imagePullPolicy": "Sometimes", "typo": 1}),
+    ("TaskoraFrontendProps", {"replicas": 2, "image": "taskora/frontend:1"}),
+    ("TaskoraFrontendProps", {"replicas": -1}),
+    ("TaskoraFrontendProps", {"replicas": -1, "resources": "big", "imagePullPolicy": "Sometimes", "typo": 1}),
 ])
 def test_the_props_hook_structures_as_the_cattrs_generated_one(cls_name, data):
     # GIVEN a props class and a values mapping (valid, or with unknown, missing and refused keys)

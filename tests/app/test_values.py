@@ -16,7 +16,7 @@ import dataclasses
 
 from taskora_app import props_values
 from taskora_app.values import load, values_json_schema
-from taskora_constructs import AppSettings, BackendProps, FrontendProps, PostgresProps
+from taskora_constructs import PostgresProps, TaskoraBackendProps, TaskoraFrontendProps, TaskoraSettings
 from taskora_constructs import Taskora, TaskoraConfigError
 
 import cdk8s
@@ -171,8 +171,8 @@ def test_the_published_schema_is_current_and_its_defaults_are_the_models():
         return sections[section]["properties"][key]["default"]
 
     # the defaults are the props' own (one definition), per preset
-    assert default("frontend", "replicas") == FrontendProps().replicas == 2
-    assert default("backend", "replicas") == BackendProps().replicas == 3
+    assert default("frontend", "replicas") == TaskoraFrontendProps().replicas == 2
+    assert default("backend", "replicas") == TaskoraBackendProps().replicas == 3
     assert default("frontend", "image") == "taskora/frontend:latest"
     assert default("database", "storage") == "10Gi"
     # the instance's default class retains its volumes (deviation D9): TaskoraProps' default
@@ -184,7 +184,7 @@ def test_the_published_schema_is_current_and_its_defaults_are_the_models():
 def test_every_props_field_is_a_documented_values_key():
     # GIVEN the props of a section WHEN the schema is derived THEN each field is a key with its doc
     sections = values_json_schema()["properties"]
-    for section, cls in (("frontend", FrontendProps), ("database", PostgresProps), ("config", AppSettings)):
+    for section, cls in (("frontend", TaskoraFrontendProps), ("database", PostgresProps), ("config", TaskoraSettings)):
         keys = sections[section]["properties"]
         for f in dataclasses.fields(cls):
             key = f.metadata.get("values_key") or props_values.camel(f.name)

@@ -189,7 +189,7 @@ def test_each_rule_catches_its_break(broken_tree: Path):
 def test_a_module_with_a_construct_or_a_rule_needs_a_test_module_and_one_with_neither_does_not():
     # GIVEN modules of each kind WHEN classified THEN constructs (by subclass, however deep) and
     # rule sets (check_* functions, Rule objects) need one; names, errors and props do not
-    assert defines_construct_or_rules("taskora_constructs.taskora.frontend")  # Frontend(WebWorkload)
+    assert defines_construct_or_rules("taskora_constructs.taskora.frontend")  # TaskoraFrontend(WebWorkload)
     assert defines_construct_or_rules("taskora_constructs.lint.pods")  # _check_* functions
     assert defines_construct_or_rules("taskora_constructs.core.api_rules")  # Rule objects
     assert not defines_construct_or_rules("taskora_constructs.taskora.names")

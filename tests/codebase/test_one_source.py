@@ -48,16 +48,17 @@ def test_names_nobody_uses_are_gone(owner, name):
 
 
 def test_the_policy_module_names_no_preset_image_user_or_reason():
-    from taskora_constructs import BackendProps, FrontendProps, PostgresProps
+    from taskora_constructs import PostgresProps, TaskoraBackendProps, TaskoraFrontendProps
     from taskora_constructs.database.postgres_props import POSTGRES_EXCEPTIONS
     from taskora_constructs.taskora.backend import BACKEND_EXCEPTIONS
     from taskora_constructs.taskora.frontend import FRONTEND_EXCEPTIONS
 
     # GIVEN the presets' documented images (with their repositories), users and reasons
-    presets = (FrontendProps, BackendProps, PostgresProps)
+    presets = (TaskoraFrontendProps, TaskoraBackendProps, PostgresProps)
     images = {p.image for p in presets} | {policy.image_repository(p.image) for p in presets}
     uids = {p.run_as_user for p in presets}
-    tables = {FrontendProps: FRONTEND_EXCEPTIONS, BackendProps: BACKEND_EXCEPTIONS, PostgresProps: POSTGRES_EXCEPTIONS}
+    tables = {TaskoraFrontendProps: FRONTEND_EXCEPTIONS, TaskoraBackendProps: BACKEND_EXCEPTIONS,
+              PostgresProps: POSTGRES_EXCEPTIONS}
     reasons = {reason for table in tables.values() for reason in table.values()}
     # WHEN core/policy.py's source is read THEN none of them is written there
     constants = literals(ROOT / "taskora_constructs" / "core" / "policy.py")

@@ -13,7 +13,7 @@ import constructs
 import pytest
 import yaml
 
-from taskora_constructs import AppConfig, Taskora
+from taskora_constructs import Taskora, TaskoraConfig
 from tests.support.profiles import PROFILES, props_of
 
 
@@ -83,8 +83,8 @@ def test_constructs_with_numeric_ids_come_first_as_javascript_keeps_them(tmp_pat
     # an object's array-index keys first, in numeric order; cdk8s keeps children by id)
     app, taskora = synthesized(tmp_path)
     config = taskora.charts["config"]
-    AppConfig(config, "10", namespace="taskora", api_base_url="http://ten:8000")
-    AppConfig(config, "2", namespace="taskora", api_base_url="http://two:8000")
+    TaskoraConfig(config, "10", namespace="taskora", api_base_url="http://ten:8000")
+    TaskoraConfig(config, "2", namespace="taskora", api_base_url="http://two:8000")
     # WHEN the app is synthesized
     app.synth()
     # THEN they come first, "2" before "10", as in cdk8s's own rendering, without asking Node

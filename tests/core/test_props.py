@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import cdk8s
 
-from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
-                                Resources, Taskora, TaskoraProps, TaskoraSecretValues)
+from taskora_constructs import (ComputeResources, PostgresProps, Resources, Taskora, TaskoraBackendProps,
+                                TaskoraFrontendProps, TaskoraIngressProps, TaskoraProps, TaskoraSecretValues)
 from tests.support.lint_helpers import PLACEHOLDERS, assert_message, props_error, the_problem
 
 
 def test_replicas_below_one_are_refused():
-    error = props_error(lambda: BackendProps(replicas=0))
-    assert_message(the_problem(error, "BackendProps", "replicas"), value=0, rule="must be >= 1",
+    error = props_error(lambda: TaskoraBackendProps(replicas=0))
+    assert_message(the_problem(error, "TaskoraBackendProps", "replicas"), value=0, rule="must be >= 1",
                    fix="set at least 1 replica")
 
 
 
 def test_replicas_must_be_an_integer():
-    error = props_error(lambda: FrontendProps(replicas=2.5))  # type: ignore[arg-type]
-    assert_message(the_problem(error, "FrontendProps", "replicas"), value=2.5, rule="must be an integer",
+    error = props_error(lambda: TaskoraFrontendProps(replicas=2.5))  # type: ignore[arg-type]
+    assert_message(the_problem(error, "TaskoraFrontendProps", "replicas"), value=2.5, rule="must be an integer",
                    fix="write a whole number")
 
 
@@ -28,8 +28,8 @@ def test_replicas_must_be_an_integer():
 def test_malformed_quantity_is_refused():
     resources = Resources(requests=ComputeResources(cpu="lots", memory="128Mi"),
                           limits=ComputeResources(cpu="500m", memory="512Mi"))
-    error = props_error(lambda: BackendProps(resources=resources))
-    assert_message(the_problem(error, "BackendProps", "resources.requests.cpu"), value="lots",
+    error = props_error(lambda: TaskoraBackendProps(resources=resources))
+    assert_message(the_problem(error, "TaskoraBackendProps", "resources.requests.cpu"), value="lots",
                    rule="must be a Kubernetes quantity", fix="write it like '250m'")
 
 
@@ -37,8 +37,8 @@ def test_malformed_quantity_is_refused():
 def test_request_above_limit_is_refused():
     resources = Resources(requests=ComputeResources(cpu="2", memory="128Mi"),
                           limits=ComputeResources(cpu="500m", memory="512Mi"))
-    error = props_error(lambda: BackendProps(resources=resources))
-    assert_message(the_problem(error, "BackendProps", "resources.requests.cpu"), value="2",
+    error = props_error(lambda: TaskoraBackendProps(resources=resources))
+    assert_message(the_problem(error, "TaskoraBackendProps", "resources.requests.cpu"), value="2",
                    rule="must be <= resources.limits.cpu (500m)", fix="raise the limit to at least 2")
 
 
@@ -51,15 +51,15 @@ def test_storage_below_one_gibibyte_is_refused():
 
 
 def test_ingress_host_must_be_a_dns_name():
-    error = props_error(lambda: IngressProps(host="Taskora_Local"))
-    assert_message(the_problem(error, "IngressProps", "host"), value="Taskora_Local",
+    error = props_error(lambda: TaskoraIngressProps(host="Taskora_Local"))
+    assert_message(the_problem(error, "TaskoraIngressProps", "host"), value="Taskora_Local",
                    rule="must be a DNS-1123 subdomain", fix="use a name like 'taskora.local'")
 
 
 
 def test_image_reference_must_parse():
-    error = props_error(lambda: FrontendProps(image="Taskora/Frontend:"))
-    assert_message(the_problem(error, "FrontendProps", "image"), value="Taskora/Frontend:",
+    error = props_error(lambda: TaskoraFrontendProps(image="Taskora/Frontend:"))
+    assert_message(the_problem(error, "TaskoraFrontendProps", "image"), value="Taskora/Frontend:",
                    rule="must be an image reference", fix="'taskora/backend:1.4.2'")
 
 
@@ -85,6 +85,6 @@ def test_props_problems_are_all_reported_at_once():
     # GIVEN three things wrong in one props object WHEN built THEN all three are reported
     resources = Resources(requests=ComputeResources(cpu="2", memory="128Mi"),
                           limits=ComputeResources(cpu="500m", memory="lots"))
-    error = props_error(lambda: BackendProps(replicas=0, image="BAD IMAGE", resources=resources))
+    error = props_error(lambda: TaskoraBackendProps(replicas=0, image="BAD IMAGE", resources=resources))
     assert {p.field for p in error.problems} == {"replicas", "image", "resources.limits.memory"}
     assert str(error).startswith("3 configuration problems:\n")

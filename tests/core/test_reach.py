@@ -12,7 +12,7 @@ import cdk8s
 import constructs
 import pytest
 
-from taskora_constructs import AppConfig, Taskora, TaskoraSecretValues, WebWorkload
+from taskora_constructs import Taskora, TaskoraConfig, TaskoraSecretValues, WebWorkload
 from taskora_constructs.core import reach
 
 SECRETS = TaskoraSecretValues.development_placeholders()
@@ -30,7 +30,7 @@ class MyWorkload(WebWorkload):
 def test_an_app_the_library_alone_built_is_not_reached():
     # GIVEN an instance, and more of the library's constructs added to one of its charts by a caller
     app, taskora = instance()
-    AppConfig(taskora.charts["config"], "more", api_base_url="http://more:8000")
+    TaskoraConfig(taskora.charts["config"], "more", api_base_url="http://more:8000")
     # WHEN nothing else happens THEN the App is not reached (its charts list their objects in Python)
     assert not reach.reached(app)
     # AND Python-only attributes reach nothing either

@@ -143,9 +143,9 @@ import dataclasses  # noqa: E402
 from dataclasses import dataclass, field as _field  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
-from taskora_constructs import (AppConfig, AppSecrets, Backend, CloudNativePgDatabase, Frontend,  # noqa: E402
-                                GatewayParentRef, HttpRoute, HttpRouteRule, NamespaceNetworkPolicy,
-                                TaskoraIngress, TaskoraNamespace)
+from taskora_constructs import (CloudNativePgDatabase, GatewayParentRef, HttpRoute, HttpRouteRule,  # noqa: E402
+                                NamespaceNetworkPolicy, TaskoraBackend, TaskoraConfig, TaskoraFrontend, TaskoraIngress,
+                                TaskoraNamespace, TaskoraSecrets)
 from taskora_constructs.core.resource import TaskoraResource  # noqa: E402
 
 CNPG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:15.8"
@@ -155,10 +155,10 @@ def _deps(chart: cdk8s.Chart) -> dict[str, Any]:
     """What the wiring keywords need, in the same chart, named after the chart (no clash)."""
     prefix = chart.node.id
     db = PostgresDatabase(chart, f"{prefix}-db", password="sentinel-db-5e1c")
-    config = AppConfig(chart, f"{prefix}-config", api_base_url=Backend.url_for(f"{prefix}-backend"))
-    secrets = AppSecrets(chart, f"{prefix}-secrets", database=db, cohere_api_key="sentinel-co-5e1c",
-                         better_auth_secret="sentinel-ba-5e1c", gemini_api_key="sentinel-ge-5e1c")
-    backend = Backend(chart, f"{prefix}-backend", config=config, secrets=secrets, database=db)
+    config = TaskoraConfig(chart, f"{prefix}-config", api_base_url=TaskoraBackend.url_for(f"{prefix}-backend"))
+    secrets = TaskoraSecrets(chart, f"{prefix}-secrets", database=db, cohere_api_key="sentinel-co-5e1c",
+                             better_auth_secret="sentinel-ba-5e1c", gemini_api_key="sentinel-ge-5e1c")
+    backend = TaskoraBackend(chart, f"{prefix}-backend", config=config, secrets=secrets, database=db)
     return {"db": db, "config": config, "secrets": secrets, "backend": backend,
             "web": WebWorkload(chart, f"{prefix}-web", image="registry.example/web:1.0.0")}
 
@@ -179,9 +179,9 @@ class Spec:
 
 SPECS = [
     Spec(WebWorkload, lambda: {"image": "registry.example/shop/api:2.0.1"}, ("imag", "image"), bad=("replicas", -1)),
-    Spec(Backend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
+    Spec(TaskoraBackend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
          wiring=lambda d: {"config": d["config"], "secrets": d["secrets"], "database": d["db"]}),
-    Spec(Frontend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
+    Spec(TaskoraFrontend, lambda: {"replicas": 2}, ("replica", "replicas"), needs_deps=True, bad=("replicas", -1),
          wiring=lambda d: {"config": d["config"], "backend": d["backend"]}),
     Spec(PostgresDatabase, lambda: {"database_name": "orders"}, ("database_nam", "database_name"),
          extra={"password": "sentinel-db-5e1c"}, bad=("port", 0)),
@@ -196,9 +196,9 @@ SPECS = [
          bad=("dns_namespace", "Bad_NS")),
     Spec(WorkloadNetworkPolicy, lambda: {"selector_labels": {"app": "orders"}},
          ("selector_label", "selector_labels"), bad=("selector_labels", {"app": "Bad value!"})),
-    Spec(AppConfig, lambda: {"api_base_url": "http://api:8000"}, ("api_base_ur", "api_base_url")),
-    Spec(AppSecrets, lambda: {"cohere_api_key": "sentinel-co-5e1c", "better_auth_secret": "sentinel-ba-5e1c",
-                              "gemini_api_key": "sentinel-ge-5e1c"}, ("revison", "revision"),
+    Spec(TaskoraConfig, lambda: {"api_base_url": "http://api:8000"}, ("api_base_ur", "api_base_url")),
+    Spec(TaskoraSecrets, lambda: {"cohere_api_key": "sentinel-co-5e1c", "better_auth_secret": "sentinel-ba-5e1c",
+                                  "gemini_api_key": "sentinel-ge-5e1c"}, ("revison", "revision"),
          needs_deps=True, wiring=lambda d: {"database": d["db"]}, bad=("revision", -1)),
     Spec(TaskoraNamespace, lambda: {"pod_security": "baseline"}, ("pod_securty", "pod_security"),
          bad=("pod_security", "bogus")),

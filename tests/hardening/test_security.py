@@ -13,7 +13,7 @@ from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
-from taskora_constructs import BackendProps, FrontendProps, PostgresProps
+from taskora_constructs import PostgresProps, TaskoraBackendProps, TaskoraFrontendProps
 from taskora_constructs.core import policy
 from taskora_constructs.core.errors import TaskoraConfigError
 
@@ -165,7 +165,7 @@ def test_a_pinned_image_drops_the_image_exceptions_of_the_model(default_objects)
     from tests.support.synth import synth_taskora
 
     image = "registry.example/taskora/frontend:1.4.2@sha256:" + "b" * 64
-    _, objects = synth_taskora(frontend=FrontendProps(image=image))
+    _, objects = synth_taskora(frontend=TaskoraFrontendProps(image=image))
     removed = {d.path for d in diff_objects(default_objects, objects) if d.synthesized == "<missing>"}
     assert removed == {f'metadata.annotations["{policy.annotation_key(c)}"]'
                        for c in ("CKV_K8S_14", "CKV_K8S_15", "CKV_K8S_43")}
@@ -178,14 +178,14 @@ def test_a_pinned_image_drops_the_image_exceptions_of_the_model(default_objects)
 ])
 def test_an_exception_needs_a_check_id_and_a_one_line_reason(exceptions, field):
     with pytest.raises(TaskoraConfigError) as raised:
-        BackendProps(policy_exceptions=exceptions)
+        TaskoraBackendProps(policy_exceptions=exceptions)
     assert [p.field for p in raised.value.problems] == [field]
 
 
 @pytest.mark.parametrize("props, field", [
-    (lambda: FrontendProps(writable_paths=("tmp",)), "writablePaths"),
-    (lambda: FrontendProps(writable_paths=("/tmp", "/tmp")), "writablePaths"),
-    (lambda: BackendProps(seccomp_profile="Permissive"), "seccompProfile"),
+    (lambda: TaskoraFrontendProps(writable_paths=("tmp",)), "writablePaths"),
+    (lambda: TaskoraFrontendProps(writable_paths=("/tmp", "/tmp")), "writablePaths"),
+    (lambda: TaskoraBackendProps(seccomp_profile="Permissive"), "seccompProfile"),
     (lambda: PostgresProps(termination_grace_period_seconds=5), "terminationGracePeriodSeconds"),
     (lambda: PostgresProps(run_as_user=0), "runAsUser"),
 ])

@@ -12,7 +12,8 @@ from tests.support.profiles import STATEFULSET_PROFILE, by_id, objects_of
 #: The StatefulSet's hardening in both profiles (production's own database is CloudNativePG:
 #: tests/database/test_cloudnative_pg.py).
 PROFILES = ("local", STATEFULSET_PROFILE)
-from taskora_constructs import (Autoscaling, BackendProps, DisruptionBudget, FrontendProps, TaskoraConfigError)
+from taskora_constructs import (Autoscaling, DisruptionBudget, TaskoraBackendProps, TaskoraConfigError,
+                                TaskoraFrontendProps)
 
 #: The model's replica counts (sections 2.1, 2.2).
 DOCUMENTED_REPLICAS = {"taskora-frontend": 2, "taskora-backend": 3}
@@ -35,12 +36,12 @@ def test_frontend_and_backend_have_a_disruption_budget_of_one_pod_at_a_time(prof
 def test_no_disruption_budget_would_block_a_node_drain():
     # a budget that keeps every replica up makes every drain hang: refused at once
     with pytest.raises(TaskoraConfigError, match="minAvailable=2: must be below the replica count"):
-        FrontendProps(replicas=2, disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2))
+        TaskoraFrontendProps(replicas=2, disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2))
     with pytest.raises(TaskoraConfigError, match="maxUnavailable=0"):
-        FrontendProps(disruption_budget=DisruptionBudget(max_unavailable=0))
+        TaskoraFrontendProps(disruption_budget=DisruptionBudget(max_unavailable=0))
     # a minAvailable below the replicas is fine, and so is no budget at all
-    assert FrontendProps(replicas=3, disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2))
-    assert FrontendProps(disruption_budget=None)
+    assert TaskoraFrontendProps(replicas=3, disruption_budget=DisruptionBudget(max_unavailable=None, min_available=2))
+    assert TaskoraFrontendProps(disruption_budget=None)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -58,7 +59,7 @@ def test_multi_replica_workloads_spread_over_nodes_softly(profile):
 def test_a_single_replica_does_not_spread():
     from tests.support.synth import by_kind_name, synth_taskora
 
-    _, objects = synth_taskora(frontend=FrontendProps(replicas=1))
+    _, objects = synth_taskora(frontend=TaskoraFrontendProps(replicas=1))
     assert "topologySpreadConstraints" not in \
         by_kind_name(objects)[("Deployment", "taskora-frontend")]["spec"]["template"]["spec"]
 
@@ -113,6 +114,6 @@ def test_local_runs_the_documented_fixed_replica_counts():
 
 def test_an_autoscaler_may_not_go_below_the_workloads_replicas():
     with pytest.raises(TaskoraConfigError, match=r"autoscaling.minReplicas=2: must be >= replicas \(3\)"):
-        BackendProps(autoscaling=Autoscaling(min_replicas=2, max_replicas=6))
+        TaskoraBackendProps(autoscaling=Autoscaling(min_replicas=2, max_replicas=6))
     with pytest.raises(TaskoraConfigError, match="autoscaling.maxReplicas=3: must be >= minReplicas"):
-        BackendProps(autoscaling=Autoscaling(min_replicas=4, max_replicas=3))
+        TaskoraBackendProps(autoscaling=Autoscaling(min_replicas=4, max_replicas=3))

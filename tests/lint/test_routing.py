@@ -161,7 +161,7 @@ def test_a_secret_both_declared_external_and_defined_is_refused():
     error = refused(app)
     assert_message(the_problem(error, TaskoraValidation.ID, "externalSecrets"), value="taskora/taskora-secrets",
                    rule="must not be a Secret the app defines too", fix="declare the Secret external or define it")
-    # the declared keys also lack the ones AppSecrets requires
+    # the declared keys also lack the ones TaskoraSecrets requires
     assert_message(the_problem(error, TaskoraValidation.ID, "externalSecrets[taskora/taskora-secrets].keys"),
                    value=["DATABASE_URL"],
                    rule="must include every required key (missing: COHERE_API_KEY, BETTER_AUTH_SECRET, "

@@ -195,8 +195,8 @@ def _policies_with(ingress) -> "Policies":
 
 @pytest.mark.parametrize("tls", [{"cluster_issuer": "letsencrypt"}, {"issuer": "letsencrypt-staging"}])
 def test_with_a_cert_manager_issuer_the_ingress_controller_reaches_the_http01_solver(tls):
-    from taskora_constructs import IngressProps, IngressTLS
-    policies = _policies_with(IngressProps(host="tasks.example.com", tls=IngressTLS(**tls)))
+    from taskora_constructs import IngressTLS, TaskoraIngressProps
+    policies = _policies_with(TaskoraIngressProps(host="tasks.example.com", tls=IngressTLS(**tls)))
     # THEN the ingress controller fetches the challenge from the solver on 8089, and only there
     assert policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
     assert not policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8080)
@@ -229,8 +229,8 @@ def test_production_admits_its_gateway_not_the_retired_ingress_controller():
 
 @pytest.mark.parametrize("tls", [None, {"secret_name": "wildcard-example-com"}])
 def test_without_an_issuer_no_solver_is_admitted(tls):
-    from taskora_constructs import IngressProps, IngressTLS
-    policies = _policies_with(IngressProps(host="tasks.example.com",
-                                           tls=IngressTLS(**tls) if tls is not None else None))
+    from taskora_constructs import IngressTLS, TaskoraIngressProps
+    policies = _policies_with(TaskoraIngressProps(host="tasks.example.com",
+                                                  tls=IngressTLS(**tls) if tls is not None else None))
     assert not policies.allows(INGRESS_CONTROLLER, ACME_SOLVER, 8089)
     assert not [p for p in policies.items if "acme" in p["metadata"]["name"]]

@@ -1,26 +1,26 @@
-"""Backend and BackendProps (taskora_constructs/taskora/backend.py): GIVEN a chart with the
+"""TaskoraBackend and TaskoraBackendProps (taskora_constructs/taskora/backend.py): GIVEN a chart with the
 application ConfigMap, Secret and database WHEN the backend is created THEN it is the model's
 FastAPI workload (section 2.2) with a startup probe, reading every key the model defines by
 reference (deviation D6: the unconsumed ones too), and rolling when its config entries or the
-secrets' revisions change; ``Backend.url_for`` is the URL it will serve at."""
+secrets' revisions change; ``TaskoraBackend.url_for`` is the URL it will serve at."""
 
 from __future__ import annotations
 
 import cdk8s
 
-from taskora_constructs import AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase
+from taskora_constructs import PostgresDatabase, TaskoraBackend, TaskoraBackendProps, TaskoraConfig, TaskoraSecrets
 
 SECRET_KEYS = ("DATABASE_URL", "COHERE_API_KEY", "BETTER_AUTH_SECRET", "GEMINI_API_KEY")
 CONFIG_KEYS = ("APP_ENV", "LOG_LEVEL", "ENABLE_METRICS", "MAX_CONVERSATION_HISTORY", "CHAT_RATE_LIMIT")
 
 
-def build(**props) -> tuple[Backend, AppConfig, dict]:
+def build(**props) -> tuple[TaskoraBackend, TaskoraConfig, dict]:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "shop", namespace="shop")
     database = PostgresDatabase(chart, "db", password="sentinel-db-4b2e")
-    secrets = AppSecrets(chart, "app-secrets", database=database, cohere_api_key="sentinel-cohere-4b2e",
-                         better_auth_secret="sentinel-auth-4b2e", gemini_api_key="sentinel-gemini-4b2e")
-    config = AppConfig(chart, "config", api_base_url=Backend.url_for("api"))
-    backend = Backend(chart, "api", config=config, secrets=secrets, database=database, **props)
+    secrets = TaskoraSecrets(chart, "app-secrets", database=database, cohere_api_key="sentinel-cohere-4b2e",
+                             better_auth_secret="sentinel-auth-4b2e", gemini_api_key="sentinel-gemini-4b2e")
+    config = TaskoraConfig(chart, "config", api_base_url=TaskoraBackend.url_for("api"))
+    backend = TaskoraBackend(chart, "api", config=config, secrets=secrets, database=database, **props)
     [deployment] = [o for o in cdk8s.Testing.synth(chart)
                     if o["kind"] == "Deployment" and o["metadata"]["name"] == "api"]
     return backend, config, deployment
@@ -38,7 +38,7 @@ def test_the_default_backend_is_the_models_with_a_startup_probe():
     # AND a startup probe allows the slow first start 2 minutes (24 x 5 s) before liveness
     startup = container["startupProbe"]
     assert (startup["periodSeconds"], startup["failureThreshold"]) == (5, 24)
-    assert backend.url == "http://api:8000" == Backend.url_for("api")
+    assert backend.url == "http://api:8000" == TaskoraBackend.url_for("api")
 
 
 def test_every_key_is_read_by_reference_from_the_secret_or_the_config_map():
@@ -57,13 +57,13 @@ def test_the_pods_roll_by_their_config_entries_and_the_secrets_revisions():
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     # THEN the checksum covers exactly the ConfigMap entries it reads, not API_BASE_URL
     assert annotations["checksum/config"] == config.checksum(list(CONFIG_KEYS))
-    assert annotations["checksum/config"] != config.checksum([*CONFIG_KEYS, AppConfig.API_BASE_URL])
+    assert annotations["checksum/config"] != config.checksum([*CONFIG_KEYS, TaskoraConfig.API_BASE_URL])
     # AND secrets roll by the revision counters the user bumps (no digest of a secret value)
     assert annotations["revision/secrets"] == annotations["revision/credentials"] == "0"
 
 
 def test_url_for_follows_the_service_port():
     # GIVEN props with a Service port of its own THEN url_for and the built backend agree on it
-    props = BackendProps(service_port=80)
+    props = TaskoraBackendProps(service_port=80)
     backend, _, _ = build(props=props)
-    assert Backend.url_for("api", props) == "http://api:80" == backend.url
+    assert TaskoraBackend.url_for("api", props) == "http://api:80" == backend.url

@@ -1,5 +1,5 @@
-"""Backend (taskora_constructs/taskora/backend.py): its documented checkov exceptions
-(BACKEND_EXCEPTIONS, the props' default ``policy_exceptions``) explain BackendProps' own
+"""TaskoraBackend (taskora_constructs/taskora/backend.py): its documented checkov exceptions
+(BACKEND_EXCEPTIONS, the props' default ``policy_exceptions``) explain TaskoraBackendProps' own
 default image and user, and the construct's environment contract. GIVEN those in use WHEN
 synthesized THEN each exception is on the Deployment; GIVEN another image or uid that leaves the
 same check unmet THEN the image and uid exceptions are not, the finding is the caller's."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase
+from taskora_constructs import PostgresDatabase, TaskoraBackend, TaskoraBackendProps, TaskoraConfig, TaskoraSecrets
 from taskora_constructs.core import policy
 from taskora_constructs.taskora.backend import BACKEND_EXCEPTIONS
 
@@ -24,9 +24,10 @@ CONSTRUCTS_OWN = {policy.SECRETS_AS_FILES}
 def backend_deployment(**props) -> dict:
     scope = cdk8s.Chart(cdk8s.Testing.app(), "shop", namespace="shop")
     db = PostgresDatabase(scope, "db", password="pw")
-    secrets = AppSecrets(scope, "secrets", database=db, cohere_api_key="c", better_auth_secret="b", gemini_api_key="g")
-    config = AppConfig(scope, "config", api_base_url=Backend.url_for("api", BackendProps()))
-    Backend(scope, "api", config=config, secrets=secrets, database=db, **props)
+    secrets = TaskoraSecrets(scope, "secrets", database=db, cohere_api_key="c", better_auth_secret="b",
+                             gemini_api_key="g")
+    config = TaskoraConfig(scope, "config", api_base_url=TaskoraBackend.url_for("api", TaskoraBackendProps()))
+    TaskoraBackend(scope, "api", config=config, secrets=secrets, database=db, **props)
     return next(o for o in cdk8s.Testing.synth(scope) if o["kind"] == "Deployment")
 
 

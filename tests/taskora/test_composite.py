@@ -11,8 +11,9 @@ import pytest
 
 from tests.support.conformance import diff_objects, object_id
 from tests.support.synth import by_kind_name, synth_app, synth_taskora
-from taskora_constructs import (BackendProps, ComputeResources, FrontendProps, IngressProps, PostgresProps,
-                                Resources, Taskora, TaskoraConfigError, TaskoraProps, TaskoraSecretValues)
+from taskora_constructs import (ComputeResources, PostgresProps, Resources, Taskora, TaskoraBackendProps,
+                                TaskoraConfigError, TaskoraFrontendProps, TaskoraIngressProps, TaskoraProps,
+                                TaskoraSecretValues)
 
 CONTAINER = "spec.template.spec.containers[0]"
 
@@ -46,12 +47,12 @@ def rolled(default_objects, **props) -> set[str]:
 
 
 def test_five_backend_replicas_change_only_the_backend_replicas(default_objects):
-    assert changes(default_objects, backend=BackendProps(replicas=5)) == {
+    assert changes(default_objects, backend=TaskoraBackendProps(replicas=5)) == {
         ("Deployment/taskora-backend", "spec.replicas", 3, 5)}
 
 
 def test_another_frontend_image_changes_only_the_frontend_container_image(default_objects):
-    assert changes(default_objects, frontend=FrontendProps(image="registry.example/taskora/frontend:1.4.2")) == {
+    assert changes(default_objects, frontend=TaskoraFrontendProps(image="registry.example/taskora/frontend:1.4.2")) == {
         ("Deployment/taskora-frontend", f"{CONTAINER}.image",
          "taskora/frontend:latest", "registry.example/taskora/frontend:1.4.2"),
         # the model's "documented local image" exceptions explain the documented image only: with
@@ -70,7 +71,7 @@ def test_backend_resources_change_only_the_backend_resources(default_objects):
     resources = Resources(requests=ComputeResources(cpu="500m", memory="512Mi"),
                           limits=ComputeResources(cpu="2", memory="2Gi"))
     prefix = f"{CONTAINER}.resources"
-    assert changes(default_objects, backend=BackendProps(resources=resources)) == {
+    assert changes(default_objects, backend=TaskoraBackendProps(resources=resources)) == {
         ("Deployment/taskora-backend", f"{prefix}.requests.cpu", "200m", "500m"),
         ("Deployment/taskora-backend", f"{prefix}.requests.memory", "256Mi", "512Mi"),
         ("Deployment/taskora-backend", f"{prefix}.limits.cpu", "1000m", "2"),
@@ -123,7 +124,7 @@ def test_database_password_is_url_encoded_in_database_url_and_verbatim_in_creden
 
 
 def test_backend_port_flows_to_service_probes_config_and_ingress(default_objects):
-    found = changes(default_objects, backend=BackendProps(port=9000))
+    found = changes(default_objects, backend=TaskoraBackendProps(port=9000))
     assert ("ConfigMap/taskora-config", "data.API_BASE_URL",
             "http://taskora-backend:8000", "http://taskora-backend:9000") in found
     assert ("Ingress/taskora-ingress-api", "spec.rules[0].http.paths[0].backend.service.port.number",
@@ -139,7 +140,7 @@ def test_backend_port_flows_to_service_probes_config_and_ingress(default_objects
 
 
 def test_ingress_host_changes_both_ingresses_only(default_objects):
-    assert changes(default_objects, ingress=IngressProps(host="tasks.example.com")) == {
+    assert changes(default_objects, ingress=TaskoraIngressProps(host="tasks.example.com")) == {
         ("Ingress/taskora-ingress", "spec.rules[0].host", "taskora.local", "tasks.example.com"),
         ("Ingress/taskora-ingress-api", "spec.rules[0].host", "taskora.local", "tasks.example.com"),
     }
@@ -194,7 +195,7 @@ def test_two_instances_synthesize_side_by_side_without_collision(default_objects
 
 def test_props_defaults_are_the_models_tables():
     # The model's tables (sections 2.1, 2.2, 3), restated as data.
-    frontend, backend, database = FrontendProps(), BackendProps(), PostgresProps()
+    frontend, backend, database = TaskoraFrontendProps(), TaskoraBackendProps(), PostgresProps()
     assert (frontend.replicas, frontend.image, frontend.port) == (2, "taskora/frontend:latest", 3000)
     assert frontend.resources.to_json() == {"requests": {"cpu": "100m", "memory": "128Mi"},
                                             "limits": {"cpu": "500m", "memory": "512Mi"}}
@@ -207,8 +208,8 @@ def test_props_defaults_are_the_models_tables():
 
 def test_props_are_frozen_and_keyword_only():
     with pytest.raises(TypeError):
-        BackendProps(3)  # type: ignore[misc]
-    props = BackendProps()
+        TaskoraBackendProps(3)  # type: ignore[misc]
+    props = TaskoraBackendProps()
     with pytest.raises(AttributeError):
         props.replicas = 4  # type: ignore[misc]
 

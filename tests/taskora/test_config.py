@@ -1,4 +1,4 @@
-"""AppConfig and AppSettings (taskora_constructs/taskora/config.py): GIVEN a chart WHEN the
+"""TaskoraConfig and TaskoraSettings (taskora_constructs/taskora/config.py): GIVEN a chart WHEN the
 ConfigMap is created THEN it holds API_BASE_URL and the settings as strings, consumers reference
 only keys it defines, and its checksum changes with the entries it covers; wrong settings name
 the key, rule and fix."""
@@ -8,14 +8,14 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import AppConfig, AppConfigProps, AppSettings, TaskoraConfigError
+from taskora_constructs import TaskoraConfig, TaskoraConfigError, TaskoraConfigProps, TaskoraSettings
 
 URL = "http://api.shop.svc:8000"
 
 
-def build(**kwargs) -> tuple[AppConfig, dict]:
+def build(**kwargs) -> tuple[TaskoraConfig, dict]:
     chart = cdk8s.Chart(cdk8s.Testing.app(), "shop", namespace="shop")
-    config = AppConfig(chart, "app-config", **kwargs)
+    config = TaskoraConfig(chart, "app-config", **kwargs)
     [config_map] = cdk8s.Testing.synth(chart)
     return config, config_map
 
@@ -33,9 +33,9 @@ def test_the_default_settings_are_the_models():
 
 
 def test_given_settings_reach_the_configmap():
-    settings = AppSettings(app_env="staging", log_level="debug", enable_metrics=False,
-                           max_conversation_history=5, chat_rate_limit=120)
-    config, config_map = build(props=AppConfigProps(api_base_url=URL, settings=settings), name="cfg",
+    settings = TaskoraSettings(app_env="staging", log_level="debug", enable_metrics=False,
+                               max_conversation_history=5, chat_rate_limit=120)
+    config, config_map = build(props=TaskoraConfigProps(api_base_url=URL, settings=settings), name="cfg",
                                app_name="shop")
     assert config_map["metadata"]["name"] == "cfg" and config_map["metadata"]["labels"] == {"app": "shop"}
     assert {k: v for k, v in config_map["data"].items() if k != "API_BASE_URL"} == {
@@ -46,7 +46,7 @@ def test_given_settings_reach_the_configmap():
 
 def test_key_ref_names_the_configmap_and_refuses_an_undefined_key():
     config, _ = build(api_base_url=URL)
-    assert config.key_ref(AppConfig.LOG_LEVEL) == {"configMapKeyRef": {"name": "app-config", "key": "LOG_LEVEL"}}
+    assert config.key_ref(TaskoraConfig.LOG_LEVEL) == {"configMapKeyRef": {"name": "app-config", "key": "LOG_LEVEL"}}
     with pytest.raises(TaskoraConfigError) as raised:
         config.key_ref("LOG_LEVLE")
     [problem] = raised.value.problems
@@ -57,21 +57,21 @@ def test_key_ref_names_the_configmap_and_refuses_an_undefined_key():
 
 def test_the_checksum_follows_only_the_entries_it_covers():
     base, _ = build(api_base_url=URL)
-    other_level, _ = build(api_base_url=URL, settings=AppSettings(log_level="error"))
-    keys = [AppConfig.API_BASE_URL, AppConfig.LOG_LEVEL]
+    other_level, _ = build(api_base_url=URL, settings=TaskoraSettings(log_level="error"))
+    keys = [TaskoraConfig.API_BASE_URL, TaskoraConfig.LOG_LEVEL]
     assert base.checksum(keys) == build(api_base_url=URL)[0].checksum(keys)  # stable
     assert base.checksum(keys) != other_level.checksum(keys)  # a covered entry changed: consumers roll
-    assert base.checksum([AppConfig.API_BASE_URL]) == other_level.checksum([AppConfig.API_BASE_URL])
+    assert base.checksum([TaskoraConfig.API_BASE_URL]) == other_level.checksum([TaskoraConfig.API_BASE_URL])
 
 
 def test_every_wrong_setting_is_reported_by_its_configmap_key():
     with pytest.raises(TaskoraConfigError) as raised:
-        AppSettings(app_env="Production!", log_level="verbose", enable_metrics="yes",
-                    max_conversation_history=0, chat_rate_limit=-3)
+        TaskoraSettings(app_env="Production!", log_level="verbose", enable_metrics="yes",
+                        max_conversation_history=0, chat_rate_limit=-3)
     problems = {p.field: p for p in raised.value.problems}
     assert sorted(problems) == ["APP_ENV", "CHAT_RATE_LIMIT", "ENABLE_METRICS", "LOG_LEVEL",
                                 "MAX_CONVERSATION_HISTORY"]
-    assert {p.where for p in problems.values()} == {"AppSettings"}
+    assert {p.where for p in problems.values()} == {"TaskoraSettings"}
     assert problems["LOG_LEVEL"].rule == "must be one of debug, info, warning, error, critical"
     assert problems["LOG_LEVEL"].fix == "use 'info'"
     assert (problems["ENABLE_METRICS"].value, problems["ENABLE_METRICS"].fix) == ("yes", "write true or false")
@@ -80,7 +80,7 @@ def test_every_wrong_setting_is_reported_by_its_configmap_key():
 
 def test_each_log_level_is_accepted():
     for level in ("debug", "info", "warning", "error", "critical"):
-        assert AppSettings(log_level=level).log_level == level
+        assert TaskoraSettings(log_level=level).log_level == level
 
 
 def test_an_invalid_configmap_name_is_refused():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.support.conformance import object_id
 from tests.support.synth import synth_taskora
-from taskora_constructs import AppSettings, BackendProps, PostgresProps, TaskoraSecretValues
+from taskora_constructs import PostgresProps, TaskoraBackendProps, TaskoraSecretValues, TaskoraSettings
 
 
 def checksums(**props) -> dict[str, dict[str, str]]:
@@ -25,14 +25,14 @@ def test_every_pod_template_carries_a_checksum_of_what_it_reads():
 
 
 def test_a_backend_setting_rolls_the_backend_only():
-    before, after = checksums(), checksums(settings=AppSettings(log_level="debug"))
+    before, after = checksums(), checksums(settings=TaskoraSettings(log_level="debug"))
     assert after["Deployment/taskora-backend"]["checksum/config"] != before["Deployment/taskora-backend"]["checksum/config"]
     assert after["Deployment/taskora-frontend"] == before["Deployment/taskora-frontend"]
     assert after["StatefulSet/taskora-db"] == before["StatefulSet/taskora-db"]
 
 
 def test_the_backend_url_rolls_the_frontend_too():
-    before, after = checksums(), checksums(backend=BackendProps(port=9000))
+    before, after = checksums(), checksums(backend=TaskoraBackendProps(port=9000))
     assert after["Deployment/taskora-frontend"] != before["Deployment/taskora-frontend"]
 
 

@@ -1,4 +1,4 @@
-"""Frontend and FrontendProps (taskora_constructs/taskora/frontend.py): GIVEN a chart with the
+"""TaskoraFrontend and TaskoraFrontendProps (taskora_constructs/taskora/frontend.py): GIVEN a chart with the
 application ConfigMap and a backend WHEN the frontend is created THEN it is the model's Next.js
 workload (section 2.1) reading the API's URL from the ConfigMap and rolling when that entry
 changes; a ConfigMap whose URL is not the backend's is refused naming the key, rule and fix."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import AppConfig, Backend, Frontend, TaskoraConfigError, WebWorkload
+from taskora_constructs import TaskoraBackend, TaskoraConfig, TaskoraConfigError, TaskoraFrontend, WebWorkload
 
 
 def shop() -> cdk8s.Chart:
@@ -25,8 +25,8 @@ def test_the_default_frontend_is_the_models_and_reads_the_api_url_from_the_confi
     # GIVEN a backend and a ConfigMap holding its URL WHEN the frontend is created with defaults
     chart = shop()
     backend = WebWorkload(chart, "api", image="registry.example/api:1.0.0", port=8000)
-    config = AppConfig(chart, "config", api_base_url=backend.url)
-    Frontend(chart, "web", config=config, backend=backend)
+    config = TaskoraConfig(chart, "config", api_base_url=backend.url)
+    TaskoraFrontend(chart, "web", config=config, backend=backend)
     deployment = deployment_of(chart, "web")
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     # THEN the model's replicas, image, port and probe path
@@ -40,7 +40,7 @@ def test_the_default_frontend_is_the_models_and_reads_the_api_url_from_the_confi
         "configMapKeyRef": {"name": "config", "key": "API_BASE_URL"}}}]
     # AND the pods roll when that entry (and only it) changes
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
-    assert annotations["checksum/config"] == config.checksum([AppConfig.API_BASE_URL])
+    assert annotations["checksum/config"] == config.checksum([TaskoraConfig.API_BASE_URL])
 
 
 def test_the_checksum_follows_the_api_url():
@@ -48,7 +48,7 @@ def test_the_checksum_follows_the_api_url():
     def checksum(port: int) -> str:
         chart = shop()
         backend = WebWorkload(chart, "api", image="registry.example/api:1.0.0", port=port)
-        Frontend(chart, "web", config=AppConfig(chart, "config", api_base_url=backend.url), backend=backend)
+        TaskoraFrontend(chart, "web", config=TaskoraConfig(chart, "config", api_base_url=backend.url), backend=backend)
         return deployment_of(chart, "web")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
     # THEN their pod annotations differ, so a changed URL rolls the frontend
     assert checksum(8000) != checksum(9000)
@@ -58,14 +58,14 @@ def test_a_config_map_pointing_elsewhere_than_the_backend_is_refused():
     # GIVEN a ConfigMap whose API_BASE_URL is typed by hand, not the backend's URL
     chart = shop()
     backend = WebWorkload(chart, "api", image="registry.example/api:1.0.0", port=8000)
-    config = AppConfig(chart, "config", api_base_url="http://other:8000")
+    config = TaskoraConfig(chart, "config", api_base_url="http://other:8000")
     # WHEN the frontend is created THEN it is refused naming the key, the rule and the fix
     with pytest.raises(TaskoraConfigError) as raised:
-        Frontend(chart, "web", config=config, backend=backend)
+        TaskoraFrontend(chart, "web", config=config, backend=backend)
     [problem] = raised.value.problems
     assert (problem.field, problem.value) == ("config.API_BASE_URL", "http://other:8000")
     assert problem.rule == "must be the backend's URL (http://api:8000)"
-    assert "api_base_url=backend.url" in problem.fix and "Backend.url_for" in problem.fix
+    assert "api_base_url=backend.url" in problem.fix and "TaskoraBackend.url_for" in problem.fix
     assert problem.where.endswith("web")
 
 
@@ -73,8 +73,8 @@ def test_props_fields_as_keywords_override_the_model():
     # GIVEN the frontend's fields as keywords WHEN created THEN they replace the model's values
     chart = shop()
     backend = WebWorkload(chart, "api", image="registry.example/api:1.0.0", port=8000)
-    Frontend(chart, "web", config=AppConfig(chart, "config", api_base_url=Backend.url_for("api")),
-             backend=backend, replicas=4, image="registry.example/web:2.0.0")
+    TaskoraFrontend(chart, "web", config=TaskoraConfig(chart, "config", api_base_url=TaskoraBackend.url_for("api")),
+                    backend=backend, replicas=4, image="registry.example/web:2.0.0")
     deployment = deployment_of(chart, "web")
     assert deployment["spec"]["replicas"] == 4
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/web:2.0.0"

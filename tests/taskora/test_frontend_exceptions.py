@@ -1,5 +1,5 @@
-"""Frontend (taskora_constructs/taskora/frontend.py): its documented checkov exceptions
-(FRONTEND_EXCEPTIONS, the props' default ``policy_exceptions``) explain FrontendProps' own
+"""TaskoraFrontend (taskora_constructs/taskora/frontend.py): its documented checkov exceptions
+(FRONTEND_EXCEPTIONS, the props' default ``policy_exceptions``) explain TaskoraFrontendProps' own
 default image and user. GIVEN those in use WHEN synthesized THEN each exception is on the
 Deployment; GIVEN another image or uid that leaves the same check unmet THEN it is not, and the
 finding is the caller's to meet or to excuse in their own words."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import AppConfig, Frontend, WebWorkload
+from taskora_constructs import TaskoraConfig, TaskoraFrontend, WebWorkload
 from taskora_constructs.core import policy
 from taskora_constructs.taskora.frontend import FRONTEND_EXCEPTIONS
 
@@ -24,7 +24,7 @@ OTHER_VALUE = {policy.IMAGE_TAG_FIXED: {"image": "registry.example/shop/web:late
 def frontend_deployment(**props) -> dict:
     scope = cdk8s.Chart(cdk8s.Testing.app(), "shop", namespace="shop")
     api = WebWorkload(scope, "api", image="registry.example/shop/api:2.3.0", port=8000)
-    Frontend(scope, "web", config=AppConfig(scope, "config", api_base_url=api.url), backend=api, **props)
+    TaskoraFrontend(scope, "web", config=TaskoraConfig(scope, "config", api_base_url=api.url), backend=api, **props)
     return next(o for o in cdk8s.Testing.synth(scope) if o["kind"] == "Deployment" and o["metadata"]["name"] == "web")
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import (GatewayParentRef, GatewayRouting, IngressProps, IngressTLS, TaskoraConfigError,
-                                TaskoraIngress, WebWorkload)
+from taskora_constructs import (GatewayParentRef, GatewayRouting, IngressTLS, TaskoraConfigError, TaskoraIngress,
+                                TaskoraIngressProps, WebWorkload)
 
 NGINX = "nginx.ingress.kubernetes.io"
 
@@ -56,9 +56,9 @@ def test_the_default_sends_the_api_prefix_to_the_backend_and_the_rest_to_the_fro
 
 
 def test_the_props_reach_both_ingresses():
-    ingress, routes = build(props=IngressProps(host="shop.example.com", class_name="internal",
-                                               api_path_prefix="/v1/api", proxy_body_size="2m",
-                                               proxy_read_timeout_seconds=300), app_name="shop")
+    ingress, routes = build(props=TaskoraIngressProps(host="shop.example.com", class_name="internal",
+                                                      api_path_prefix="/v1/api", proxy_body_size="2m",
+                                                      proxy_read_timeout_seconds=300), app_name="shop")
     assert backend_of(routes["ing-api"])[:2] == ("shop.example.com", "/v1/api(/|$)(.*)")
     for route in routes.values():
         assert route["spec"]["ingressClassName"] == "internal"
@@ -120,17 +120,18 @@ def test_gateway_namespaces_prefer_the_proxy_namespaces():
 
 
 def test_wrong_ingress_props_are_all_reported():
-    problems = problems_of(lambda: IngressProps(host="Not A Host", api_path_prefix="api/", proxy_body_size="10 MB",
-                                                proxy_read_timeout_seconds=0, routing="mesh"))
+    problems = problems_of(lambda: TaskoraIngressProps(host="Not A Host", api_path_prefix="api/",
+                                                       proxy_body_size="10 MB", proxy_read_timeout_seconds=0,
+                                                       routing="mesh"))
     assert sorted(problems) == ["apiPathPrefix", "host", "proxyBodySize", "proxyReadTimeoutSeconds", "routing"]
-    assert {p.where for p in problems.values()} == {"IngressProps"}
+    assert {p.where for p in problems.values()} == {"TaskoraIngressProps"}
     assert problems["apiPathPrefix"].fix == "write it like '/api'"
     assert problems["proxyBodySize"].rule == "must be an nginx size (digits with an optional k, m or g)"
     assert (problems["routing"].value, problems["routing"].rule) == ("mesh", "must be one of ingress, gateway")
 
 
 def test_tls_hosts_must_be_the_routes_host():
-    problems = problems_of(lambda: IngressProps(host="shop.example.com", tls=IngressTLS(
+    problems = problems_of(lambda: TaskoraIngressProps(host="shop.example.com", tls=IngressTLS(
         secret_name="cert", hosts=("shop.example.com", "other.example.com"))))
     assert list(problems) == ["tls.hosts[1]"]
     assert problems["tls.hosts[1]"].value == "other.example.com"
@@ -139,7 +140,7 @@ def test_tls_hosts_must_be_the_routes_host():
 
 def test_gateway_routing_needs_a_gateway_and_no_route_tls():
     with pytest.raises(TaskoraConfigError) as raised:
-        IngressProps(routing="gateway", tls=IngressTLS(secret_name="cert"))
+        TaskoraIngressProps(routing="gateway", tls=IngressTLS(secret_name="cert"))
     rules = [p.rule for p in raised.value.problems]
     assert [p.field for p in raised.value.problems] == ["routing", "routing"]
     assert rules[0] == "needs at least one Gateway in gateway.parentRefs"

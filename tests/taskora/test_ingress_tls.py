@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.profiles import INGRESS_NGINX_PROFILE, NO_SECRETS_FILE, by_id, objects_of, props_of
 from taskora_app.values import load
-from taskora_constructs import IngressProps, IngressTLS, Taskora, TaskoraConfigError, TaskoraSecretValues
+from taskora_constructs import IngressTLS, Taskora, TaskoraConfigError, TaskoraIngressProps, TaskoraSecretValues
 
 NGINX = "nginx.ingress.kubernetes.io"
 SECRETS = TaskoraSecretValues.development_placeholders()
@@ -55,22 +55,22 @@ def test_the_public_url_follows_host_and_tls_while_server_side_calls_stay_in_the
         assert config["data"]["API_BASE_URL"] == "http://taskora-backend:8000"  # NEXT_PUBLIC_API_URL's source
 
 
-def synth(ingress: IngressProps) -> list[dict]:
+def synth(ingress: TaskoraIngressProps) -> list[dict]:
     app = cdk8s.Testing.app()
     taskora = Taskora(app, "taskora", secrets=SECRETS, ingress=ingress)
     return ingresses(cdk8s.Testing.synth(taskora.charts["ingress"]))
 
 
 def test_an_existing_secret_is_used_as_is_without_cert_manager():
-    main, api = synth(IngressProps(host="tasks.example.com", tls=IngressTLS(secret_name="wildcard-example-com")))
+    main, api = synth(TaskoraIngressProps(host="tasks.example.com", tls=IngressTLS(secret_name="wildcard-example-com")))
     for ingress in (main, api):
         assert ingress["spec"]["tls"] == [{"hosts": ["tasks.example.com"], "secretName": "wildcard-example-com"}]
         assert not any(key.startswith("cert-manager.io/") for key in ingress["metadata"]["annotations"])
 
 
 def test_a_namespaced_issuer_names_the_secret_after_the_ingress_unless_told():
-    main, api = synth(IngressProps(host="tasks.example.com", tls=IngressTLS(issuer="letsencrypt-staging",
-                                                                            redirect_http=False)))
+    main, api = synth(TaskoraIngressProps(host="tasks.example.com", tls=IngressTLS(issuer="letsencrypt-staging",
+                                                                                   redirect_http=False)))
     assert main["metadata"]["annotations"]["cert-manager.io/issuer"] == "letsencrypt-staging"
     assert main["spec"]["tls"][0]["secretName"] == api["spec"]["tls"][0]["secretName"] == "taskora-ingress-tls"
     assert main["metadata"]["annotations"][f"{NGINX}/ssl-redirect"] == "false"
@@ -83,8 +83,8 @@ def test_tls_props_refuse_what_cannot_serve_the_host():
     with pytest.raises(TaskoraConfigError, match="issuer='b': must not be set together with clusterIssuer"):
         IngressTLS(cluster_issuer="a", issuer="b")
     with pytest.raises(TaskoraConfigError) as raised:
-        IngressProps(host="tasks.example.com", tls=IngressTLS(secret_name="s", hosts=("tasks.example.com",
-                                                                                      "other.example.com")))
+        TaskoraIngressProps(host="tasks.example.com", tls=IngressTLS(secret_name="s", hosts=("tasks.example.com",
+                                                                                             "other.example.com")))
     [problem] = raised.value.problems
     assert (problem.field, problem.value) == ("tls.hosts[1]", "other.example.com")
     assert "must be the route's host (tasks.example.com)" in problem.rule

@@ -1,4 +1,4 @@
-"""AppSecrets (taskora_constructs/taskora/secrets.py): GIVEN a chart and a database WHEN the
+"""TaskoraSecrets (taskora_constructs/taskora/secrets.py): GIVEN a chart and a database WHEN the
 application Secret is created THEN it holds DATABASE_URL derived from the database and the API
 keys, its consumers reference it by key and roll by revision counters; wrong input names the
 field, rule and fix and never shows a value (sentinels)."""
@@ -8,8 +8,8 @@ from __future__ import annotations
 import cdk8s
 import pytest
 
-from taskora_constructs import (AppSecrets, AppSecretsProps, CloudNativePgDatabase, PostgresDatabase,
-                                TaskoraConfigError)
+from taskora_constructs import (CloudNativePgDatabase, PostgresDatabase, TaskoraConfigError, TaskoraSecrets,
+                                TaskoraSecretsProps)
 
 COHERE, AUTH, GEMINI = "sentinel-cohere-7c1d", "sentinel-auth-7c1d", "sentinel-gemini-7c1d"
 DB_PASSWORD = "sentinel-db-7c1d"
@@ -28,7 +28,7 @@ def with_database(chart: cdk8s.Chart, **db) -> PostgresDatabase:
 def refused(**kwargs) -> TaskoraConfigError:
     chart = shop()
     with pytest.raises(TaskoraConfigError) as raised:
-        AppSecrets(chart, "app-secrets", database=with_database(chart), **kwargs)
+        TaskoraSecrets(chart, "app-secrets", database=with_database(chart), **kwargs)
     for sentinel in SENTINELS:
         assert sentinel not in str(raised.value)
     return raised.value
@@ -37,8 +37,8 @@ def refused(**kwargs) -> TaskoraConfigError:
 def test_the_secret_holds_the_database_url_and_the_api_keys():
     # GIVEN a chart with a database WHEN the secrets are created with the three values
     chart = shop()
-    secrets = AppSecrets(chart, "app-secrets", database=with_database(chart, database_name="orders"),
-                         app_name="shop", **VALUES)
+    secrets = TaskoraSecrets(chart, "app-secrets", database=with_database(chart, database_name="orders"),
+                             app_name="shop", **VALUES)
     [secret] = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Secret" and o["metadata"]["name"] == "app-secrets"]
     # THEN DATABASE_URL is derived from the database, never typed (deviation D3)
     assert secret["stringData"] == {"DATABASE_URL": f"postgresql://taskora:{DB_PASSWORD}@db:5432/orders",
@@ -50,8 +50,8 @@ def test_the_secret_holds_the_database_url_and_the_api_keys():
 
 def test_consumers_reference_keys_and_roll_by_counters_not_digests():
     chart = shop()
-    secrets = AppSecrets(chart, "app-secrets", database=with_database(chart, credentials_revision=3),
-                         revision=2, **VALUES)
+    secrets = TaskoraSecrets(chart, "app-secrets", database=with_database(chart, credentials_revision=3),
+                             revision=2, **VALUES)
     assert secrets.env("GEMINI_API_KEY") == [
         {"name": "GEMINI_API_KEY", "valueFrom": {"secretKeyRef": {"name": "app-secrets", "key": "GEMINI_API_KEY"}}}]
     # THEN the pods carry both counters: DATABASE_URL embeds the database password
@@ -61,7 +61,7 @@ def test_consumers_reference_keys_and_roll_by_counters_not_digests():
 
 def test_an_unknown_key_is_refused_with_the_keys_it_has():
     chart = shop()
-    secrets = AppSecrets(chart, "app-secrets", database=with_database(chart), **VALUES)
+    secrets = TaskoraSecrets(chart, "app-secrets", database=with_database(chart), **VALUES)
     with pytest.raises(TaskoraConfigError) as raised:
         secrets.key_ref("OPENAI_API_KEY")
     [problem] = raised.value.problems
@@ -72,8 +72,8 @@ def test_an_unknown_key_is_refused_with_the_keys_it_has():
 
 def test_an_existing_secret_is_referenced_and_only_the_app_revision_rolls():
     chart = shop()
-    secrets = AppSecrets(chart, "app-secrets", AppSecretsProps(existing_secret="vault-app", revision=1),
-                         database=with_database(chart))
+    secrets = TaskoraSecrets(chart, "app-secrets", TaskoraSecretsProps(existing_secret="vault-app", revision=1),
+                             database=with_database(chart))
     assert [o for o in cdk8s.Testing.synth(chart) if o["metadata"]["name"] in ("app-secrets", "vault-app")] == []
     assert secrets.secret is None and not secrets.manages_secret
     assert secrets.key_ref("DATABASE_URL") == {"secretKeyRef": {"name": "vault-app", "key": "DATABASE_URL"}}
@@ -102,14 +102,14 @@ def test_an_invalid_existing_secret_name_and_a_negative_revision_are_reported_to
 
 
 def test_the_values_stay_out_of_the_props_repr():
-    shown = repr(AppSecretsProps(**VALUES))
+    shown = repr(TaskoraSecretsProps(**VALUES))
     assert not any(sentinel in shown for sentinel in SENTINELS)
 
 
 def test_with_cloudnative_pg_the_url_comes_from_the_operators_secret():
     chart = shop()
     database = CloudNativePgDatabase(chart, "db", image="ghcr.io/cloudnative-pg/postgresql:15.8")
-    secrets = AppSecrets(chart, "app-secrets", database=database, **VALUES)
+    secrets = TaskoraSecrets(chart, "app-secrets", database=database, **VALUES)
     [secret] = [o for o in cdk8s.Testing.synth(chart) if o["kind"] == "Secret" and o["metadata"]["name"] == "app-secrets"]
     assert "DATABASE_URL" not in secret["stringData"] and not secrets.holds_database_url
     assert secrets.env("DATABASE_URL") == [

@@ -7,8 +7,8 @@ import cdk8s
 import pytest
 
 from tests.support.synth import synth_app
-from taskora_constructs import (AppConfig, AppSecrets, Backend, BackendProps, PostgresDatabase,
-                                TaskoraConfigError)
+from taskora_constructs import (PostgresDatabase, TaskoraBackend, TaskoraBackendProps, TaskoraConfig,
+                                TaskoraConfigError, TaskoraSecrets)
 
 
 def build(*, db_existing: str | None = None, app_existing: str | None = None):
@@ -17,11 +17,12 @@ def build(*, db_existing: str | None = None, app_existing: str | None = None):
     chart = cdk8s.Chart(app, "c", namespace="taskora", disable_resource_name_hashes=True)
     db = PostgresDatabase(chart, "db", existing_secret=db_existing,
                           password=None if db_existing else "pw")
-    config = AppConfig(chart, "config", api_base_url=Backend.url_for("taskora-backend", BackendProps()))
-    secrets = AppSecrets(chart, "secrets", database=db, existing_secret=app_existing,
-                         **({} if app_existing else {"cohere_api_key": "c", "better_auth_secret": "b",
-                                                    "gemini_api_key": "g"}))
-    Backend(chart, "backend", config=config, secrets=secrets, database=db)
+    config = TaskoraConfig(chart, "config",
+                           api_base_url=TaskoraBackend.url_for("taskora-backend", TaskoraBackendProps()))
+    secrets = TaskoraSecrets(chart, "secrets", database=db, existing_secret=app_existing,
+                             **({} if app_existing else {"cohere_api_key": "c", "better_auth_secret": "b",
+                                                        "gemini_api_key": "g"}))
+    TaskoraBackend(chart, "backend", config=config, secrets=secrets, database=db)
     return synth_app(app)
 
 

@@ -9,8 +9,8 @@ import cdk8s
 import pytest
 
 from tests.support.synth import synth_app
-from taskora_constructs import (AppConfig, Backend, EnvVar, Frontend, FrontendProps, PostgresProps, TaskoraConfigError,
-                                TaskoraValidation, WebWorkload, WebWorkloadProps)
+from taskora_constructs import (EnvVar, PostgresProps, TaskoraBackend, TaskoraConfig, TaskoraConfigError,
+                                TaskoraFrontend, TaskoraFrontendProps, TaskoraValidation, WebWorkload, WebWorkloadProps)
 from taskora_constructs.core import policy
 from taskora_constructs.core.policy import annotation_key
 
@@ -32,12 +32,12 @@ def by_kind(objects: list[dict]) -> dict[str, dict]:
 def test_any_image_port_health_path_and_env(snapshot):
     # GIVEN a team's API with the additions a platform engineer needs
     scope = chart()
-    config = AppConfig(scope, "api-config", api_base_url="http://api:80")
+    config = TaskoraConfig(scope, "api-config", api_base_url="http://api:80")
     api = WebWorkload(scope, "api", WebWorkloadProps(
         image="registry.example/shop/api:2.3.0", port=8080, service_port=80, health_path="/ready",
         command=("/app/serve",), args=("--port", "8080"),
         env=(EnvVar.of("MODE", "live"), EnvVar.secret_key("TOKEN", "shop-token", "token"),
-             EnvVar.from_key("LOG_LEVEL", config, AppConfig.LOG_LEVEL)),
+             EnvVar.from_key("LOG_LEVEL", config, TaskoraConfig.LOG_LEVEL)),
         volumes=({"name": "certs", "secret": {"secretName": "shop-certs"}},),
         volume_mounts=({"name": "certs", "mountPath": "/etc/certs", "readOnly": True},),
         sidecars=(SIDECAR,),
@@ -138,8 +138,8 @@ def test_a_callers_sidecar_never_hides_behind_the_models_policy_exceptions():
     def frontend(**props) -> dict:
         scope = chart()
         backend = WebWorkload(scope, "backend", image="registry.example/shop/api:2.3.0", port=8000)
-        config = AppConfig(scope, "config", api_base_url=backend.url)
-        Frontend(scope, "frontend", config=config, backend=backend, **props)
+        config = TaskoraConfig(scope, "config", api_base_url=backend.url)
+        TaskoraFrontend(scope, "frontend", config=config, backend=backend, **props)
         return next(o for o in cdk8s.Testing.synth(scope) if o["metadata"]["name"] == "frontend"
                     and o["kind"] == "Deployment")
     latest = annotation_key("CKV_K8S_14")
@@ -167,8 +167,8 @@ def test_the_opt_in_lint_holds_only_the_librarys_containers_to_the_model():
 
 
 def test_backend_and_frontend_are_thin_presets_of_the_generic_workload():
-    assert issubclass(Backend, WebWorkload) and issubclass(Frontend, WebWorkload)
-    assert issubclass(FrontendProps, WebWorkloadProps)
+    assert issubclass(TaskoraBackend, WebWorkload) and issubclass(TaskoraFrontend, WebWorkload)
+    assert issubclass(TaskoraFrontendProps, WebWorkloadProps)
 
 
 def test_a_plain_workload_documents_nothing_so_every_reason_is_its_callers_own():
