@@ -26,8 +26,7 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import rules, tree
-from . import reach
+from . import reach, rules, tree
 from .reach import LibraryMeta
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
