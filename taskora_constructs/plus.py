@@ -130,7 +130,8 @@ def peer_labels(workload: kplus.AbstractPod | kplus.Service) -> tuple[dict[str, 
     the labels are its selector, ``workload.match_labels``: by default cdk8s-plus's own
     ``cdk8s.io/metadata.addr`` label; with ``select=False`` the labels given to
     ``workload.select(...)``. For a ``kplus.Pod`` it is the ``cdk8s.io/metadata.addr`` label
-    cdk8s-plus puts on every pod it makes. For a ``kplus.Service`` they are its selector (the
+    cdk8s-plus puts on every pod it makes, and so for a ``Job`` or ``CronJob`` (which select
+    nothing themselves). For a ``kplus.Service`` they are its selector (the
     pods it sends traffic to, e.g. those of ``deployment.expose_via_service()``). The
     namespace is ``workload.metadata.namespace`` (the chart's, unless set on the workload);
     ``None`` when neither sets one.
@@ -151,6 +152,13 @@ def peer_labels(workload: kplus.AbstractPod | kplus.Service) -> tuple[dict[str, 
             raise ValueError(f"cdk8s-plus service {path} selects no pods (no selector): give it one with "
                              "service.select(workload) or service.select_label(key, value)")
         return labels, namespace
+    if isinstance(workload, (kplus.Job, kplus.CronJob)) and not workload.match_labels:
+        # A Job has no selector of its own (Kubernetes generates one): its pods are selected by
+        # the address label cdk8s-plus puts on every pod template, as cdk8s-plus's own
+        # toPodSelectorConfig does.
+        address = workload.pod_metadata.get_label(kplus.Pod.ADDRESS_LABEL)
+        if address:
+            return {kplus.Pod.ADDRESS_LABEL: address}, namespace
     if isinstance(workload, kplus.Workload):
         if workload.match_expressions:
             raise ValueError(f"cdk8s-plus workload {path} selects its pods by expressions, which match labels "

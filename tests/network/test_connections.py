@@ -230,3 +230,24 @@ def test_a_taskora_client_without_its_network_policies_is_refused():
         with pytest.raises(TaskoraConfigError, match="taskora: networkPolicy.enabled=false: a client can be let in only"):
             allow(NetworkPeer.namespace("reports"))
     assert not [o for o in instance.api_objects if o.kind == "NetworkPolicy"]
+
+
+def test_a_cdk8s_plus_job_and_cronjob_reach_a_database_by_their_pods_address_label():
+    # GIVEN a database and a cdk8s-plus Job and CronJob (Kubernetes gives a Job its selector)
+    app, chart = shop()
+    db = PostgresDatabase(chart, "db", password="sentinel-db-7a2f")
+    image = [kplus.ContainerProps(image="registry.example/migrate:1.0.0")]
+    migrate = kplus.Job(chart, "migrate", containers=image)
+    nightly = kplus.CronJob(chart, "nightly", schedule=cdk8s.Cron.daily(), containers=image)
+    # WHEN each is let into the database
+    db.connections.allow_from(migrate)
+    db.connections.allow_from(nightly)
+    policies = policies_of(app)
+    # THEN the pods each templates (by cdk8s-plus's address label, as its own policies select
+    # them) reach the database on 5432, and pods of neither do not
+    templates = [o["spec"]["template"] if o["kind"] == "Job" else o["spec"]["jobTemplate"]["spec"]["template"]
+                 for o in cdk8s.Testing.synth(chart) if o["kind"] in ("Job", "CronJob")]
+    assert len(templates) == 2
+    for template in templates:
+        assert may_reach(policies, ("shop", template["metadata"]["labels"]), ("shop", db.selector_labels), 5432)
+    assert not may_reach(policies, ("shop", {"app": "other"}), ("shop", db.selector_labels), 5432)
