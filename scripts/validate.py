@@ -139,8 +139,7 @@ def crd_validator(crd_dir: Path, api_version: str, kind: str) -> tuple[str, json
     """The CRD of ``kind`` in ``api_version`` from ``crd_dir``, or None. Files are read only
     when needed: ``<group>_<plural>.yaml`` first (controller-gen's names, which every vendored
     file keeps; the plural guessed as the kind's lower case and ``s``), then the group's other
-    files, then any file not named that way (the SecretStore CRDs alone are 1.4 MB that most
-    synths never need)."""
+    files, then any file not named that way (a synth needs a few of the vendored files, never all)."""
     group = api_version.rpartition("/")[0]
     named = sorted(crd_dir.rglob(f"{group}_*.yaml")) if group else []
     guessed = [path for path in named if path.stem == f"{group}_{kind.lower()}s"]
