@@ -33,7 +33,7 @@ export CDK8S_CHECK_UPGRADE := false
 # dependency tree would otherwise be recompiled on every synth).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test check deps deps-synth clean import typecheck
+.PHONY: synth test check deps deps-synth clean import typecheck native
 .PHONY: bench
 .PHONY: helm docs helm-bin
 
@@ -164,6 +164,15 @@ import: $(CLI_STAMP)
 	@rm -rf imports
 	@$(CDK8S) import --no-save --language python --output imports > $(VENV)/import.log 2>&1 || { cat $(VENV)/import.log >&2; exit 1; }
 	@echo "Regenerated imports/ from cdk8s.yaml: $$(find imports -name '*.py' -path '*__init__.py' -not -path '*_jsii*' | wc -l) module(s)"
+
+# Regenerate taskora_constructs/_native/ (committed) from native/index.ts: the library's Node half,
+# compiled and bound for Python by the pinned jsii-srcmak (jsii + jsii-pacmak), offline.
+
+native: $(CLI_STAMP)
+	@rm -rf $(VENV)/native-out
+	@node_modules/.bin/node scripts/native.js $(VENV)/native-out > $(VENV)/native.log 2>&1 || { cat $(VENV)/native.log >&2; exit 1; }
+	@rm -rf taskora_constructs/_native && mv $(VENV)/native-out/taskora_constructs/_native taskora_constructs/_native
+	@echo "Regenerated taskora_constructs/_native/ from native/index.ts"
 
 # The pinned Helm CLI (tools/helm/go.mod), built once per machine into ~/.cache/taskora/helm/
 # by tools/helm/build.sh (cold: about 15 minutes on 2 cores, tools/helm/README.md; warm: nothing

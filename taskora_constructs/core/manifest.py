@@ -20,6 +20,7 @@ default resources, startup probes) contradict the documented model.
 
 from __future__ import annotations
 
+import json
 import weakref
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -29,7 +30,8 @@ from constructs import Construct
 
 from .._generated import k8s_types as k8s
 from . import tree
-from .reach import LibraryMeta, library_code
+from .._native import ManifestObject
+from .reach import LibraryMeta
 
 if TYPE_CHECKING:  # the custom resources' TypedDicts: read by the type checker only (no import cost)
     from .._generated import barman_types, cnpg_types, eso_types
@@ -38,7 +40,7 @@ _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
 def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_types.Manifest | barman_types.Manifest | eso_types.Manifest",
-         library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
+         library_containers: bool | frozenset[str] = True, *, live: bool = False) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 
     The object is written as given, plus what cdk8s adds from the enclosing Chart: its
@@ -50,103 +52,44 @@ def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_typ
     unknown = set(metadata) - set(_METADATA_FIELDS)
     if unknown:  # a programming error in this package, not a user error
         raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
-    api_object = _Manifest(scope, construct_id, manifest)
+    api_object = (_LiveManifest if live else _Manifest)(scope, construct_id, manifest)
     _EMITTED[api_object] = library_containers
     return api_object
 
 
-class _SharedMetadata:
-    """``api_object.metadata``, noting that the caller may have changed it.
+class _Manifest(ManifestObject, metaclass=LibraryMeta):
+    """A ``cdk8s.ApiObject`` given whole: one jsii call creates it, with its manifest as JSON text,
+    and Node renders it at synth (``native/index.ts``, ``ManifestObject``; issue 22).
 
-    A non-data descriptor on purpose: jsii registers a Python property that shadows a jsii
-    one as an override (Node would call back into Python on every read of ``metadata``);
-    this one it does not see. :meth:`_Manifest.to_json` then asks Node for the metadata.
+    Why text: jsii's kernel walks every value that crosses it, node by node, on both sides; a
+    manifest as plain JSON cost more there than cdk8s's own work on it, and rendering it in
+    Python meant a call back from Node per chart at synth, whose answer crossed the same way.
+    Node holds the object as cdk8s would: ``api_object.metadata`` (the Chart's labels and
+    namespace merged in), ``add_json_patch``, ``to_json()`` and ``cdk8s.ApiObject.of`` are
+    cdk8s's own.
     """
-
-    def __get__(self, api_object: Any, owner: type | None = None) -> Any:
-        if api_object is None:
-            return self
-        api_object._metadata_shared = True
-        return cdk8s.ApiObject.metadata.__get__(api_object, owner)
-
-
-class _Manifest(cdk8s.ApiObject, metaclass=LibraryMeta):
-    """A ``cdk8s.ApiObject`` whose JSON Python renders: one jsii call to create it, one
-    callback from Node to render it in ``app.synth()`` (issue 22).
-
-    The plain ``ApiObject`` route took one ``JsonPatch.add`` and one ``add_json_patch`` call per
-    top-level key, plus the calls cdk8s makes to render. :meth:`to_json` returns exactly what
-    ``ApiObject.toJson()`` returns for the same object built that way (cdk8s 2.70,
-    ``api-object.js``): ``apiVersion``, ``kind``, the metadata cdk8s makes (the Chart's labels
-    under the manifest's, the Chart's namespace where the manifest has none, keys sorted,
-    empty maps dropped), then the manifest's other keys in its order; then the JSON patches a
-    caller added, applied by cdk8s's own ``JsonPatch.apply``.
-    """
-
-    metadata = _SharedMetadata()
 
     def __init__(self, scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> None:
-        # The metadata also goes to Node: cdk8s's own ``metadata`` (what a caller reads or
-        # changes through ``api_object.metadata``) and ``name`` stay what they were. The props go
-        # as the plain map jsii sends a struct as, not through ``ApiObject.__init__``: its runtime
-        # type checks (typeguard, on the scope, the id, the props and the metadata) were about a
-        # fifth of the library's Python time per object (issue 22), and every value here comes
-        # from a typed manifest whose metadata ``emit`` checked.
-        metadata = {key: value for key, value in manifest["metadata"].items() if value is not None}
-        jsii.create(type(self), self, [scope, construct_id, {
-            "apiVersion": manifest["apiVersion"], "kind": manifest["kind"], "metadata": metadata}])
+        # Not through ManifestObject.__init__: its runtime type checks (typeguard, on the scope,
+        # the id and the text) were about a fifth of the library's Python time per object
+        # (issue 22), and every value here comes from a typed manifest ``emit`` checked.
+        jsii.create(type(self), self, [scope, construct_id, _text(manifest)])
         tree.note(self, scope, construct_id)
         self._manifest = manifest
-        self._patches: list[cdk8s.JsonPatch] = []
-        self._metadata_shared = False
-
-    def add_json_patch(self, *ops: cdk8s.JsonPatch) -> None:
-        """``ApiObject.add_json_patch``: kept here and applied by :meth:`to_json`, in order."""
-        self._patches.extend(ops)
-
-    @library_code
-    def to_json(self) -> Any:
-        """The object as Kubernetes JSON, as ``cdk8s.ApiObject.to_json`` renders it."""
-        manifest = self._manifest
-        if self._metadata_shared or "name" not in manifest["metadata"]:
-            metadata = cdk8s.ApiObject.metadata.__get__(self).to_json()  # the caller's changes included
-        else:
-            metadata = self._chart_metadata(manifest["metadata"])
-        document: dict[str, Any] = {"apiVersion": manifest["apiVersion"], "kind": manifest["kind"],
-                                    "metadata": metadata}
-        for key, value in manifest.items():
-            if key not in document:
-                document[key] = value
-        if not self._patches:
-            return document
-        patched = cdk8s.JsonPatch.apply(document, *self._patches)
-        ordered = {key: patched[key] for key in ("apiVersion", "kind", "metadata") if key in patched}
-        ordered.update(patched)  # cdk8s moves these three first, the rest in the patched order
-        return ordered
-
-    def _chart_metadata(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
-        """``ApiObjectMetadataDefinition.toJson()`` of this object, without asking Node."""
-        namespace, labels = tree.chart_metadata(self)
-        merged: dict[str, Any] = {"name": metadata["name"],
-                                  "namespace": metadata["namespace"] if metadata.get("namespace") is not None
-                                  else namespace,
-                                  "labels": {**labels, **metadata.get("labels", {})},
-                                  "annotations": metadata.get("annotations")}
-        return _sanitized(merged)
 
 
-def _sanitized(value: Any) -> Any:
-    """cdk8s's ``sanitizeValue`` for metadata: keys sorted, ``None`` and empty lists and maps dropped."""
-    if isinstance(value, dict):
-        result = {}
-        for key in sorted(value):
-            item = _sanitized(value[key])
-            if item is not None:
-                result[key] = item
-        return result or None
-    if isinstance(value, list):
-        return [_sanitized(item) for item in value] or None
-    return value
+class _LiveManifest(_Manifest):
+    """A :class:`_Manifest` whose manifest (never its metadata) the library still changes after
+    construction (a WorkloadNetworkPolicy's rules): Node asks for it once, when it renders."""
+
+    def _render_manifest(self) -> str:
+        return _text(self._manifest)
+
+
+def _text(manifest: Mapping[str, Any]) -> str:
+    """The manifest as JSON text, with the metadata keys that are ``None`` left out."""
+    metadata = {key: value for key, value in manifest["metadata"].items() if value is not None}
+    return json.dumps({**manifest, "metadata": metadata}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 # The ApiObjects this package emitted, with the containers it built in them: the opt-in lint
@@ -159,6 +102,16 @@ def library_containers(api_object: cdk8s.ApiObject) -> bool | frozenset[str]:
     """The containers of ``api_object`` a Taskora construct built (``True``: all; ``False``:
     the object is not the library's)."""
     return _EMITTED.get(api_object, False)
+
+
+def library_containers_by_path(root: Any) -> dict[str, bool | frozenset[str]]:
+    """:func:`library_containers` of every object the library emitted in the App ``root``, by
+    construct path (known in Python: no jsii call)."""
+    # By reference, not identity: an App made in JavaScript (cdk8s.Testing.app()) may come back
+    # to Python as more than one proxy object.
+    ref = root.__jsii_ref__.ref
+    return {tree.path_of(api_object): containers for api_object, containers in list(_EMITTED.items())
+            if tree.root_of(api_object).__jsii_ref__.ref == ref}
 
 
 def object_metadata(

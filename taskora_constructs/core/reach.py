@@ -1,25 +1,21 @@
-"""Whether code outside the library reached one of its constructs across jsii, per App.
+"""When code outside the library first reaches one of its constructs across jsii.
 
-Why: a :class:`~taskora_constructs.core.chart.LibraryChart` writes its objects in cdk8s's own
-order. That order is the construct tree's (each object only in its closest chart) unless a
-construct in the chart depends on another in it; the library adds no such dependency and
-knows every construct it created (:mod:`tree`), so it can list the order in Python instead of
-asking Node for ``DependencyGraph(chart.node).topology()``, three jsii calls per chart (issue
-22). It may only while nothing else changed the chart in Node: a construct added to it or a
-dependency declared in it by the caller, from Python or from JavaScript.
+Why: some state of a construct only matters to code that asks Node for it - the composite's
+main object as ``node.default_child``, which ``cdk8s.ApiObject.of`` reads - and handing it to
+Node costs jsii calls per instance that nothing in the library or in cdk8s's synth needs
+(issue 22). :func:`on_reach` defers those calls to just before anything else reaches the
+construct.
 
 Everything that reaches a construct in Node from Python - a call on it (``construct.node``,
 ``api_object.add_dependency``, ``api_object.metadata``) or with it (the scope of a new
 construct, ``cdk8s.ApiObject.of(construct)``, ``constructs.Node.of(construct)``, handing it to
-a cdk8s-plus construct, which could change it from JavaScript) - reads its ``__jsii_ref__``:
-jsii sends that reference to Node. The library's classes watch that read (:class:`LibraryMeta`):
-outside the library's own code (the constructors of its classes, the renderings and checks
-cdk8s calls back: :func:`library_code`) it marks the App as reached, and from then on every
-chart of the App asks Node for the order. A read by jsii's own bookkeeping as an object is
-created runs inside the constructor. JavaScript can reach a construct only through something
-handed to it from Python, or from the App: an App handed to JavaScript code that walks it and
-changes the library's constructs (or reads ``node.default_child``, see :func:`on_reach`) is the
-one case this does not see.
+a cdk8s-plus construct) - reads its ``__jsii_ref__``: jsii sends that reference to Node. The
+library's classes watch that read (:class:`LibraryMeta`): outside the library's own code (the
+constructors of its classes, and what :func:`library_code` marks) it runs what is pending first.
+A read by jsii's own bookkeeping as an object is created runs inside the constructor.
+JavaScript can reach a construct only through something handed to it from Python, or from
+the App: an App handed to JavaScript code that reads ``node.default_child`` of the composite is
+the one case this does not see.
 """
 
 from __future__ import annotations
@@ -29,21 +25,12 @@ from typing import Any, Callable, TypeVar
 
 import jsii
 
-from . import tree
-
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The App roots whose library constructs code outside the library reached.
-_REACHED: "weakref.WeakSet[Any]" = weakref.WeakSet()
 # construct -> what Node must hold of it before anything else reaches it (see on_reach).
 _PENDING: "weakref.WeakKeyDictionary[Any, list[Callable[[], None]]]" = weakref.WeakKeyDictionary()
 # How deep the library's own code is on the stack (its reads of __jsii_ref__ are its own).
 _DEPTH = [0]
-
-
-def reached(root: Any) -> bool:
-    """Whether code outside the library reached a library construct of the App ``root``."""
-    return root in _REACHED
 
 
 def on_reach(construct: Any, give_node: Callable[[], None]) -> None:
@@ -76,11 +63,10 @@ class _WatchedRef:
             ref = construct.__dict__["__jsii_ref__"]
         except KeyError:
             raise AttributeError("__jsii_ref__") from None
-        if not _DEPTH[0]:
-            _DEPTH[0] += 1  # root_of may ask Node about an App's own ancestors; give_node asks
+        if not _DEPTH[0] and construct in _PENDING:
+            _DEPTH[0] += 1  # give_node's own calls reach the construct too
             try:
-                _REACHED.add(tree.root_of(construct))
-                for give_node in _PENDING.pop(construct, ()):
+                for give_node in _PENDING.pop(construct):
                     give_node()  # before the caller's own request, which jsii has not sent yet
             finally:
                 _DEPTH[0] -= 1
@@ -93,7 +79,7 @@ class _WatchedRef:
 class LibraryMeta(jsii.JSIIMeta):
     """The metaclass of the library's constructs: their ``__jsii_ref__`` is watched, and making
     one of the library's own classes (jsii's bookkeeping included) is the library's own code.
-    A caller's subclass is the caller's code: what its constructor does reaches the App."""
+    A caller's subclass is the caller's code: what its constructor does reaches the construct."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any], **kwargs: Any) -> Any:
         attrs.setdefault("__jsii_ref__", _WatchedRef())

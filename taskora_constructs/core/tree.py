@@ -26,44 +26,9 @@ _CHART: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 _CHART_METADATA: "weakref.WeakKeyDictionary[Any, tuple[str | None, dict[str, str]]]" = weakref.WeakKeyDictionary()
 
 
-# scope -> the constructs noted under it, in creation order (Node's order of them; see preorder).
-_CHILDREN: "weakref.WeakKeyDictionary[Any, list[Any]]" = weakref.WeakKeyDictionary()
-
-# How many constructs the library has created: a validation of the App counts for the tree it saw.
-_GENERATION = [0]
-
-
 def note(construct: IConstruct, scope: IConstruct, construct_id: str) -> None:
     """Record that ``construct`` was created as ``construct_id`` under ``scope`` (no jsii call)."""
     _PARENT[construct] = (scope, construct_id)
-    _CHILDREN.setdefault(scope, []).append(construct)
-    _GENERATION[0] += 1
-
-
-def preorder(construct: IConstruct) -> list[Any]:
-    """``construct.node.find_all()`` of the constructs noted at and under ``construct``: each one,
-    then its children in ``node.children``'s order. That is creation order, except that
-    JavaScript lists an object's keys that are array indices (``"0"``, ``"12"``) first, in
-    numeric order, and Node keeps children by id."""
-    found = [construct]
-    children = _CHILDREN.get(construct, ())
-    if any(_is_array_index(_PARENT[child][1]) for child in children):
-        children = sorted(children, key=lambda child: (0, int(_PARENT[child][1])) if _is_array_index(_PARENT[child][1])
-                          else (1, 0))  # sorted() is stable: the other ids keep creation order
-    for child in children:
-        found += preorder(child)
-    return found
-
-
-def _is_array_index(construct_id: str) -> bool:
-    """Whether JavaScript orders ``construct_id`` as an array index: a canonical integer below 2**32 - 1."""
-    return (construct_id.isascii() and construct_id.isdigit() and (construct_id == "0" or construct_id[0] != "0")
-            and int(construct_id) < 2**32 - 1)
-
-
-def generation() -> int:
-    """Changes whenever :func:`note` records a construct."""
-    return _GENERATION[0]
 
 
 def note_chart(chart: cdk8s.Chart, scope: IConstruct, construct_id: str, *, namespace: str | None = None,

@@ -10,10 +10,10 @@ whoever created them - and refuses a broken app before anything is written.
 
 from __future__ import annotations
 
+import json
 import typing
 import weakref
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Iterable, Iterator
 
 import cdk8s
@@ -24,7 +24,8 @@ from constructs import Construct, IConstruct
 from ..core import tree
 from ..core.reach import library_code
 from ..core import rules
-from ..core.manifest import library_containers
+from .._native import Manifests
+from ..core.manifest import library_containers_by_path
 from ..core.scope import book_of
 from ..core.errors import Problem, TaskoraConfigError, raise_if_any
 from .index import check_manifests
@@ -177,21 +178,13 @@ class TaskoraValidation(Construct):
 
     def problems(self) -> list[Problem]:
         """Run every cross-object check now; the problems name each object's construct path."""
-        api_objects = self.api_objects()
-        # Construct paths cost a call across jsii each: fetch them only for objects with problems.
-        placeholders = [f"\0{i}" for i in range(len(api_objects))]
-        problems = check_manifests(zip(placeholders, (o.to_json() for o in api_objects),
-                                       (library_containers(o) for o in api_objects)), self.declarations)
-        paths: dict[str, str] = {}
-
-        def path_of(where: str) -> str:
-            if not where.startswith("\0"):
-                return where
-            if where not in paths:
-                paths[where] = api_objects[int(where[1:])].node.path
-            return paths[where]
-
-        return [replace(p, where=path_of(p.where)) for p in problems]
+        root = tree.root_of(self)
+        # Every object of the app, rendered by Node in one call and sent back as JSON text: one
+        # value across jsii, where a to_json() per object sends each one node by node (issue 22).
+        rendered = json.loads(Manifests.render(root))
+        built = library_containers_by_path(root)
+        return check_manifests(((path, manifest, built.get(path, False)) for path, manifest in rendered),
+                               self.declarations)
 
 
 def declare_external_secret(scope: IConstruct, *, name: str, namespace: str, keys: Iterable[str]) -> ExternalSecret:

@@ -272,7 +272,7 @@ class WorkloadNetworkPolicy(TaskoraResource):
             "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
             "spec": spec,
         }
-        self.policy = emit(self, MAIN_ID, policy)
+        self.policy = emit(self, MAIN_ID, policy, live=True)
         self._expose(self.policy)
         # The rendered spec itself: rules added later go into it (the object renders at synth),
         # so a policy whose rules arrive one edge at a time writes what one built whole writes.

@@ -222,10 +222,8 @@ class Taskora(TaskoraResource):
             # ingress after the backend). A chain of five dependencies says all of that; cdk8s
             # multiplies every chart dependency into one per pair of their objects and walks them
             # all again for every chart it writes (issue 22: a third of the synth's time).
-            chain = [namespace_chart, config_chart, database_chart, backend_chart, frontend_chart, ingress_chart]
-            for before, after in zip(chain, chain[1:]):
-                assert isinstance(after, cdk8s.Chart)  # at the root, chart() made Charts
-                after.add_dependency(before)
+            LibraryChart.chain([c for c in (namespace_chart, config_chart, database_chart, backend_chart,
+                                            frontend_chart, ingress_chart) if isinstance(c, cdk8s.Chart)])
         self.charts = {"namespace": namespace_chart, "database": database_chart, "config": config_chart,
                        "backend": backend_chart, "frontend": frontend_chart, "ingress": ingress_chart}
 

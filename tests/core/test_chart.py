@@ -1,5 +1,5 @@
 """LibraryChart (taskora_constructs/core/chart.py): GIVEN an App of LibraryCharts WHEN
-``app.synth()`` writes them THEN each chart renders its objects in Python, once, without cdk8s's
+``app.synth()`` writes them THEN each chart renders its objects (in Node), once, without cdk8s's
 per-chart whole-App validation, and writes exactly what cdk8s's own ``Chart.toJson()`` writes;
 WHEN the App was not just validated (``Testing.synth``, a second rendering, a construct created
 since) THEN the chart renders through cdk8s's own method."""

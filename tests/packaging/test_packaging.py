@@ -57,7 +57,10 @@ def test_pyproject_makes_the_library_a_versioned_distribution():
     # every package of the library's folders, and nothing else
     packages = sorted(".".join(init.parent.relative_to(ROOT).parts) for init in LIBRARY.rglob("__init__.py"))
     assert PYPROJECT["tool"]["setuptools"]["packages"] == packages
-    assert PYPROJECT["tool"]["setuptools"]["package-data"] == {"taskora_constructs": ["py.typed"]}
+    assert PYPROJECT["tool"]["setuptools"]["package-data"] == {
+        "taskora_constructs": ["py.typed"],
+        # the Node half's generated bindings and their jsii assembly (make native)
+        "taskora_constructs._native": ["py.typed"], "taskora_constructs._native._jsii": ["*.jsii.tgz"]}
     assert (LIBRARY / "py.typed").is_file()
     assert PROJECT["requires-python"] == ">=3.11"
 

@@ -1,0 +1,152 @@
+// The Node half of taskora_constructs (issue 22): the library's objects and charts render in
+// Node, as any cdk8s app's do, instead of calling back into Python at synth.
+//
+// Compiled by `make native` (the pinned jsii-srcmak, offline) into taskora_constructs/_native,
+// which is committed; tests/generated/test_native.py proves the committed files are what this
+// source compiles to. Why a module of our own at all: every value that crosses jsii is walked
+// by the jsii kernel, node by node, on both sides (~1 us per JSON node, more than cdk8s's own
+// work on it); a string crosses as one value. So each object crosses once, as JSON text, and
+// nothing crosses back at synth.
+import { ApiObject, Chart, ChartProps, DependencyGraph, JsonPatch } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+
+const HEADER = ['apiVersion', 'kind', 'metadata'];
+
+// Bumped by every chart and object made here: a whole-App validation counts for the tree it saw.
+let generation = 0;
+// App root -> how many ManifestCharts it has.
+const chartCount = new WeakMap<IConstruct, number>();
+// App root -> the generation the App was last validated at, and the renderings that allows.
+const validated = new WeakMap<IConstruct, { generation: number; renderingsLeft: number }>();
+
+/**
+ * A Kubernetes object given whole, as JSON text.
+ *
+ * It renders as `ApiObject.toJson()` renders an object built with one JSON patch per top-level
+ * key: `apiVersion`, `kind`, the metadata cdk8s makes (the Chart's labels and namespace merged
+ * in, keys sorted, empty maps dropped), then the manifest's other keys in the manifest's order,
+ * then the JSON patches added with `addJsonPatch`, in order.
+ */
+export class ManifestObject extends ApiObject {
+  private readonly body: { [key: string]: any };
+  private readonly addedPatches: JsonPatch[] = [];
+
+  /**
+   * @param manifest the whole object (`apiVersion`, `kind`, `metadata`, ...) as JSON text
+   */
+  constructor(scope: Construct, id: string, manifest: string) {
+    const parsed = JSON.parse(manifest);
+    super(scope, id, { apiVersion: parsed.apiVersion, kind: parsed.kind, metadata: parsed.metadata });
+    this.body = withoutHeader(parsed);
+    generation++;
+  }
+
+  /** Applies RFC-6902 JSON patches to the rendered object, after the manifest, in order. */
+  public addJsonPatch(...ops: JsonPatch[]): void {
+    this.addedPatches.push(...ops);
+  }
+
+  /** The object as Kubernetes JSON. */
+  public toJson(): any {
+    const text = this.renderManifest();
+    const body = text === undefined ? this.body : withoutHeader(JSON.parse(text));
+    const document: { [key: string]: any } = {
+      apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...body,
+    };
+    if (this.addedPatches.length === 0) {
+      return document;
+    }
+    const patched = JsonPatch.apply(document, ...this.addedPatches);
+    const ordered: { [key: string]: any } = {}; // cdk8s moves these three first, the rest in order
+    for (const key of [...HEADER, ...Object.keys(patched)]) {
+      if (key in patched) {
+        ordered[key] = patched[key];
+      }
+    }
+    return ordered;
+  }
+
+  /**
+   * The manifest as JSON text when the object renders, for an object whose manifest changes
+   * after construction (its metadata does not); `undefined`: the one given.
+   */
+  protected renderManifest(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A Chart whose rendering inside `App.synth()` skips the whole-App work cdk8s repeats per chart.
+ *
+ * cdk8s renders each chart through `App._synthChart`, which runs `resolveDependencies(app)` and
+ * `validate(app)` over the whole App again, work `App.synth()` did once just before: O(charts x
+ * constructs). A validation on the App's first ManifestChart notes each whole-App validation;
+ * after it, each ManifestChart of the App may render once without redoing it, as long as no
+ * chart or object was made here since. Otherwise (`Testing.synth(chart)`, a `toJson()` of your
+ * own, a second rendering) it renders through cdk8s's own `Chart.toJson()`. The objects and
+ * their order are the same either way.
+ */
+export class ManifestChart extends Chart {
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, props);
+    generation++;
+    const root = this.node.root;
+    const count = chartCount.get(root) ?? 0;
+    if (count === 0) {
+      this.node.addValidation({
+        validate: () => {
+          validated.set(root, { generation, renderingsLeft: chartCount.get(root) ?? 0 });
+          return [];
+        },
+      });
+    }
+    chartCount.set(root, count + 1);
+  }
+
+  /**
+   * Makes each chart depend on the one before it (one call across jsii for the whole chain).
+   */
+  public static chain(charts: Chart[]): void {
+    for (let i = 1; i < charts.length; i++) {
+      charts[i].addDependency(charts[i - 1]);
+    }
+  }
+
+  /** The chart's objects as JSON, in cdk8s's order. */
+  public toJson(): any[] {
+    const state = validated.get(this.node.root);
+    if (state === undefined || state.generation !== generation || state.renderingsLeft <= 0) {
+      return super.toJson();
+    }
+    state.renderingsLeft--;
+    // chartToKube (cdk8s app.js): the objects in dependency order, each only in its closest chart.
+    return new DependencyGraph(this.node).topology()
+      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this)
+      .map((o) => o.toJson());
+  }
+}
+
+/** Every ApiObject of an App rendered at once (the opt-in lint reads them all). */
+export class Manifests {
+  /**
+   * `[[construct path, object JSON], ...]` for every ApiObject at and under `scope`, in
+   * construct-tree order, as JSON text.
+   */
+  public static render(scope: IConstruct): string {
+    return JSON.stringify(scope.node.findAll()
+      .filter((c): c is ApiObject => ApiObject.isApiObject(c))
+      .map((o) => [o.node.path, o.toJson()]));
+  }
+
+  private constructor() {}
+}
+
+function withoutHeader(manifest: { [key: string]: any }): { [key: string]: any } {
+  const body: { [key: string]: any } = {};
+  for (const [key, value] of Object.entries(manifest)) {
+    if (!HEADER.includes(key)) {
+      body[key] = value;
+    }
+  }
+  return body;
+}
