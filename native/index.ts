@@ -16,6 +16,8 @@ const HEADER = ['apiVersion', 'kind', 'metadata'];
 let generation = 0;
 // App root -> how many ManifestCharts it has.
 const chartCount = new WeakMap<IConstruct, number>();
+// The parsed manifest ConstructBatch hands the next ManifestObject (so it is parsed once).
+let batchManifest: { [key: string]: any } | undefined;
 // App root -> the generation the App was last validated at, and the renderings that allows.
 const validated = new WeakMap<IConstruct, { generation: number; renderingsLeft: number }>();
 
@@ -28,17 +30,28 @@ const validated = new WeakMap<IConstruct, { generation: number; renderingsLeft: 
  * then the JSON patches added with `addJsonPatch`, in order.
  */
 export class ManifestObject extends ApiObject {
-  private readonly body: { [key: string]: any };
+  private body: { [key: string]: any };
   private readonly addedPatches: JsonPatch[] = [];
 
   /**
    * @param manifest the whole object (`apiVersion`, `kind`, `metadata`, ...) as JSON text
    */
   constructor(scope: Construct, id: string, manifest: string) {
-    const parsed = JSON.parse(manifest);
+    const parsed = batchManifest ?? JSON.parse(manifest);
+    batchManifest = undefined;
     super(scope, id, { apiVersion: parsed.apiVersion, kind: parsed.kind, metadata: parsed.metadata });
     this.body = withoutHeader(parsed);
     generation++;
+  }
+
+  /**
+   * Replaces the manifest, all but its metadata (which `metadata` holds): for an object the
+   * library changes after it is made (a WorkloadNetworkPolicy's rules).
+   *
+   * @param manifest the whole object as JSON text
+   */
+  public replaceManifest(manifest: string): void {
+    this.body = withoutHeader(JSON.parse(manifest));
   }
 
   /** Applies RFC-6902 JSON patches to the rendered object, after the manifest, in order. */
@@ -48,10 +61,8 @@ export class ManifestObject extends ApiObject {
 
   /** The object as Kubernetes JSON. */
   public toJson(): any {
-    const text = this.renderManifest();
-    const body = text === undefined ? this.body : withoutHeader(JSON.parse(text));
     const document: { [key: string]: any } = {
-      apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...body,
+      apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...this.body,
     };
     if (this.addedPatches.length === 0) {
       return document;
@@ -64,14 +75,6 @@ export class ManifestObject extends ApiObject {
       }
     }
     return ordered;
-  }
-
-  /**
-   * The manifest as JSON text when the object renders, for an object whose manifest changes
-   * after construction (its metadata does not); `undefined`: the one given.
-   */
-  protected renderManifest(): string | undefined {
-    return undefined;
   }
 }
 
@@ -124,6 +127,52 @@ export class ManifestChart extends Chart {
       .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this)
       .map((o) => o.toJson());
   }
+}
+
+/**
+ * Makes many constructs in one call across jsii: what one constructor of the library made
+ * (taskora_constructs/core/batch.py). A round trip to this process costs more than the work of
+ * making a construct; the library's Python objects are bound to these afterwards.
+ */
+export class ConstructBatch {
+  /**
+   * @param scopes the existing constructs the batch makes children under
+   * @param specs JSON text, `[[scope, id, kind, arg], ...]` in creation order: `scope` >= 0 is
+   *   the index of a construct made earlier in this batch, < 0 is `scopes[-scope - 1]`; `kind`
+   *   is `construct` (a Construct), `chart` (a ManifestChart, `arg` its props) or `object` (a
+   *   ManifestObject, `arg` its manifest)
+   * @returns the constructs made, in order
+   */
+  public static make(scopes: IConstruct[], specs: string): IConstruct[] {
+    const parsed: [number, string, string, any][] = JSON.parse(specs);
+    const scopeOf = (index: number, made: IConstruct[]) => (index >= 0 ? made[index] : scopes[-index - 1]) as Construct;
+    // All or nothing: a duplicate id is refused before anything is made.
+    const ids = new Map<IConstruct | number, Set<string>>();
+    for (const [scope, id] of parsed) {
+      const key = scope >= 0 ? scope : scopes[-scope - 1];
+      const taken = ids.get(key) ?? new Set<string>();
+      if (taken.has(id) || (scope < 0 && scopes[-scope - 1].node.tryFindChild(id) !== undefined)) {
+        throw new Error(`There is already a Construct with name '${id}' in ${scope < 0 ? scopes[-scope - 1].node.path || 'the App' : 'the batch'}`);
+      }
+      taken.add(id);
+      ids.set(key, taken);
+    }
+    const made: IConstruct[] = [];
+    for (const [scope, id, kind, arg] of parsed) {
+      const parent = scopeOf(scope, made);
+      if (kind === 'object') {
+        batchManifest = arg;
+        made.push(new ManifestObject(parent, id, ''));
+      } else if (kind === 'chart') {
+        made.push(new ManifestChart(parent, id, arg));
+      } else {
+        made.push(new Construct(parent, id));
+      }
+    }
+    return made;
+  }
+
+  private constructor() {}
 }
 
 /** Every ApiObject of an App rendered at once (the opt-in lint reads them all). */

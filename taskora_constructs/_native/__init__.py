@@ -38,6 +38,32 @@ else:
     _constructs_77d1e7e8 = _LazyImport("constructs")
 
 
+class ConstructBatch(
+    metaclass=jsii.JSIIMeta,
+    jsii_type="taskora-constructs-native.ConstructBatch",
+):
+    '''Makes many constructs in one call across jsii: what one constructor of the library made (taskora_constructs/core/batch.py). A round trip to this process costs more than the work of making a construct; the library's Python objects are bound to these afterwards.'''
+
+    @jsii.member(jsii_name="make")
+    @builtins.classmethod
+    def make(
+        cls,
+        scopes: typing.Sequence["_constructs_77d1e7e8.IConstruct"],
+        specs: builtins.str,
+    ) -> typing.List["_constructs_77d1e7e8.IConstruct"]:
+        '''
+        :param scopes: the existing constructs the batch makes children under.
+        :param specs: JSON text, ``[[scope, id, kind, arg], ...]`` in creation order: ``scope`` >= 0 is the index of a construct made earlier in this batch, < 0 is ``scopes[-scope - 1]``; ``kind`` is ``construct`` (a Construct), ``chart`` (a ManifestChart, ``arg`` its props) or ``object`` (a ManifestObject, ``arg`` its manifest).
+
+        :return: the constructs made, in order
+        '''
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__ca56c41f46688328da5eb68b71f1480bc66611eea909fdfef0bedc634519b7e0)
+            check_type(argname="argument scopes", value=scopes, expected_type=type_hints["scopes"])
+            check_type(argname="argument specs", value=specs, expected_type=type_hints["specs"])
+        return typing.cast(typing.List["_constructs_77d1e7e8.IConstruct"], jsii.sinvoke(cls, "make", [scopes, specs]))
+
+
 class ManifestChart(
     _cdk8s_d3d9af27.Chart,
     metaclass=jsii.JSIIMeta,
@@ -142,13 +168,16 @@ class ManifestObject(
             check_type(argname="argument ops", value=ops, expected_type=typing.Tuple[type_hints["ops"], ...]) # pyright: ignore [reportGeneralTypeIssues]
         return typing.cast(None, jsii.invoke(self, "addJsonPatch", [*ops]))
 
-    @jsii.member(jsii_name="renderManifest")
-    def _render_manifest(self) -> typing.Optional[builtins.str]:
-        '''The manifest as JSON text when the object renders, for an object whose manifest changes after construction (its metadata does not);
+    @jsii.member(jsii_name="replaceManifest")
+    def replace_manifest(self, manifest: builtins.str) -> None:
+        '''Replaces the manifest, all but its metadata (which ``metadata`` holds): for an object the library changes after it is made (a WorkloadNetworkPolicy's rules).
 
-        ``undefined``: the one given.
+        :param manifest: the whole object as JSON text.
         '''
-        return typing.cast(typing.Optional[builtins.str], jsii.invoke(self, "renderManifest", []))
+        if __debug__:
+            type_hints = cached_type_hints(_typecheckingstub__2526eb9fc36069471e25f52abe53cff7a25b4b4bc816ffffcda2b1bbbe849e19)
+            check_type(argname="argument manifest", value=manifest, expected_type=type_hints["manifest"])
+        return typing.cast(None, jsii.invoke(self, "replaceManifest", [manifest]))
 
     @jsii.member(jsii_name="toJson")
     def to_json(self) -> typing.Any:
@@ -176,12 +205,20 @@ class Manifests(
 
 
 __all__ = [
+    "ConstructBatch",
     "ManifestChart",
     "ManifestObject",
     "Manifests",
 ]
 
 publication.publish()
+
+def _typecheckingstub__ca56c41f46688328da5eb68b71f1480bc66611eea909fdfef0bedc634519b7e0(
+    scopes: typing.Sequence[_constructs_77d1e7e8.IConstruct],
+    specs: builtins.str,
+) -> None:
+    """Type checking stubs"""
+    pass
 
 def _typecheckingstub__0bf33e30fee77c55f5a07b6bb23b71ae09cf27de190297599fd6130f1aefc279(
     scope: _constructs_77d1e7e8.Construct,
@@ -210,6 +247,12 @@ def _typecheckingstub__1fc631467c63c41e01a854f87ddeb8b805e05116a28ced1da0ac780da
 
 def _typecheckingstub__b4bc5fe1657fc67fbccf750cbdc574f526551e4fde359ba5b6a3f2f5799844ad(
     *ops: _cdk8s_d3d9af27.JsonPatch,
+) -> None:
+    """Type checking stubs"""
+    pass
+
+def _typecheckingstub__2526eb9fc36069471e25f52abe53cff7a25b4b4bc816ffffcda2b1bbbe849e19(
+    manifest: builtins.str,
 ) -> None:
     """Type checking stubs"""
     pass

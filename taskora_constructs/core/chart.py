@@ -17,10 +17,9 @@ library chart or object created in between, renders without validating the App a
 
 from __future__ import annotations
 
-import jsii
 from constructs import Construct
 
-from . import tree
+from . import batch, tree
 from .._native import ManifestChart
 from .reach import LibraryMeta
 
@@ -30,6 +29,6 @@ class LibraryChart(ManifestChart, metaclass=LibraryMeta):
     whole-App work cdk8s repeats per chart; the files are the same."""
 
     def __init__(self, scope: Construct, construct_id: str, *, disable_resource_name_hashes: bool = False) -> None:
-        # The props as the plain map jsii sends a struct as (no runtime type checks: see _Manifest).
-        jsii.create(type(self), self, [scope, construct_id, {"disableResourceNameHashes": disable_resource_name_hashes}])
+        # Made in Node with the constructs around it (core/batch.py), without runtime type checks.
+        batch.make(self, scope, construct_id, "chart", {"disableResourceNameHashes": disable_resource_name_hashes})
         tree.note_chart(self, scope, construct_id)

@@ -29,7 +29,7 @@ import jsii
 from constructs import Construct
 
 from .._generated import k8s_types as k8s
-from . import tree
+from . import batch, tree
 from .._native import ManifestObject
 from .reach import LibraryMeta
 
@@ -40,7 +40,7 @@ _METADATA_FIELDS = ("name", "namespace", "labels", "annotations")
 
 
 def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_types.Manifest | barman_types.Manifest | eso_types.Manifest",
-         library_containers: bool | frozenset[str] = True, *, live: bool = False) -> cdk8s.ApiObject:
+         library_containers: bool | frozenset[str] = True) -> cdk8s.ApiObject:
     """Add ``manifest`` (a complete Kubernetes object as plain JSON) to ``scope``.
 
     The object is written as given, plus what cdk8s adds from the enclosing Chart: its
@@ -52,44 +52,39 @@ def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_typ
     unknown = set(metadata) - set(_METADATA_FIELDS)
     if unknown:  # a programming error in this package, not a user error
         raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
-    api_object = (_LiveManifest if live else _Manifest)(scope, construct_id, manifest)
+    api_object = _Manifest(scope, construct_id, manifest)
     _EMITTED[api_object] = library_containers
     return api_object
 
 
 class _Manifest(ManifestObject, metaclass=LibraryMeta):
-    """A ``cdk8s.ApiObject`` given whole: one jsii call creates it, with its manifest as JSON text,
-    and Node renders it at synth (``native/index.ts``, ``ManifestObject``; issue 22).
+    """A ``cdk8s.ApiObject`` given whole: made in Node from its manifest, handed over as JSON with
+    the constructs made around it (:mod:`batch`), and rendered by Node at synth
+    (``native/index.ts``, ``ManifestObject``; issue 22).
 
-    Why text: jsii's kernel walks every value that crosses it, node by node, on both sides; a
-    manifest as plain JSON cost more there than cdk8s's own work on it, and rendering it in
-    Python meant a call back from Node per chart at synth, whose answer crossed the same way.
+    Why: jsii's kernel walks every value that crosses it, node by node, on both sides; a
+    manifest as jsii's plain JSON cost more there than cdk8s's own work on it, and rendering it
+    in Python meant a call back from Node per chart at synth, whose answer crossed the same way.
     Node holds the object as cdk8s would: ``api_object.metadata`` (the Chart's labels and
     namespace merged in), ``add_json_patch``, ``to_json()`` and ``cdk8s.ApiObject.of`` are
     cdk8s's own.
     """
 
     def __init__(self, scope: Construct, construct_id: str, manifest: Mapping[str, Any]) -> None:
-        # Not through ManifestObject.__init__: its runtime type checks (typeguard, on the scope,
-        # the id and the text) were about a fifth of the library's Python time per object
-        # (issue 22), and every value here comes from a typed manifest ``emit`` checked.
-        jsii.create(type(self), self, [scope, construct_id, _text(manifest)])
+        # Not through ManifestObject.__init__: its runtime type checks (typeguard) were about a
+        # fifth of the library's Python time per object (issue 22), and ``emit`` checked its input.
+        batch.make(self, scope, construct_id, "object", manifest)
         tree.note(self, scope, construct_id)
         self._manifest = manifest
 
 
-class _LiveManifest(_Manifest):
-    """A :class:`_Manifest` whose manifest (never its metadata) the library still changes after
-    construction (a WorkloadNetworkPolicy's rules): Node asks for it once, when it renders."""
-
-    def _render_manifest(self) -> str:
-        return _text(self._manifest)
-
-
-def _text(manifest: Mapping[str, Any]) -> str:
-    """The manifest as JSON text, with the metadata keys that are ``None`` left out."""
-    metadata = {key: value for key, value in manifest["metadata"].items() if value is not None}
-    return json.dumps({**manifest, "metadata": metadata}, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def changed(api_object: cdk8s.ApiObject) -> None:
+    """The library changed the manifest it emitted ``api_object`` with (never its metadata):
+    Node renders the new one (an object still queued reads it when it is made)."""
+    if isinstance(api_object, _Manifest) and "__jsii_ref__" in api_object.__dict__:
+        jsii.invoke(api_object, "replaceManifest", [json.dumps(batch.node_manifest(api_object._manifest),
+                                                               separators=(",", ":"), ensure_ascii=False,
+                                                               allow_nan=False)])
 
 
 # The ApiObjects this package emitted, with the containers it built in them: the opt-in lint

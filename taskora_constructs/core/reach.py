@@ -25,6 +25,8 @@ from typing import Any, Callable, TypeVar
 
 import jsii
 
+from . import batch
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # construct -> what Node must hold of it before anything else reaches it (see on_reach).
@@ -44,10 +46,12 @@ def library_code(function: F) -> F:
     """Run ``function`` as the library's own code: its jsii calls reach nothing for the caller."""
     def run(*args: Any, **kwargs: Any) -> Any:
         _DEPTH[0] += 1
+        batch.open_scope()
         try:
             return function(*args, **kwargs)
         finally:
             _DEPTH[0] -= 1
+            batch.close_scope()
 
     run.__name__, run.__qualname__, run.__doc__ = function.__name__, function.__qualname__, function.__doc__
     return run  # type: ignore[return-value]
@@ -59,11 +63,13 @@ class _WatchedRef:
     def __get__(self, construct: Any, owner: type | None = None) -> Any:
         if construct is None:
             raise AttributeError("__jsii_ref__")  # a class has none, as before
+        if batch.pending():  # Node is asked about the tree: it holds all of it first (core/batch.py)
+            batch.flush()
         try:
             ref = construct.__dict__["__jsii_ref__"]
         except KeyError:
             raise AttributeError("__jsii_ref__") from None
-        if not _DEPTH[0] and construct in _PENDING:
+        if not _DEPTH[0] and not batch.flushing() and construct in _PENDING:
             _DEPTH[0] += 1  # give_node's own calls reach the construct too
             try:
                 for give_node in _PENDING.pop(construct):
@@ -89,7 +95,11 @@ class LibraryMeta(jsii.JSIIMeta):
         if not cls.__module__.startswith("taskora_constructs."):
             return super().__call__(*args, **kwargs)
         _DEPTH[0] += 1
+        batch.open_scope()
         try:
-            return super().__call__(*args, **kwargs)
+            # type.__call__, not JSIIMeta's: that one reads the new object's Node reference to
+            # register it, which would make the batch at once; core/batch.py registers it.
+            return type.__call__(cls, *args, **kwargs)
         finally:
             _DEPTH[0] -= 1
+            batch.close_scope()

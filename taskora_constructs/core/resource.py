@@ -26,7 +26,7 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 import cdk8s
 from constructs import Construct
 
-from . import reach, rules, tree
+from . import batch, reach, rules, tree
 from .reach import LibraryMeta
 from .errors import Problem, TaskoraConfigError, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
@@ -100,7 +100,7 @@ class TaskoraResource(Construct, metaclass=LibraryMeta):
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str | None = None,
                  namespace: str | None = None) -> None:
-        super().__init__(scope, construct_id)
+        batch.make(self, scope, construct_id, "construct")  # in Node with its siblings (core/batch.py)
         tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         self.name: str = name if name is not None else name_from_id(construct_id)
         # Directly under the App (the Taskora composite) no Chart encloses it: no namespace.

@@ -23,7 +23,7 @@ from ..core.frozen import frozen_props
 from ..core import tree
 from ..core import rules
 from .._generated import k8s_types as k8s
-from ..core.manifest import emit, object_metadata
+from ..core.manifest import changed, emit, object_metadata
 from ..core.errors import Problem, raise_if_any
 from ..core.resource import MAIN_ID, TaskoraResource
 
@@ -272,7 +272,7 @@ class WorkloadNetworkPolicy(TaskoraResource):
             "metadata": object_metadata(name=name, namespace=namespace, labels=dict(selector_labels)),
             "spec": spec,
         }
-        self.policy = emit(self, MAIN_ID, policy, live=True)
+        self.policy = emit(self, MAIN_ID, policy)
         self._expose(self.policy)
         # The rendered spec itself: rules added later go into it (the object renders at synth),
         # so a policy whose rules arrive one edge at a time writes what one built whole writes.
@@ -292,8 +292,9 @@ class WorkloadNetworkPolicy(TaskoraResource):
         rule = allow.rule(direction)
         if field == "egress":
             self._spec.setdefault("egress", []).append(rule)
-            return existing + (allow,)
-        self._spec.setdefault("ingress", []).append(rule)
-        if "egress" in self._spec:  # the order a policy built whole has: ingress, then egress
-            self._spec["egress"] = self._spec.pop("egress")
+        else:
+            self._spec.setdefault("ingress", []).append(rule)
+            if "egress" in self._spec:  # the order a policy built whole has: ingress, then egress
+                self._spec["egress"] = self._spec.pop("egress")
+        changed(self.policy)
         return existing + (allow,)
