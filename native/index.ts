@@ -106,15 +106,6 @@ export class ManifestChart extends Chart {
     chartCount.set(root, count + 1);
   }
 
-  /**
-   * Makes each chart depend on the one before it (one call across jsii for the whole chain).
-   */
-  public static chain(charts: Chart[]): void {
-    for (let i = 1; i < charts.length; i++) {
-      charts[i].addDependency(charts[i - 1]);
-    }
-  }
-
   /** The chart's objects as JSON, in cdk8s's order. */
   public toJson(): any[] {
     const state = validated.get(this.node.root);
@@ -139,8 +130,9 @@ export class ConstructBatch {
    * @param scopes the existing constructs the batch makes children under
    * @param specs JSON text, `[[scope, id, kind, arg], ...]` in creation order: `scope` >= 0 is
    *   the index of a construct made earlier in this batch, < 0 is `scopes[-scope - 1]`; `kind`
-   *   is `construct` (a Construct), `chart` (a ManifestChart, `arg` its props) or `object` (a
-   *   ManifestObject, `arg` its manifest)
+   *   is `construct` (a Construct), `chart` (a ManifestChart, `arg` its props), `object` (a
+   *   ManifestObject, `arg` its manifest) or `dependency` (`scope` depends on `arg`, an index
+   *   as `scope` is; nothing is made)
    * @returns the constructs made, in order
    */
   public static make(scopes: IConstruct[], specs: string): IConstruct[] {
@@ -148,7 +140,10 @@ export class ConstructBatch {
     const scopeOf = (index: number, made: IConstruct[]) => (index >= 0 ? made[index] : scopes[-index - 1]) as Construct;
     // All or nothing: a duplicate id is refused before anything is made.
     const ids = new Map<IConstruct | number, Set<string>>();
-    for (const [scope, id] of parsed) {
+    for (const [scope, id, kind] of parsed) {
+      if (kind === 'dependency') {
+        continue;
+      }
       const key = scope >= 0 ? scope : scopes[-scope - 1];
       const taken = ids.get(key) ?? new Set<string>();
       if (taken.has(id) || (scope < 0 && scopes[-scope - 1].node.tryFindChild(id) !== undefined)) {
@@ -163,6 +158,9 @@ export class ConstructBatch {
       if (kind === 'object') {
         batchManifest = arg;
         made.push(new ManifestObject(parent, id, ''));
+      } else if (kind === 'dependency') {
+        parent.node.addDependency(scopeOf(arg, made));
+        made.push(parent); // keeps the indexes: nothing new is made
       } else if (kind === 'chart') {
         made.push(new ManifestChart(parent, id, arg));
       } else {

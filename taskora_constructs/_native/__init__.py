@@ -53,7 +53,7 @@ class ConstructBatch(
     ) -> typing.List["_constructs_77d1e7e8.IConstruct"]:
         '''
         :param scopes: the existing constructs the batch makes children under.
-        :param specs: JSON text, ``[[scope, id, kind, arg], ...]`` in creation order: ``scope`` >= 0 is the index of a construct made earlier in this batch, < 0 is ``scopes[-scope - 1]``; ``kind`` is ``construct`` (a Construct), ``chart`` (a ManifestChart, ``arg`` its props) or ``object`` (a ManifestObject, ``arg`` its manifest).
+        :param specs: JSON text, ``[[scope, id, kind, arg], ...]`` in creation order: ``scope`` >= 0 is the index of a construct made earlier in this batch, < 0 is ``scopes[-scope - 1]``; ``kind`` is ``construct`` (a Construct), ``chart`` (a ManifestChart, ``arg`` its props), ``object`` (a ManifestObject, ``arg`` its manifest) or ``dependency`` (``scope`` depends on ``arg``, an index as ``scope`` is; nothing is made).
 
         :return: the constructs made, in order
         '''
@@ -107,18 +107,6 @@ class ManifestChart(
         )
 
         jsii.create(self.__class__, self, [scope, id, props])
-
-    @jsii.member(jsii_name="chain")
-    @builtins.classmethod
-    def chain(cls, charts: typing.Sequence["_cdk8s_d3d9af27.Chart"]) -> None:
-        '''Makes each chart depend on the one before it (one call across jsii for the whole chain).
-
-        :param charts: -
-        '''
-        if __debug__:
-            type_hints = cached_type_hints(_typecheckingstub__a097fbf7f909a0f51b5ca16d9f13aada9ef708738e815a7d7438d96dcdb605a8)
-            check_type(argname="argument charts", value=charts, expected_type=type_hints["charts"])
-        return typing.cast(None, jsii.sinvoke(cls, "chain", [charts]))
 
     @jsii.member(jsii_name="toJson")
     def to_json(self) -> typing.List[typing.Any]:
@@ -227,12 +215,6 @@ def _typecheckingstub__0bf33e30fee77c55f5a07b6bb23b71ae09cf27de190297599fd6130f1
     disable_resource_name_hashes: typing.Optional[builtins.bool] = None,
     labels: typing.Optional[typing.Mapping[builtins.str, builtins.str]] = None,
     namespace: typing.Optional[builtins.str] = None,
-) -> None:
-    """Type checking stubs"""
-    pass
-
-def _typecheckingstub__a097fbf7f909a0f51b5ca16d9f13aada9ef708738e815a7d7438d96dcdb605a8(
-    charts: typing.Sequence[_cdk8s_d3d9af27.Chart],
 ) -> None:
     """Type checking stubs"""
     pass

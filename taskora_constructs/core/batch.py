@@ -29,7 +29,8 @@ from jsii import _reference_map
 
 from .._native import ConstructBatch
 
-# (construct, scope, id, kind, arg): what Node has still to make, in creation order.
+# (construct, scope, id, kind, arg): what Node has still to make, in creation order (a dependency:
+# construct None, scope the dependent, arg what it depends on).
 _QUEUE: list[tuple[Any, Any, str, str, Any]] = []
 _FLUSHING = [False]
 # How many constructors (or methods) of the library are running: the queue is made when none is.
@@ -45,6 +46,13 @@ def make(construct: Any, scope: Any, construct_id: str, kind: str, arg: Any = No
         Construct.__init__(construct, scope, construct_id)  # jsii finds the caller's overrides
         return
     _QUEUE.append((construct, scope, construct_id, kind, arg))
+    if not _OPEN[0]:
+        flush()
+
+
+def depend(construct: Any, on: Any) -> None:
+    """``construct.node.add_dependency(on)``, made with the batch (both are the library's)."""
+    _QUEUE.append((None, construct, "", "dependency", on))
     if not _OPEN[0]:
         flush()
 
@@ -82,18 +90,25 @@ def flush() -> None:
         scopes: list[Any] = []
         index: dict[int, int] = {}  # id() of a scope or construct -> its place (see ConstructBatch.make)
         specs = []
-        for construct, scope, construct_id, kind, arg in queue:
+        def place(scope: Any) -> int:
             at = index.get(id(scope))
             if at is None:
                 scopes.append(scope)
                 at = index[id(scope)] = -len(scopes)
-            specs.append([at, construct_id, kind, node_manifest(arg) if kind == "object" else arg])
-            index[id(construct)] = len(specs) - 1
+            return at
+
+        for construct, scope, construct_id, kind, arg in queue:
+            specs.append([place(scope), construct_id, kind,
+                          node_manifest(arg) if kind == "object" else place(arg) if kind == "dependency" else arg])
+            if construct is not None:
+                index[id(construct)] = len(specs) - 1
         made = jsii.sinvoke(ConstructBatch, "make", [scopes, json.dumps(specs, separators=(",", ":"),
                                                                         ensure_ascii=False, allow_nan=False)])
-        for (construct, *_), node_construct in zip(queue, made):
+        made_here = [(construct, node_construct) for (construct, *_), node_construct in zip(queue, made)
+                     if construct is not None]
+        for construct, node_construct in made_here:
             construct.__jsii_ref__ = node_construct.__jsii_ref__
-        for construct, *_ in queue:
+        for construct, _ in made_here:
             _reference_map.register_reference(construct)  # jsii hands back this object for it
     finally:
         _FLUSHING[0] = False

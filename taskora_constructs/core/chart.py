@@ -17,6 +17,7 @@ library chart or object created in between, renders without validating the App a
 
 from __future__ import annotations
 
+import cdk8s
 from constructs import Construct
 
 from . import batch, tree
@@ -32,3 +33,9 @@ class LibraryChart(ManifestChart, metaclass=LibraryMeta):
         # Made in Node with the constructs around it (core/batch.py), without runtime type checks.
         batch.make(self, scope, construct_id, "chart", {"disableResourceNameHashes": disable_resource_name_hashes})
         tree.note_chart(self, scope, construct_id)
+
+    @staticmethod
+    def chain(charts: "list[cdk8s.Chart]") -> None:
+        """Make each chart depend on the one before it, with the batch (no call of its own)."""
+        for before, after in zip(charts, charts[1:]):
+            batch.depend(after, before)
