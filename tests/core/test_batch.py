@@ -120,3 +120,32 @@ def test_a_construct_made_outside_any_constructor_is_made_at_once():
     emit(chart, "settings", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}})
     assert not batch.pending()
     assert [c.node.id for c in constructs.Node.of(chart).children] == ["settings"]
+
+
+def test_the_librarys_own_classes_override_nothing_jsii_would_have_to_call_back():
+    # GIVEN every class of the library the batch makes in Node as a plain construct, chart or object
+    import importlib
+    import pkgutil
+
+    import taskora_constructs
+    from jsii._kernel import _get_overides
+
+    from taskora_constructs.core.reach import LibraryMeta
+
+    for module in pkgutil.walk_packages(taskora_constructs.__path__, "taskora_constructs."):
+        if module.name != "taskora_constructs.plus":  # imports cdk8s-plus: its classes are not batched
+            importlib.import_module(module.name)
+    classes = {cls for cls in _subclasses(constructs.Construct) if isinstance(cls, LibraryMeta)
+               and cls.__module__.startswith("taskora_constructs.")}
+    assert len(classes) >= 16  # TaskoraResource and its constructs, LibraryChart, the object class
+    # WHEN jsii looks for overrides, as jsii.create would THEN it finds none: nothing is lost by
+    # making them in Node without registering any
+    assert {cls.__qualname__: _get_overides(cls, cls.__new__(cls)) for cls in classes
+            if _get_overides(cls, cls.__new__(cls))} == {}
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub} | _subclasses(sub)
+    return found
