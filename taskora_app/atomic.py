@@ -28,7 +28,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import shutil
 import stat
 import tempfile
@@ -269,7 +268,8 @@ def _rename_into_place(staging: Path, output: Path) -> None:
     try:
         while True:
             if output.exists() or output.is_symlink():
-                previous = output.with_name(f".{output.name}-{os.getpid()}-{secrets.token_hex(6)}")
+                # secrets.token_hex(6) is exactly this; the secrets module (hmac) is not loaded for it.
+                previous = output.with_name(f".{output.name}-{os.getpid()}-{os.urandom(6).hex()}")
                 try:
                     output.rename(previous)
                     parked.append(previous)

@@ -11,7 +11,7 @@ from its id unless told otherwise, checks itself when it is built, and exposes t
 ``taskora_constructs.plus`` (imported only when used).
 """
 
-from importlib import metadata as _metadata
+from typing import TYPE_CHECKING
 
 from .taskora.backend import TaskoraBackend, TaskoraBackendProps
 from .database.backup import OffSiteBackup, PostgresBackup
@@ -39,11 +39,22 @@ from .database.storage import RetainedStorageClass
 from .taskora.composite import Taskora, TaskoraProps, TaskoraSecretValues
 from .web.workload import WebWorkload, WebWorkloadProps
 
-try:
+if TYPE_CHECKING:
     #: The installed distribution's version (``taskora-constructs``, see pyproject.toml).
-    __version__ = _metadata.version("taskora-constructs")
-except _metadata.PackageNotFoundError:  # used from a source tree without installing it
-    __version__ = "0+unknown"
+    __version__: str
+else:
+    def __getattr__(name: str) -> str:
+        """``__version__``, read on first use: importlib.metadata and the ``email`` package it
+        loads are ~9 ms of every synth's start-up (issue #22), for a name a synth never reads."""
+        if name != "__version__":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import metadata
+        try:
+            version = metadata.version("taskora-constructs")
+        except metadata.PackageNotFoundError:  # used from a source tree without installing it
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
 
 __all__ = [
     "Allow",
