@@ -13,12 +13,17 @@ generated ones of Python 3.11 (tests/core/test_frozen.py compares them):
 * ``==``: the same class and equal values of the fields with ``compare=True``, else
   ``NotImplemented``;
 * ``hash``: of the tuple of the fields hashed (``hash=True``, or ``compare=True`` when not given).
+
+The frozen ``__setattr__`` and ``__delattr__`` are not compiled either (another ~8 ms of the ~53
+classes a synth imports): they are closures over the class and its field names, the same code
+``dataclasses`` would compile (``_frozen_methods``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import reprlib
+import sys
 import typing
 from typing import Any, TypeVar
 
@@ -67,9 +72,43 @@ def _build(cls: type[_T], kw_only: bool) -> type[_T]:
         if name in cls.__dict__:
             raise TypeError(f"{cls.__qualname__} defines {name}: use @dataclass for a class of its own")
         setattr(cls, name, method)
-    built = dataclasses.dataclass(frozen=True, kw_only=kw_only, repr=False, eq=False)(cls)
+    # dataclass has no option to take these two from elsewhere: its private maker of them is
+    # swapped for ours during this one call (class bodies run under the import lock).
+    if _DATACLASSES_FROZEN_METHODS:
+        dataclasses._frozen_get_del_attr = _frozen_methods  # type: ignore[attr-defined]
+    try:
+        built = dataclasses.dataclass(frozen=True, kw_only=kw_only, repr=False, eq=False)(cls)
+    finally:
+        if _DATACLASSES_FROZEN_METHODS:
+            dataclasses._frozen_get_del_attr = _DATACLASSES_FROZEN_METHODS  # type: ignore[attr-defined]
     fields = dataclasses.fields(typing.cast(Any, built))
     setattr(built, _REPR, tuple(f.name for f in fields if f.repr))
     setattr(built, _COMPARE, tuple(f.name for f in fields if f.compare))
     setattr(built, _HASH, tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
     return built
+
+
+#: ``dataclasses``' own maker of the frozen ``__setattr__``/``__delattr__``, where it is the
+#: ``(cls, fields, globals)`` function of Python 3.11 and 3.12 (3.13 builds them differently:
+#: there, None, and the compiled ones stay). Replaced only while ``_build`` runs ``dataclass``.
+_DATACLASSES_FROZEN_METHODS: typing.Callable[..., Any] | None = (
+    getattr(dataclasses, "_frozen_get_del_attr", None) if sys.version_info < (3, 13) else None)
+
+
+def _frozen_methods(cls: type[Any], fields: list[dataclasses.Field], globals: dict) -> tuple[Any, Any]:  # noqa: A002
+    """The frozen ``__setattr__`` and ``__delattr__`` ``dataclasses`` compiles, as closures: on an
+    instance of ``cls`` itself nothing may be assigned or deleted, on a subclass's no field."""
+    del globals  # the compiled ones' namespace: closures need none
+    names = tuple(f.name for f in fields)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    return __setattr__, __delattr__

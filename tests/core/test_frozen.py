@@ -62,6 +62,33 @@ def test_it_stays_frozen_keyword_only_and_a_dataclass():
     assert [f.name for f in dataclasses.fields(value)] == ["name", "secret", "tags", "cache", "nested"]
 
 
+def _attribute_changes(cls: type) -> list:
+    """What each assignment and deletion does to a value of ``cls`` and of a plain subclass."""
+    results: list = []
+    for value in (cls(name="a"), type("Plain", (cls,), {})(name="a")):
+        for change in (lambda: setattr(value, "name", "b"), lambda: setattr(value, "extra", 1),
+                       lambda: delattr(value, "extra"), lambda: delattr(value, "name")):
+            try:
+                change()
+                results.append(("ok", dict(vars(value))))
+            except Exception as error:  # noqa: BLE001 - the error itself is what is compared
+                results.append((type(error), str(error)))
+    return results
+
+
+def test_assigning_or_deleting_fails_as_with_the_compiled_methods():
+    # GIVEN the shared class and the generated one WHEN fields and other attributes are assigned
+    # and deleted, on a value of the class itself and of a subclass that is no dataclass
+    # THEN each change fails (FrozenInstanceError, same message) or succeeds exactly alike
+    assert _attribute_changes(Shared) == _attribute_changes(Generated)
+    assert _attribute_changes(Shared)[0] == (dataclasses.FrozenInstanceError, "cannot assign to field 'name'")
+    # AND the methods were not compiled for the class: they are frozen.py's own code
+    from taskora_constructs.core import frozen
+    for method in (Shared.__setattr__, Shared.__delattr__):
+        assert method.__code__.co_filename == frozen.__file__
+        assert method.__qualname__ == f"Sample.{method.__name__}"
+
+
 def test_a_value_that_contains_itself_is_shown_as_the_generated_repr_shows_it():
     holder: list = []
     shared, generated = Shared(name="a", nested=holder), Generated(name="a", nested=holder)
