@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from .taskora.backend import TaskoraBackend, TaskoraBackendProps
 from .database.backup import OffSiteBackup, PostgresBackup
-from .database.cloudnative_pg import CloudNativePgDatabase
 from .database.cloudnative_pg_props import CloudNativePgOptions, CloudNativePgProps, ObjectStoreBackup, PgBouncerPooler
 from .taskora.config import TaskoraConfig, TaskoraConfigProps, TaskoraSettings
 from .core.errors import Problem, TaskoraConfigError
@@ -40,21 +39,27 @@ from .taskora.composite import Taskora, TaskoraProps, TaskoraSecretValues
 from .web.workload import WebWorkload, WebWorkloadProps
 
 if TYPE_CHECKING:
+    from .database.cloudnative_pg import CloudNativePgDatabase
+
     #: The installed distribution's version (``taskora-constructs``, see pyproject.toml).
     __version__: str
 else:
-    def __getattr__(name: str) -> str:
-        """``__version__``, read on first use: importlib.metadata and the ``email`` package it
-        loads are ~9 ms of every synth's start-up (issue #22), for a name a synth never reads."""
-        if name != "__version__":
+    def __getattr__(name: str) -> object:
+        """The names read on first use (issue #22), each for what a default synth never needs:
+        ``__version__`` (importlib.metadata and the ``email`` package it loads, ~9 ms of
+        start-up) and the CloudNativePG construct (its module loads with the first Cluster)."""
+        if name == "CloudNativePgDatabase":
+            from .database.cloudnative_pg import CloudNativePgDatabase as value
+        elif name == "__version__":
+            from importlib import metadata
+            try:
+                value = metadata.version("taskora-constructs")
+            except metadata.PackageNotFoundError:  # used from a source tree without installing it
+                value = "0+unknown"
+        else:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import metadata
-        try:
-            version = metadata.version("taskora-constructs")
-        except metadata.PackageNotFoundError:  # used from a source tree without installing it
-            version = "0+unknown"
-        globals()["__version__"] = version
-        return version
+        globals()[name] = value
+        return value
 
 __all__ = [
     "Allow",

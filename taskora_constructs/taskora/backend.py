@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from constructs import Construct
 
@@ -14,11 +14,13 @@ from ..core.resource import TaskoraResource
 from ..core.podspec import env_from
 from .config import TaskoraConfig
 from .frontend import APP_USER_EXCEPTIONS, LOCAL_IMAGE_EXCEPTIONS, web_preset_documented
-from ..database.cloudnative_pg import CloudNativePgDatabase
 from ..database.postgres import PostgresDatabase
 from ..core.props import ProbeTiming, Probes, Resources, _probes, _resources
 from .secrets import TaskoraSecrets
 from ..web.workload import WebWorkload, WebWorkloadProps
+
+if TYPE_CHECKING:  # imported where a Cluster is made (taskora_constructs.database)
+    from ..database.cloudnative_pg import CloudNativePgDatabase
 
 
 #: TaskoraBackend defaults: as the frontend, plus its documented environment contract.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cdk8s
 from constructs import Construct
@@ -23,7 +23,6 @@ from .names import DEFAULT_APP_NAME, TaskoraNames
 from .namespace import TaskoraNamespace, namespace_option_problems
 from ..network.connections import PodGroup
 from ..network.policy import NamespaceNetworkPolicy, NetworkPeer, NetworkPolicyProps, WorkloadNetworkPolicy
-from ..database.cloudnative_pg import CloudNativePgDatabase, cloudnative_pg_policies
 from ..database.cloudnative_pg_props import CloudNativePgProps
 from ..database.postgres import PostgresDatabase
 from .backend import TaskoraBackendProps
@@ -33,6 +32,9 @@ from ..core.rules import check_non_empty
 from .secrets import TaskoraSecrets, TaskoraSecretsProps
 from ..database.storage import RetainedStorageClass
 from ..core.external_secrets import ExternalSecretsProps, external_secret
+
+if TYPE_CHECKING:  # imported where a Cluster is made: a default synth never loads it (issue #22)
+    from ..database.cloudnative_pg import CloudNativePgDatabase
 
 #: The StorageClass the app's database claims use by default, created with reclaimPolicy Retain.
 RETAINED_STORAGE_CLASS = "taskora-retain"
@@ -285,6 +287,7 @@ class Taskora(TaskoraResource):
                               rule="must not be given with database.engine cloudnative-pg: the operator generates "
                                    "the credentials (Secret <cluster>-app)", fix="drop it")
                       for key, value in given.items() if value is not None])
+        from ..database.cloudnative_pg import CloudNativePgDatabase
         return CloudNativePgDatabase(chart, "postgres", props.database, name=name, namespace=ns,
                                      external=secrets.external)
 
@@ -342,7 +345,8 @@ class Taskora(TaskoraResource):
     def _database_policies(self, props: NetworkPolicyProps) -> dict[str, WorkloadNetworkPolicy]:
         """The database's NetworkPolicies (and its backup's), from their edges: the backend's first."""
         chart, database = self.charts["database"], self.database
-        if isinstance(database, CloudNativePgDatabase):
+        if not isinstance(database, PostgresDatabase):  # the CloudNativePgDatabase _database made
+            from ..database.cloudnative_pg import cloudnative_pg_policies
             return cloudnative_pg_policies(chart, database, clients=self.backend)
         policies: dict[str, WorkloadNetworkPolicy] = {}
         backup: PodGroup | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import cdk8s
 from constructs import Construct
@@ -18,10 +18,13 @@ from ..core.errors import Problem, raise_if_any
 from ..core.resource import MAIN_ID, TaskoraResource
 from ..lint import require_secret_keys
 from ..lint.app import declare_external_secret
-from ..database.cloudnative_pg import CloudNativePgDatabase
+from ..database import is_cloudnative_pg_database
 from ..database.postgres import PostgresDatabase
 from ..core.podspec import env_from
 from ..core.external_secrets import ExternalSecretsProps, external_secret, url_escaped
+
+if TYPE_CHECKING:  # imported where a Cluster is made (taskora_constructs.database)
+    from ..database.cloudnative_pg import CloudNativePgDatabase
 
 
 @frozen_props
@@ -187,7 +190,7 @@ class TaskoraSecrets(TaskoraResource):
         """The environment variable ``key`` from this Secret; ``DATABASE_URL`` of a
         CloudNativePG database from the operator's Secret (see
         :meth:`CloudNativePgDatabase.url_env <taskora_constructs.CloudNativePgDatabase.url_env>`)."""
-        if key == self.DATABASE_URL and isinstance(self.database, CloudNativePgDatabase):
+        if key == self.DATABASE_URL and is_cloudnative_pg_database(self.database):
             return [var.to_json() for var in self.database.url_env(key, self.namespace)]
         return [env_from(key, self.key_ref(key))]
 

@@ -208,10 +208,13 @@ SPECS = [
 
 
 def _props_type(cls: type) -> type:
-    """The props class a construct's ``props`` parameter takes (from its annotation)."""
+    """The props class a construct's ``props`` parameter takes (from its annotation, resolved
+    alone as ``typing.get_type_hints`` would: another parameter may name a class imported for
+    the type checker only, e.g. ``CloudNativePgDatabase``, which loads with the first Cluster)."""
     import typing
-    hints = typing.get_type_hints(cls.__init__)
-    return next(a for a in typing.get_args(hints["props"]) if a is not type(None))
+    annotation = cls.__init__.__annotations__["props"]
+    props = eval(annotation, cls.__init__.__globals__) if isinstance(annotation, str) else annotation  # noqa: S307
+    return next(a for a in typing.get_args(props) if a is not type(None))
 
 
 def _build(spec: Spec, chart: cdk8s.Chart, construct_id: str, how: str, **more: Any) -> Any:
