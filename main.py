@@ -86,8 +86,10 @@ def owns(entry: Path) -> bool:
     return bool(_OWN_FILE.fullmatch(entry.name)) and entry.is_file() and not entry.is_symlink()
 
 
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
 #: A failed write in jsii's Node process, raised as ``Error: ENOSPC: no space left on device, write``.
-_NODE_IO_ERROR = re.compile(r"(?:Error: )?(E[A-Z]+): ([^,\n]+)")
+_NODE_IO_ERROR = r"(?:Error: )?(E[A-Z]+): ([^,\n]+)"
 
 
 def synth_atomically(outdir: Path, *, given: str | None = None) -> list[Path]:
@@ -99,7 +101,7 @@ def synth_atomically(outdir: Path, *, given: str | None = None) -> list[Path]:
         try:
             synthesize(build(str(staging)))
         except RuntimeError as error:
-            failed_write = _NODE_IO_ERROR.match(str(error))
+            failed_write = re.match(_NODE_IO_ERROR, str(error))
             if failed_write is None:
                 raise
             raise OutputProblem([io_problem(outdir, failed_write[1], failed_write[2], variable="CDK8S_OUTDIR",
@@ -131,7 +133,7 @@ def directory_mode(directory: Path) -> int:
 
 
 #: The directory ``cdk8s synth --stdout`` hands the app: ``mkdtemp(<tmpdir>/cdk8s-)`` (cdk8s-cli's util.js).
-_CLI_STDOUT_STAGING = re.compile(r"cdk8s-[A-Za-z0-9]{6}")
+_CLI_STDOUT_STAGING = r"cdk8s-[A-Za-z0-9]{6}"
 
 
 def shown_destination(outdir: Path) -> str:
@@ -141,7 +143,7 @@ def shown_destination(outdir: Path) -> str:
     files from there: that directory is the CLI's staging, not a place the user chose, so the
     message names standard output instead. Any other ``outdir`` is the user's directory
     (``dist``, ``--output`` or ``CDK8S_OUTDIR``), shown as given."""
-    if _CLI_STDOUT_STAGING.fullmatch(outdir.name) and outdir.is_absolute() \
+    if re.fullmatch(_CLI_STDOUT_STAGING, outdir.name) and outdir.is_absolute() \
             and outdir.parent.resolve() == Path(tempfile.gettempdir()).resolve():
         return "standard output"
     return str(outdir).rstrip("/") + "/"

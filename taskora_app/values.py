@@ -28,7 +28,9 @@ from .yaml_files import read_yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 DEFAULT_ENV = "local"
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
+_DIGEST = r"^sha256:[0-9a-f]{64}$"
 _ENV_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 #: ``database.engine`` -> the props of the construct that runs PostgreSQL (the construct is the engine).
 ENGINES: dict[str, type[PostgresProps] | type[CloudNativePgProps]] = {
@@ -240,7 +242,7 @@ def _digest_problems(component: str, image: str, digest: Any, required: bool,
                      origin: Mapping[str, str]) -> list[Problem]:
     path = f"{component}.imageDigest"
     if digest is not None:
-        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+        if not isinstance(digest, str) or not re.fullmatch(_DIGEST, digest):
             return [Problem(where=source_of(origin, path), field=path, value=digest,
                             rule="must be a sha256 digest: 'sha256:' and 64 lower-case hex digits",
                             fix="copy the digest your registry reported for the pushed image")]

@@ -30,9 +30,11 @@ if TYPE_CHECKING:  # the generated TypedDicts: for mypy only, never imported at 
 #: The API group and version of the External Secrets resources.
 API_VERSION: Final = "external-secrets.io/v1"
 STORE_KINDS = ("ClusterSecretStore", "SecretStore")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
 #: Go durations as ``refreshInterval`` takes them (``1h``, ``15m``, ``1h30m``; ``0`` never refreshes).
-_DURATION = re.compile(r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$")
-_REMOTE_KEY = re.compile(r"^[^\s\x00-\x1f]{1,1024}$")
+_DURATION = r"^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$"
+_REMOTE_KEY = r"^[^\s\x00-\x1f]{1,1024}$"
 
 
 @frozen_props
@@ -74,7 +76,7 @@ class RemoteSecret:
 
     def problems(self, where: str, keys: tuple[str, ...]) -> list[Problem]:
         found = []
-        if not isinstance(self.remote_key, str) or not _REMOTE_KEY.fullmatch(self.remote_key):
+        if not isinstance(self.remote_key, str) or not re.fullmatch(_REMOTE_KEY, self.remote_key):
             found.append(Problem(where=where, field="remoteKey", value=self.remote_key,
                                  rule="must be the store's key of the secret: 1-1024 characters, no spaces or "
                                       "control characters", fix="write it like taskora/production/app"))
@@ -87,7 +89,7 @@ class RemoteSecret:
                 found.append(Problem(where=where, field=f"properties.{key}", value="<not shown>",
                                      rule=f"must be a key of this Secret ({', '.join(keys)})",
                                      fix="remove it, or correct the key's spelling"))
-            elif not isinstance(prop, str) or not _REMOTE_KEY.fullmatch(prop):
+            elif not isinstance(prop, str) or not re.fullmatch(_REMOTE_KEY, prop):
                 found.append(Problem(where=where, field=f"properties.{key}", value="<not shown>",
                                      rule="must be a property name: no spaces or control characters",
                                      fix=f"write the remote secret's property, e.g. {key.lower()}"))
@@ -121,7 +123,7 @@ class ExternalSecretsProps:
         found = [_under("storeRef", p) for p in self.store_ref.problems(where)]
         found += [_under("app", p) for p in self.app.problems(where, APP_KEYS)]
         found += [_under("database", p) for p in self.database.problems(where, DATABASE_KEYS)]
-        if not isinstance(self.refresh_interval, str) or not _DURATION.fullmatch(self.refresh_interval):
+        if not isinstance(self.refresh_interval, str) or not re.fullmatch(_DURATION, self.refresh_interval):
             found.append(Problem(where=where, field="refreshInterval", value=self.refresh_interval,
                                  rule="must be a Go duration", fix="write it like 1h or 15m (0: read once)"))
         return found

@@ -19,7 +19,9 @@ from . import api_rules, pod_security, rules
 from .._generated import k8s_types as k8s
 from .errors import Problem
 
-_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
+_ENV_NAME = r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
 
 
 class KeyReferable(Protocol):
@@ -109,7 +111,7 @@ class PodOptions:
         """The rules of these options on their own (references are checked by :func:`apply_to_pod`)."""
         found: list[Problem] = []
         for i, env in enumerate(self.env):
-            if not isinstance(env, EnvVar) or not isinstance(env.name, str) or not _ENV_NAME.fullmatch(env.name):
+            if not isinstance(env, EnvVar) or not isinstance(env.name, str) or not re.fullmatch(_ENV_NAME, env.name):
                 found.append(Problem(where=where, field=f"env[{i}].name", value=getattr(env, "name", env),
                                      rule="must be an environment variable name (letters, digits, '_', '-', '.', "
                                           "not starting with a digit)",

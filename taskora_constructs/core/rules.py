@@ -204,7 +204,9 @@ def check_non_empty(where: str, field: str, value: object) -> list[Problem]:
 
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
 _PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
+_CONFIG_KEY = r"^[-._a-zA-Z0-9]+$"
 
 
 def check_label_key(where: str, field: str, value: object) -> list[Problem]:
@@ -273,7 +275,7 @@ def check_host(where: str, field: str, value: object) -> list[Problem]:
 
 def check_config_key(where: str, field: str, value: object) -> list[Problem]:
     """A ConfigMap or Secret key: letters, digits, '-', '_' and '.'."""
-    if not isinstance(value, str) or len(value) > 253 or not _CONFIG_KEY.fullmatch(value):
+    if not isinstance(value, str) or len(value) > 253 or not re.fullmatch(_CONFIG_KEY, value):
         return [Problem(where=where, field=field, value=value,
                         rule="must be a ConfigMap/Secret key: letters, digits, '-', '_' and '.'",
                         fix="use a key like 'DATABASE_URL'")]
@@ -285,7 +287,7 @@ def check_config_key(where: str, field: str, value: object) -> list[Problem]:
 SECCOMP_PROFILES = ("RuntimeDefault", "Unconfined")
 _ABSOLUTE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
 _CHECK_ID = re.compile(r"^CKV2?_K8S_\d+$")
-_CRON_FIELD = re.compile(r"^[0-9*/,-]+$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$")
+_CRON_FIELD = r"^[0-9*/,-]+$|^[A-Za-z]{3}([,-][A-Za-z]{3})*$"
 
 
 def check_writable_paths(where: str, field: str, paths: object) -> list[Problem]:
@@ -329,7 +331,7 @@ def check_cron_schedule(where: str, field: str, value: object) -> list[Problem]:
     """A five-field cron schedule (minute hour day-of-month month day-of-week) or a macro."""
     ok = isinstance(value, str) and value == " ".join(value.split()) and (
         value in ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
-        or (len(value.split()) == 5 and all(_CRON_FIELD.fullmatch(part) for part in value.split())))
+        or (len(value.split()) == 5 and all(re.fullmatch(_CRON_FIELD, part) for part in value.split())))
     if not ok:
         return [Problem(where=where, field=field, value=value,
                         rule="must be a cron schedule: minute hour day-of-month month day-of-week",

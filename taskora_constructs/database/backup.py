@@ -60,10 +60,12 @@ aws --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "$file" "s3://$BUCKET/$P
 echo "backup: copied $(basename "$file") to s3://$BUCKET/$PREFIX"
 """
 
-_ENDPOINT = re.compile(r"^(https?)://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:([0-9]{1,5}))?/?$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()-]+/)*$")
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
+_ENDPOINT = r"^(https?)://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?)(:([0-9]{1,5}))?/?$"
+_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+_PREFIX = r"^([A-Za-z0-9!_.*'()-]+/)*$"
+_REGION = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
 @frozen_props
@@ -98,20 +100,20 @@ class OffSiteBackup:
 
     def problems(self, where: str) -> list[Problem]:
         found = []
-        if not isinstance(self.endpoint, str) or not _ENDPOINT.fullmatch(self.endpoint):
+        if not isinstance(self.endpoint, str) or not re.fullmatch(_ENDPOINT, self.endpoint):
             found.append(Problem(where=where, field="endpoint", value=self.endpoint,
                                  rule="must be a URL https://host[:port] (http:// only for a store you trust the path to)",
                                  fix="write it like 'https://s3.eu-central-1.amazonaws.com'"))
-        if not isinstance(self.bucket, str) or not _BUCKET.fullmatch(self.bucket):
+        if not isinstance(self.bucket, str) or not re.fullmatch(_BUCKET, self.bucket):
             found.append(Problem(where=where, field="bucket", value=self.bucket,
                                  rule="must be a bucket name: 3-63 lower-case letters, digits, '.' and '-'",
                                  fix="write it like 'taskora-backups'"))
         found += rules.check_dns_subdomain(where, "existingSecret", self.existing_secret)
-        if not isinstance(self.prefix, str) or not _PREFIX.fullmatch(self.prefix):
+        if not isinstance(self.prefix, str) or not re.fullmatch(_PREFIX, self.prefix):
             found.append(Problem(where=where, field="prefix", value=self.prefix,
                                  rule="must be empty or path segments each ending in '/'",
                                  fix="write it like 'taskora/production/'"))
-        if not isinstance(self.region, str) or not _REGION.fullmatch(self.region):
+        if not isinstance(self.region, str) or not re.fullmatch(_REGION, self.region):
             found.append(Problem(where=where, field="region", value=self.region,
                                  rule="must be a region name", fix="write it like 'eu-central-1'"))
         found += rules.check_image(where, "image", self.image)
@@ -123,7 +125,7 @@ class OffSiteBackup:
     @property
     def port(self) -> int:
         """The endpoint's port (443 for https, 80 for http, unless given)."""
-        match = _ENDPOINT.fullmatch(self.endpoint)
+        match = re.fullmatch(_ENDPOINT, self.endpoint)
         assert match is not None
         return int(match[5]) if match[5] else (443 if match[1] == "https" else 80)
 

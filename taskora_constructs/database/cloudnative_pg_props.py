@@ -23,13 +23,15 @@ STATEFULSET = "statefulset"
 CLOUDNATIVE_PG = "cloudnative-pg"
 ENGINES = (STATEFULSET, CLOUDNATIVE_PG)
 
-_RETENTION = re.compile(r"^[1-9][0-9]*[dwm]$")
-_DESTINATION = re.compile(r"^(s3|gs|https?)://[^\s/]+(/[^\s]*)?$")
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
+_RETENTION = r"^[1-9][0-9]*[dwm]$"
+_DESTINATION = r"^(s3|gs|https?)://[^\s/]+(/[^\s]*)?$"
 #: The default of ``apiServerCidrs``: the private ranges, without link-local (169.254.0.0/16 and
 #: fe80::/10 hold the cloud metadata endpoint, never an API server).
 API_SERVER_PRIVATE_CIDRS = tuple(c for c in PRIVATE_IPV4 + PRIVATE_IPV6 if c not in ("169.254.0.0/16", "fe80::/10"))
 #: CloudNativePG's schedules have six fields: seconds first.
-_SIX_FIELD_CRON = re.compile(r"^\S+( \S+){5}$")
+_SIX_FIELD_CRON = r"^\S+( \S+){5}$"
 
 
 @frozen_props
@@ -75,7 +77,7 @@ class ObjectStoreBackup:
 
     def problems(self, where: str) -> list[Problem]:
         found: list[Problem] = []
-        if not isinstance(self.destination_path, str) or not _DESTINATION.fullmatch(self.destination_path):
+        if not isinstance(self.destination_path, str) or not re.fullmatch(_DESTINATION, self.destination_path):
             found.append(Problem(where=where, field="destinationPath", value=self.destination_path,
                                  rule="must be an object-store URL (s3://bucket/path, gs://..., https://...)",
                                  fix="write it like s3://taskora-backups/production"))
@@ -87,10 +89,10 @@ class ObjectStoreBackup:
         for name, key in (("accessKeyIdKey", self.access_key_id_key),
                           ("secretAccessKeyKey", self.secret_access_key_key)):
             found += rules.check_config_key(where, name, key)
-        if not isinstance(self.retention_policy, str) or not _RETENTION.fullmatch(self.retention_policy):
+        if not isinstance(self.retention_policy, str) or not re.fullmatch(_RETENTION, self.retention_policy):
             found.append(Problem(where=where, field="retentionPolicy", value=self.retention_policy,
                                  rule="must be a positive number and d, w or m", fix="write it like 30d"))
-        if not isinstance(self.schedule, str) or not _SIX_FIELD_CRON.fullmatch(self.schedule):
+        if not isinstance(self.schedule, str) or not re.fullmatch(_SIX_FIELD_CRON, self.schedule):
             found.append(Problem(where=where, field="schedule", value=self.schedule,
                                  rule="must be a six-field cron schedule (seconds first, CloudNativePG's format)",
                                  fix="write it like '0 0 3 * * *' (03:00 daily)"))

@@ -24,8 +24,10 @@ from .._generated import k8s_types as k8s
 from ..core.errors import Problem, raise_if_any
 from ..core.pod import EnvVar
 
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
 #: Characters a URL's user or password may hold unescaped: ``$(VAR)`` expansion does not escape.
-_URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]*$")
+_URL_SAFE = r"^[A-Za-z0-9._~-]*$"
 
 
 @frozen_props(kw_only=False)
@@ -104,4 +106,4 @@ class DatabaseContract:
                              "expands $(VAR) without escaping",
                         fix="use such a password, or give clients connection_url() through a Secret")
                 for key, value, shown in (("username", username, username), ("password", password, "<redacted>"))
-                if value is not None and not _URL_SAFE.fullmatch(value)]
+                if value is not None and not re.fullmatch(_URL_SAFE, value)]

@@ -29,8 +29,10 @@ from ..core.manifest import emit, object_metadata
 from ..core.resource import MAIN_ID, TaskoraResource
 from ..core.errors import Problem, raise_if_any
 
+# Patterns kept as text (not re.compile) are compiled, and cached, by re on first use:
+# a default synth checks none of them (issue #22).
 #: A path prefix or replacement: ``/``, or absolute path segments without regex characters.
-_PATH = re.compile(r"^/$|^(/[A-Za-z0-9._~-]+)+/?$")
+_PATH = r"^/$|^(/[A-Za-z0-9._~-]+)+/?$"
 #: Gateway API ``SectionName`` (a listener's name).
 _SECTION_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 #: The CRD's ``maxItems``: parentRefs 32, hostnames 16, rules 16.
@@ -144,7 +146,7 @@ class HttpRouteRule:
         problems = rules.check_dns_label(where, "serviceName", self.service_name)
         problems += rules.check_port(where, "port", self.port)
         for field, value in (("pathPrefix", self.path_prefix), ("rewritePrefix", self.rewrite_prefix)):
-            if value is not None and (not isinstance(value, str) or not _PATH.fullmatch(value)):
+            if value is not None and (not isinstance(value, str) or not re.fullmatch(_PATH, value)):
                 problems.append(Problem(where=where, field=field, value=value,
                                         rule="must be an absolute path without regex characters",
                                         fix="write it like '/api' (or '/')"))
