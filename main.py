@@ -46,6 +46,8 @@ try:
 finally:
     os.umask(_USER_UMASK)
 
+import jsii  # noqa: E402  (loaded by cdk8s)
+
 from taskora_app.atomic import OutputProblem, io_problem, staged_directory  # noqa: E402
 from taskora_app.values import load  # noqa: E402
 from taskora_constructs import Taskora, TaskoraConfigError, TaskoraValidation, config_error_from_synth  # noqa: E402
@@ -57,10 +59,20 @@ def build(outdir: str) -> cdk8s.App:
     """The app configured by TASKORA_ENV (default ``local``: the documented model) and
     TASKORA_VALUES, with secrets from the environment; writes to ``outdir``."""
     _, props = load()
-    app = cdk8s.App(outdir=outdir)
+    app = new_app(outdir)
     Taskora(app, "taskora", props)
     # This app owns every object in it: switch the whole-app reference lint on (opt-in).
     TaskoraValidation.of(app)
+    return app
+
+
+def new_app(outdir: str) -> cdk8s.App:
+    """``cdk8s.App(outdir=outdir)`` without jsii's runtime type checks of the five ``AppProps``
+    (``outdir`` is a str here): a process's first check imports typeguard, importlib.metadata,
+    asyncio and unittest.mock, ~28 ms of start-up (issue #22). The props go as the plain map
+    jsii sends a struct as, as ``App.__init__`` sends them once it has checked them."""
+    app = cdk8s.App.__new__(cdk8s.App)
+    jsii.create(cdk8s.App, app, [{"outdir": outdir}])
     return app
 
 

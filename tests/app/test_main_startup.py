@@ -57,3 +57,18 @@ def test_a_name_loaded_on_first_use_is_the_class_itself():
     # WHEN the public names are read THEN each is what its module defines, loaded then
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_app_is_made_without_a_jsii_runtime_type_check(monkeypatch, tmp_path):
+    # GIVEN every jsii runtime type check recorded (the first one of a process imports typeguard)
+    import cdk8s
+    import jsii._type_checking
+
+    import main
+    checked: list[str] = []
+    monkeypatch.setattr(jsii._type_checking, "_resolved_check", lambda **check: checked.append(check["argname"]))
+    # WHEN main.py makes its App
+    app = main.new_app(str(tmp_path / "dist"))
+    # THEN nothing was checked, and Node's App has the output directory
+    assert checked == []
+    assert isinstance(app, cdk8s.App) and app.outdir == str(tmp_path / "dist")
