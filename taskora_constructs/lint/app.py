@@ -73,7 +73,11 @@ class TaskoraValidation(Construct):
     ID = "taskora-validation"
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
+        # Through jsii itself, as the generated bindings' methods call it, without their runtime
+        # type checks: the first check of a process loads typeguard (and importlib.metadata,
+        # asyncio, unittest.mock), about 28 ms of a default synth's start-up (issue 22), and these
+        # calls' arguments are the library's own. So below, and in of() and problems().
+        jsii.create(type(self), self, [scope, construct_id])
         tree.note(self, scope, construct_id)  # its path, App and Chart without jsii calls
         if construct_id == self.ID and tree.root_of(self) is scope:
             _LINT_OF_ROOT[scope] = self  # what of() finds there, known without asking jsii
@@ -82,7 +86,7 @@ class TaskoraValidation(Construct):
         self.last_problems: tuple[Problem, ...] = ()
         self._in_synth = False
         self._synth_cache: tuple[str, ...] | None = None
-        self.node.add_validation(_Validation(self))
+        jsii.invoke(self.node, "addValidation", [_Validation(self)])
 
     @contextmanager
     def once(self) -> Iterator["TaskoraValidation"]:
@@ -110,7 +114,7 @@ class TaskoraValidation(Construct):
         known = _LINT_OF_ROOT.get(root)
         if known is not None:  # main.py asks twice (build, synth): four jsii calls each time before
             return known
-        existing = root.node.try_find_child(cls.ID)
+        existing = jsii.invoke(root.node, "tryFindChild", [cls.ID])
         if existing is None:
             return cls(root, cls.ID)
         if not isinstance(existing, TaskoraValidation):
@@ -181,7 +185,7 @@ class TaskoraValidation(Construct):
         root = tree.root_of(self)
         # Every object of the app, rendered by Node in one call and sent back as JSON text: one
         # value across jsii, where a to_json() per object sends each one node by node (issue 22).
-        rendered = json.loads(Manifests.render(root))
+        rendered = json.loads(jsii.sinvoke(Manifests, "render", [root]))
         built = library_containers_by_path(root)
         return check_manifests(((path, manifest, built.get(path, False)) for path, manifest in rendered),
                                self.declarations)
