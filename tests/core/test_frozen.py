@@ -8,6 +8,7 @@ library is such a class.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from dataclasses import dataclass, field
 
 import pytest
@@ -108,3 +109,38 @@ def test_every_frozen_props_class_of_the_library_uses_it():
     # THEN each has the shared methods, none compiled for it
     for cls in props:
         assert (cls.__repr__, cls.__eq__, cls.__hash__) == (Shared.__repr__, Shared.__eq__, Shared.__hash__), cls
+
+
+def _init_body() -> dict:
+    return {"__annotations__": {"name": "str", "size": "int", "tags": "list[str]", "extra": "str"},
+            "size": 1, "tags": field(default_factory=list), "extra": "x", "__module__": __name__,
+            "__qualname__": "Sample", "__post_init__": lambda self: object.__setattr__(self, "seen", True)}
+
+
+@pytest.mark.parametrize("kw_only", [True, False])
+@pytest.mark.parametrize("call", [
+    lambda cls: cls(name="a"),
+    lambda cls: cls(name="a", size=2, tags=["t"], extra="y"),
+    lambda cls: cls(),
+    lambda cls: cls(size=2),
+    lambda cls: cls(name="a", bogus=1),
+    lambda cls: cls("a"),
+    lambda cls: cls("a", 2, ["t"], "y", "surplus"),
+    lambda cls: cls("a", name="b"),
+], ids=["defaults", "all", "missing one", "missing", "unknown", "positional", "surplus", "repeated"])
+def test_init_is_the_generated_one(kw_only, call):
+    # GIVEN the same class body under both decorators, keyword-only or positional
+    shared = frozen_props(kw_only=kw_only)(type("Sample", (), _init_body()))
+    generated = dataclass(frozen=True, kw_only=kw_only)(type("Sample", (), _init_body()))
+    # THEN the signature is the same
+    assert str(inspect.signature(shared)) == str(inspect.signature(generated))
+    # AND a call builds the same value (defaults, a fresh list per instance, __post_init__ run)
+    # or raises the same TypeError, message and all
+    outcomes = []
+    for cls in (shared, generated):
+        try:
+            value = call(cls)
+            outcomes.append(("value", repr(value), value.seen, value.tags is not cls(name="z").tags))
+        except TypeError as error:
+            outcomes.append(("error", str(error)))
+    assert outcomes[0] == outcomes[1]
