@@ -77,6 +77,11 @@ def _build(cls: type[_T], kw_only: bool) -> type[_T]:
     # swapped for ours during this one call (class bodies run under the import lock).
     if _DATACLASSES_FROZEN_METHODS:
         dataclasses._frozen_get_del_attr = _frozen_methods  # type: ignore[attr-defined]
+    # dataclass names a class without a docstring by its signature, which it reads before any
+    # __init__ of ours exists (from object's, parsed from its text: slow): written below instead.
+    undocumented = not cls.__dict__.get("__doc__")
+    if undocumented:
+        cls.__doc__ = "-"
     try:
         built = dataclasses.dataclass(frozen=True, kw_only=kw_only, repr=False, eq=False, init=False)(cls)
     finally:
@@ -84,6 +89,8 @@ def _build(cls: type[_T], kw_only: bool) -> type[_T]:
             dataclasses._frozen_get_del_attr = _DATACLASSES_FROZEN_METHODS  # type: ignore[attr-defined]
     fields = dataclasses.fields(typing.cast(Any, built))
     setattr(built, "__init__", _init(built, fields, kw_only))
+    if undocumented:
+        built.__doc__ = built.__name__ + str(inspect.signature(built)).replace(" -> None", "")
     setattr(built, _REPR, tuple(f.name for f in fields if f.repr))
     setattr(built, _COMPARE, tuple(f.name for f in fields if f.compare))
     setattr(built, _HASH, tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))

@@ -132,8 +132,9 @@ def test_init_is_the_generated_one(kw_only, call):
     # GIVEN the same class body under both decorators, keyword-only or positional
     shared = frozen_props(kw_only=kw_only)(type("Sample", (), _init_body()))
     generated = dataclass(frozen=True, kw_only=kw_only)(type("Sample", (), _init_body()))
-    # THEN the signature is the same
+    # THEN the signature is the same, and so is the docstring dataclass writes for a class with none
     assert str(inspect.signature(shared)) == str(inspect.signature(generated))
+    assert shared.__doc__ == generated.__doc__ and shared.__doc__.startswith("Sample(")
     # AND a call builds the same value (defaults, a fresh list per instance, __post_init__ run)
     # or raises the same TypeError, message and all
     outcomes = []
