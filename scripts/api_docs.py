@@ -10,7 +10,8 @@ class that owns the ``__init__``. A props class that inherits its fields (``Task
 own module never imports (``EnvVar``, ``k8s``), so pdoc warns and shows them unresolved. Here
 each public dataclass's ``__init__`` gets the annotations ``typing.get_type_hints`` resolves
 field by field in the module that declared each field (as the values loader resolves them),
-before pdoc reads them: the reference shows the real types, and a warning left is an error.
+before pdoc reads them (and so does the signature ``@frozen_props``'s ``__init__`` states):
+the reference shows the real types, and a warning left is an error.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def resolve_init_annotations(module: object) -> int:
         hints = typing.get_type_hints(cls)
         init = cls.__init__
         init.__annotations__ = {k: hints.get(k, v) for k, v in init.__annotations__.items()}
+        signature = getattr(init, "__signature__", None)  # @frozen_props's __init__ states its own
+        if signature is not None:
+            init.__signature__ = signature.replace(parameters=[
+                parameter.replace(annotation=hints.get(parameter.name, parameter.annotation))
+                for parameter in signature.parameters.values()])
         count += 1
     return count
 

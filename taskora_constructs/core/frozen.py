@@ -25,6 +25,7 @@ import dataclasses
 import inspect
 import reprlib
 import sys
+import types
 import typing
 from typing import Any, TypeVar
 
@@ -138,11 +139,12 @@ def _init(cls: type[Any], fields: tuple[dataclasses.Field, ...], kw_only: bool) 
     with_default = sum(name in defaults or name in factories for name in names)
     kind = "keyword-only" if kw_only else "positional"
     setattr_ = object.__setattr__
+    too_many = _too_many  # a free variable: the function runs with the class's module's globals
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if args:
             if kw_only or len(args) > len(names):
-                raise TypeError(_too_many(where, 0 if kw_only else len(names), 0 if kw_only else with_default,
+                raise TypeError(too_many(where, 0 if kw_only else len(names), 0 if kw_only else with_default,
                                           len(args), sum(name in kwargs for name in names) if kw_only else 0))
             for name, value in zip(names, args):
                 if name in kwargs:
@@ -182,9 +184,15 @@ def _init(cls: type[Any], fields: tuple[dataclasses.Field, ...], kw_only: bool) 
                                       else inspect.Parameter.empty))
            for f in fields if f.init],
         return_annotation=None)
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__.__annotations__ = {f.name: f.type for f in fields if f.init} | {"return": None}
-    return __init__
+    # As dataclass's own, it runs with the globals of the class's module, where its annotations
+    # (text, under `from __future__ import annotations`) resolve: typing.get_type_hints, pdoc.
+    init = types.FunctionType(__init__.__code__, sys.modules[cls.__module__].__dict__, "__init__", None,
+                              __init__.__closure__)
+    init.__signature__ = __init__.__signature__  # type: ignore[attr-defined]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = {f.name: f.type for f in fields if f.init} | {"return": None}
+    init.__module__ = cls.__module__
+    return init
 
 
 #: How ``dataclass``'s ``__init__`` shows a default factory in its signature (``<factory>``).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import typing
 from dataclasses import dataclass, field
 
 import pytest
@@ -135,6 +136,8 @@ def test_init_is_the_generated_one(kw_only, call):
     # THEN the signature is the same, and so is the docstring dataclass writes for a class with none
     assert str(inspect.signature(shared)) == str(inspect.signature(generated))
     assert shared.__doc__ == generated.__doc__ and shared.__doc__.startswith("Sample(")
+    # AND its annotations resolve in the class's module, as the generated one's do (pdoc reads them)
+    assert typing.get_type_hints(shared.__init__) == typing.get_type_hints(generated.__init__)
     # AND a call builds the same value (defaults, a fresh list per instance, __post_init__ run)
     # or raises the same TypeError, message and all
     outcomes = []
