@@ -90,6 +90,7 @@ def flush() -> None:
         scopes: list[Any] = []
         index: dict[int, int] = {}  # id() of a scope or construct -> its place (see ConstructBatch.make)
         specs = []
+
         def place(scope: Any) -> int:
             at = index.get(id(scope))
             if at is None:
@@ -102,8 +103,7 @@ def flush() -> None:
                           node_manifest(arg) if kind == "object" else place(arg) if kind == "dependency" else arg])
             if construct is not None:
                 index[id(construct)] = len(specs) - 1
-        made = jsii.sinvoke(ConstructBatch, "make", [scopes, json.dumps(specs, separators=(",", ":"),
-                                                                        ensure_ascii=False, allow_nan=False)])
+        made = jsii.sinvoke(ConstructBatch, "make", [scopes, node_text(specs)])
         made_here = [(construct, node_construct) for (construct, *_), node_construct in zip(queue, made)
                      if construct is not None]
         for construct, node_construct in made_here:
@@ -117,3 +117,8 @@ def flush() -> None:
 def node_manifest(manifest: Any) -> Any:
     """The manifest as Node is handed it: the metadata keys that are ``None`` left out."""
     return {**manifest, "metadata": {key: value for key, value in manifest["metadata"].items() if value is not None}}
+
+
+def node_text(value: Any) -> str:
+    """``value`` as the JSON text Node is handed (one value across jsii; a NaN is a bug, refused)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

@@ -20,7 +20,6 @@ default resources, startup probes) contradict the documented model.
 
 from __future__ import annotations
 
-import json
 import weakref
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -82,26 +81,18 @@ def changed(api_object: cdk8s.ApiObject) -> None:
     """The library changed the manifest it emitted ``api_object`` with (never its metadata):
     Node renders the new one (an object still queued reads it when it is made)."""
     if isinstance(api_object, _Manifest) and "__jsii_ref__" in api_object.__dict__:
-        jsii.invoke(api_object, "replaceManifest", [json.dumps(batch.node_manifest(api_object._manifest),
-                                                               separators=(",", ":"), ensure_ascii=False,
-                                                               allow_nan=False)])
+        jsii.invoke(api_object, "replaceManifest", [batch.node_text(batch.node_manifest(api_object._manifest))])
 
 
 # The ApiObjects this package emitted, with the containers it built in them: the opt-in lint
-# holds those (and only those) to the model's policy rules. jsii hands back the same Python
-# object for an object created in Python, so the look-up needs no call across jsii.
+# holds those (and only those) to the model's policy rules.
 _EMITTED: "weakref.WeakKeyDictionary[cdk8s.ApiObject, bool | frozenset[str]]" = weakref.WeakKeyDictionary()
 
 
-def library_containers(api_object: cdk8s.ApiObject) -> bool | frozenset[str]:
-    """The containers of ``api_object`` a Taskora construct built (``True``: all; ``False``:
-    the object is not the library's)."""
-    return _EMITTED.get(api_object, False)
-
-
 def library_containers_by_path(root: Any) -> dict[str, bool | frozenset[str]]:
-    """:func:`library_containers` of every object the library emitted in the App ``root``, by
-    construct path (known in Python: no jsii call)."""
+    """The containers a Taskora construct built in each object the library emitted in the App
+    ``root`` (``True``: all), by construct path (known in Python: no jsii call); an object of
+    the App not listed is not the library's."""
     # By reference, not identity: an App made in JavaScript (cdk8s.Testing.app()) may come back
     # to Python as more than one proxy object.
     ref = root.__jsii_ref__.ref

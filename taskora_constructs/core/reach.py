@@ -63,8 +63,7 @@ class _WatchedRef:
     def __get__(self, construct: Any, owner: type | None = None) -> Any:
         if construct is None:
             raise AttributeError("__jsii_ref__")  # a class has none, as before
-        if batch.pending():  # Node is asked about the tree: it holds all of it first (core/batch.py)
-            batch.flush()
+        batch.flush()  # Node is asked about the tree: it holds all of it first (core/batch.py)
         try:
             ref = construct.__dict__["__jsii_ref__"]
         except KeyError:
