@@ -144,10 +144,11 @@ export class ConstructBatch {
       if (kind === 'dependency') {
         continue;
       }
-      const key = scope >= 0 ? scope : scopes[-scope - 1];
+      const existing = scope < 0 ? scopes[-scope - 1] : undefined;
+      const key = existing ?? scope;
       const taken = ids.get(key) ?? new Set<string>();
-      if (taken.has(id) || (scope < 0 && scopes[-scope - 1].node.tryFindChild(id) !== undefined)) {
-        throw new Error(`There is already a Construct with name '${id}' in ${scope < 0 ? scopes[-scope - 1].node.path || 'the App' : 'the batch'}`);
+      if (taken.has(id) || existing?.node.tryFindChild(id) !== undefined) {
+        throw new Error(`There is already a Construct with name '${id}' in ${existing ? existing.node.path || 'the App' : 'the batch'}`);
       }
       taken.add(id);
       ids.set(key, taken);
