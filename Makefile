@@ -85,7 +85,7 @@ $(CLI_STAMP): package.json package-lock.json
 # it says what to install, and the picture tests skip saying so. A pin Debian no longer serves
 # (a security update replaced it) fails here, naming it: update the version below.
 DEBIAN_PACKAGES := graphviz=2.42.2-7+deb12u1 librsvg2-bin=2.54.7+dfsg-1~deb12u2 \
-                   chromium=156.0.8078.114-1~deb12u1 fonts-dejavu-core=2.37-6
+                   chromium=156.0.8078.129-1~deb12u1 fonts-dejavu-core=2.37-6
 DEBIAN_STAMP    := $(VENV)/.debian-installed
 $(DEBIAN_STAMP): Makefile | $(PY_STAMP)
 	@missing=$$(for pin in $(DEBIAN_PACKAGES); do \
