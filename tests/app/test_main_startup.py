@@ -21,6 +21,7 @@ NOT_LOADED = (
     "secrets",  # and hmac, for one random name of a parked output (taskora_app/atomic.py)
     "hmac",
     "ctypes.util",  # a fallback lookup of libc, for the atomic swap of the output (taskora_app/atomic.py)
+    "difflib",  # the "did you mean" of a fix (closest(), in the library's errors and taskora_app/suggest.py)
     "typeguard",  # jsii's runtime type checks of its generated bindings' arguments (the first one loads
     "importlib.metadata",  # typeguard, importlib.metadata, asyncio, unittest.mock); the library's are its own
 )
