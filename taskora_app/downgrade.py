@@ -14,13 +14,13 @@ checked (known names only) everywhere.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from taskora_constructs import CloudNativePgProps, Problem, TaskoraProps
 
 from .origins import file_of, located_in
+from .suggest import closest
 
 #: The values key a layer names what it gives up with.
 KEY = "acceptRisks"
@@ -123,7 +123,7 @@ def accepted_risks(source: str, data: Mapping, problems: list[Problem],
         if name in NAMES:
             found.add(name)
             continue
-        close = difflib.get_close_matches(str(name), NAMES, n=1)
+        close = closest(str(name), NAMES)
         problems.append(Problem(where=located_in(source, marks, f"{KEY}[{i}]"), field=f"{KEY}[{i}]", value=name, rule="is not a known risk",
                                 fix=f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(NAMES)}"))
     return found

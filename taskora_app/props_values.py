@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
-import difflib
 import functools
 import inspect
 import re
@@ -34,6 +33,8 @@ from cattrs.errors import (AttributeValidationNote, ClassValidationError, Forbid
                            IterableValidationError, IterableValidationNote)
 
 from taskora_constructs import Problem, TaskoraConfigError
+
+from .suggest import closest
 
 ENABLED = "enabled"
 
@@ -300,7 +301,7 @@ def _problems(error: BaseException, data: Any, path: str, where: typing.Callable
         known = [key_of(f) for f in fields_of(error.cl)] + list(getattr(error, "also", ()))
         found = []
         for key in [k for k in data if k in error.extra_fields]:  # in the file's order
-            close = difflib.get_close_matches(str(key), known, n=1)
+            close = closest(str(key), known)
             # Never the value: a secret typed under a section (database.password) stays unseen.
             found.append(Problem(where=where(join(path, key)), field=join(path, key), value="<not shown>",
                                  rule="is not a known key", fix=f"did you mean {join(path, close[0])!r}?" if close

@@ -16,7 +16,6 @@ secrets file; a problem of the file names its line and column.
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +23,7 @@ from typing import Mapping
 from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraSecretValues
 
 from .yaml_files import read_yaml
+from .suggest import closest
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE = ROOT / "secrets.local.yaml"
@@ -42,7 +42,7 @@ MIN_LENGTH = {"TASKORA_BETTER_AUTH_SECRET": 32, "TASKORA_DB_PASSWORD": 24,
 
 KNOWN_VARIABLES = (*APP_VARIABLES.values(), *DATABASE_VARIABLES.values())
 #: How close a ``TASKORA_*`` variable's name must be to a secret variable's to be called a
-#: misspelling of it (difflib's ratio): the misspellings seen (``TASKORA_DB_PASS``,
+#: misspelling of it (difflib's ratio, :func:`closest`): the misspellings seen (``TASKORA_DB_PASS``,
 #: ``TASKORA_DATABASE_PASSWORD``, ``TASKORA_COHERE_KEY``) score 0.84-0.97, the project's other
 #: variables (``TASKORA_ENV``, ``TASKORA_VALUES``, ``TASKORA_CLUSTER_*``) at most 0.65.
 MISSPELT_RATIO = 0.75
@@ -63,7 +63,7 @@ def _file_values(path: Path) -> tuple[Mapping[str, str], dict[str, str]]:
                                 fix="write lines like 'TASKORA_DB_PASSWORD: \"...\"' (quoted)"))
     for key, value in (data.items() if isinstance(data, Mapping) else ()):
         if key not in KNOWN_VARIABLES:  # a misspelt name would silently leave the secret unset
-            close = difflib.get_close_matches(key, KNOWN_VARIABLES, n=1, cutoff=0.5)
+            close = closest(key, KNOWN_VARIABLES, cutoff=0.5)
             problems.append(Problem(where=located.get(key, str(path)), field=key, value="<not shown>",
                                     rule="is not a secret variable", fix=f"did you mean {close[0]!r}?" if close
                                     else f"remove it; the variables are {', '.join(KNOWN_VARIABLES)}"))
@@ -125,7 +125,7 @@ def _misspelt_variables(env: str, environ: Mapping[str, str]) -> list[Problem]:
     for variable in sorted(environ):
         if not variable.startswith("TASKORA_") or variable in KNOWN_VARIABLES or not environ[variable]:
             continue
-        close = difflib.get_close_matches(variable, KNOWN_VARIABLES, n=1, cutoff=MISSPELT_RATIO)
+        close = closest(variable, KNOWN_VARIABLES, cutoff=MISSPELT_RATIO)
         if close:
             problems.append(Problem(where=f"environment {env!r}", field=variable, value="<not shown>",
                                     rule="is not a secret variable the app reads",

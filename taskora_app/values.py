@@ -9,7 +9,6 @@ names the key path as written in the file and the file it came from; all are rep
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import replace
@@ -23,6 +22,7 @@ from . import downgrade, props_values
 from .aliases import aliased_origin, as_written, unalias
 from .origins import merge_layer, source_of
 from .secrets import SECRETS_FILE, load_secret_values
+from .suggest import closest
 from .yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,8 +164,8 @@ def _props(merged: Mapping, origin: Mapping[str, str], secrets: TaskoraSecretVal
     unknown = [k for k in props_data if k not in {props_values.key_of(f) for f in _top_fields()}]  # after aliases
     for key in unknown:  # never echo the value: a secret put at the top level by mistake stays unseen
         # A section's key one level too high (exactly) before a fuzzy match of a top-level key.
-        close = _nested_key(str(key)) or difflib.get_close_matches(
-            str(key), [props_values.key_of(f) for f in _top_fields()] + list(TOP_LEVEL_ONLY), n=1)
+        close = _nested_key(str(key)) or closest(
+            str(key), [props_values.key_of(f) for f in _top_fields()] + list(TOP_LEVEL_ONLY))
         problems.append(Problem(where=where(str(key)), field=str(key), value="<not shown>", rule="is not a known key",
                                 fix=f"did you mean {' or '.join(map(repr, close))}?" if close
                                 else "remove it (see docs/values.schema.json)"))

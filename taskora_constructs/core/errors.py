@@ -114,3 +114,12 @@ def raise_if_any(problems: list[Problem]) -> None:
     """Raise one :class:`TaskoraConfigError` for ``problems`` if there are any."""
     if problems:
         raise TaskoraConfigError(problems)
+
+
+def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> list[str]:
+    """The one candidate most like ``word`` (difflib's ratio at least ``cutoff``), or ``[]``: the
+    "did you mean" of a fix. difflib (and heapq) load here, when a misspelling is reported:
+    loaded with the modules, they were ~1 ms of every synth's start-up (issue 22)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)

@@ -20,7 +20,6 @@ What each construct used to repeat lives here once:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 import cdk8s
@@ -28,7 +27,7 @@ from constructs import Construct
 
 from . import batch, reach, rules, tree
 from .reach import LibraryMeta
-from .errors import Problem, TaskoraConfigError, raise_if_any
+from .errors import Problem, TaskoraConfigError, closest, raise_if_any
 from .scope import claim, name_from_id, resolve_namespace
 
 P = TypeVar("P")
@@ -50,7 +49,7 @@ def props_problems(where: str, cls: type, props: Any, fields: Mapping[str, Any])
             fix=f"pass dataclasses.replace(props, {next(iter(fields))}=...), or only the fields as keywords"))
     for name in fields:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
+            close = closest(name, known)
             problems.append(Problem(where=where, field=name, value=fields[name],
                                     rule=f"is not a field of {cls.__name__}",
                                     fix=f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(known)}"))
