@@ -11,7 +11,7 @@ import statistics
 
 from _runner import BenchError, Scenario, pairwise  # bench/ is sys.path[0]: bench.py runs as a script
 from _sections import results
-from _settings import MAX_N, README, README_BEGIN, README_END, RUNS, TARGETS
+from _settings import MAX_N, README, README_BEGIN, README_END, RUNS, SYNTH_RUNS, TARGETS
 
 
 def ms(seconds: float) -> str:
@@ -143,7 +143,7 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
               f"Python {facts['python']}; Node {synth['node']} (pinned, `node_modules/.bin/node`); cdk8s "
               f"{facts['cdk8s']} (Python), jsii {facts['jsii']}, cdk8s-cli {facts['cdk8s_cli']}. Load average "
               f"{load[0]:.2f} before and {load[1]:.2f} after the run.\n")
-    md.append(f"**Method:** a figure is the median (min - max) of {RUNS} timed runs after one untimed warm-up "
+    md.append(f"**Method:** a figure is the median (min - max) of {RUNS} timed runs ({SYNTH_RUNS} for section 1) after one untimed warm-up "
               "unless the table says otherwise; the runs of a section go round by round in a rotated order and a "
               "ratio is taken within a round; a ratio target passes when both the wall-time and the CPU ratio meet it "
               "(on a busy machine wall time mostly measures the other work). CPU: user + sys of the command and every process it waited for "

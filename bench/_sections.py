@@ -13,7 +13,7 @@ from pathlib import Path
 
 from _runner import BenchError, Scenario, fresh_dir, manifests_json, measure, same_tree  # bench/ is sys.path[0]
 from _settings import (CLI, EOL_BANNER, FLOOR_DIR, INSTANCES, JS_DIR, MAKE, MAX_N, PINNED_NODE, PY, ROOT, RUNS,
-                       SKIP_TEST, child_env)
+                       SKIP_TEST, SYNTH_RUNS, child_env)
 
 
 def banner_in(*scenarios: Scenario) -> list[str]:
@@ -36,7 +36,7 @@ def synth_section(tmp: Path) -> dict:
     floor = Scenario("floor", "the Python floor (1 ConfigMap), `python main.py`, pinned Node",
                      [str(PY), "main.py"], FLOOR_DIR, child_env(CDK8S_OUTDIR=str(floor_out)), fresh_dir(floor_out))
     scenarios = [make, floor]
-    measure(scenarios, "1. synth at N = 1")
+    measure(scenarios, "1. synth at N = 1", runs=SYNTH_RUNS)
     diffs = same_tree(reference, make_out)
     if diffs:
         raise BenchError(f"make synth did not write the bytes `cdk8s synth` writes: {diffs}")

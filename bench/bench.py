@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """``make bench``: how fast the Taskora synth is, against issue #22's targets.
 
-Measures, each as median / min / max over BENCH_RUNS (default 5) timed runs after one
-untimed warm-up (peak RSS of the process tree sampled during the warm-up), with user + sys
+Measures, each as median / min / max over BENCH_RUNS (default 5) timed runs (section 1:
+BENCH_SYNTH_RUNS, default 2 x BENCH_RUNS + 1) after one untimed warm-up (peak RSS of the process tree sampled during the warm-up), with user + sys
 CPU time beside every wall time, and every ratio taken within one round:
 
 1. N = 1: ``make synth`` (the app run directly, into a temporary DIST) against the Python
@@ -21,7 +21,7 @@ minutes). Writes docs/performance.md (with bench/findings.md, its figures filled
 speed figures of README.md (between its ``bench:begin``/``bench:end`` markers), unless run with
 ``--no-write``. Synth outputs go to a temporary directory that is removed at the end.
 
-Environment: BENCH_RUNS, BENCH_MAX_N, BENCH_TIMEOUT_S (one run, default 600),
+Environment: BENCH_RUNS, BENCH_SYNTH_RUNS, BENCH_MAX_N, BENCH_TIMEOUT_S (one run, default 600),
 BENCH_SKIP_TEST=1 (leave ``make test`` out of section 3: it needs the whole set-up, checkov,
 Helm and the Debian packages), BENCH_OUTPUT (where the report goes).
 """
