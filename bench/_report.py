@@ -184,6 +184,11 @@ def report(synth: dict, inst: dict, tests: dict | None, facts: dict[str, str], l
         md.append(table(["command", "runs", "wall time", "CPU (user + sys)", "result"],
                         [[tests[k].label, "1", sec(tests[k].median), sec(tests[k].cpu), tests[f"{k}_summary"]]
                          for k in ("check", "test") if tests[k] is not None]) + "\n")
+        if tests["test"] is not None and tests["test"].warmup is not None:
+            first = tests["test"].warmup
+            md.append(f"Before the timed `make test`, an untimed first run took {sec(first.seconds)} (CPU {sec(first.cpu)}): "
+                      "after an edit of the library it rebuilds the wheel and reinstalls the two example apps' "
+                      "environments, which the timed run, with nothing changed, reuses.\n")
         if tests["slowest"]:
             md.append(f"The slowest tests of {tests['slowest_of'].split(' (')[0]} (pytest `--durations=15`, both cores "
                       "at once):\n")

@@ -14,7 +14,8 @@ CPU time beside every wall time, and every ratio taken within one round:
    in BENCH_RUNS rounds together with the JS peer (``node main.js``, the same manifests built
    in code): the per-extra-instance ratio Python / JS, round by round; the opt-in lint at
    N = 1 and N = BENCH_MAX_N (2 rounds).
-3. ``make test`` (``--durations=15``) then ``make check``, one run each (warm).
+3. ``make test`` (``--durations=15``) then ``make check``, one timed run each (warm: ``make test`` runs once
+   untimed first, as an edit of the library makes it reinstall the example apps' environments).
 
 Every target is reported with PASS or MISS, including this run's own wall time (<= 5
 minutes). Writes docs/performance.md (with bench/findings.md, its figures filled in) and the
