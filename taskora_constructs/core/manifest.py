@@ -52,7 +52,12 @@ def emit(scope: Construct, construct_id: str, manifest: "k8s.Manifest | cnpg_typ
     if unknown:  # a programming error in this package, not a user error
         raise ValueError(f"unsupported metadata fields {sorted(unknown)}")
     api_object = _Manifest(scope, construct_id, manifest)
-    _EMITTED[api_object] = library_containers
+    app = tree.root_of(api_object).__jsii_ref__.ref
+    if app not in _EMITTED:
+        for gone in [ref for ref, objects in _EMITTED.items() if not objects]:  # Apps no longer alive
+            del _EMITTED[gone]
+        _EMITTED[app] = weakref.WeakKeyDictionary()
+    _EMITTED[app][api_object] = library_containers
     return api_object
 
 
@@ -84,20 +89,21 @@ def changed(api_object: cdk8s.ApiObject) -> None:
         jsii.invoke(api_object, "replaceManifest", [batch.node_text(batch.node_manifest(api_object._manifest))])
 
 
-# The ApiObjects this package emitted, with the containers it built in them: the opt-in lint
-# holds those (and only those) to the model's policy rules.
-_EMITTED: "weakref.WeakKeyDictionary[cdk8s.ApiObject, bool | frozenset[str]]" = weakref.WeakKeyDictionary()
+# The ApiObjects this package emitted, with the containers it built in them, by the jsii
+# reference of their App: the opt-in lint holds those (and only those) to the model's policy
+# rules. By App, so the lint of one App reads that App's objects, not every object the process
+# made (a test session makes thousands of Apps: one list of them all made each lint quadratic
+# in the session, issue 22). By reference, not by the Python object: an App made in JavaScript
+# (cdk8s.Testing.app()) may come back to Python as more than one proxy object.
+_EMITTED: "dict[str, weakref.WeakKeyDictionary[cdk8s.ApiObject, bool | frozenset[str]]]" = {}
 
 
 def library_containers_by_path(root: Any) -> dict[str, bool | frozenset[str]]:
     """The containers a Taskora construct built in each object the library emitted in the App
     ``root`` (``True``: all), by construct path (known in Python: no jsii call); an object of
     the App not listed is not the library's."""
-    # By reference, not identity: an App made in JavaScript (cdk8s.Testing.app()) may come back
-    # to Python as more than one proxy object.
-    ref = root.__jsii_ref__.ref
-    return {tree.path_of(api_object): containers for api_object, containers in list(_EMITTED.items())
-            if tree.root_of(api_object).__jsii_ref__.ref == ref}
+    emitted = _EMITTED.get(root.__jsii_ref__.ref)
+    return {tree.path_of(api_object): containers for api_object, containers in list(emitted.items())} if emitted else {}
 
 
 def object_metadata(

@@ -122,3 +122,24 @@ def test_a_chart_rendered_on_its_own_is_validated_by_cdk8s(tmp_path):
     # WHEN one of Taskora's charts is rendered on its own THEN cdk8s's validation still refuses it
     with pytest.raises(RuntimeError, match="must match the pod labels"):
         cdk8s.Testing.synth(taskora.charts["backend"])
+
+
+def test_an_apps_library_objects_are_found_without_reading_another_apps(monkeypatch):
+    # GIVEN two Apps, each with objects the library emitted (a test session makes thousands)
+    from taskora_constructs.core import manifest, tree
+
+    apps = [cdk8s.Testing.app() for _ in range(2)]
+    for app in apps:
+        chart = cdk8s.Chart(app, "c")
+        emit(chart, "one", json.loads(json.dumps(MANIFEST)))
+        emit(chart, "two", json.loads(json.dumps(MANIFEST)), frozenset({"app"}))
+    # WHEN the lint of the first App asks which containers the library built in its objects
+    read = []
+    monkeypatch.setattr(tree, "path_of", lambda construct, _path_of=tree.path_of: read.append(construct) or _path_of(construct))
+    monkeypatch.setattr(tree, "root_of", lambda construct, _root_of=tree.root_of: read.append(construct) or _root_of(construct))
+    found = manifest.library_containers_by_path(apps[0])
+    # THEN it gets the first App's two objects, and read no object of the other App to find them
+    assert found == {"c/one": True, "c/two": frozenset({"app"})}
+    objects_read = {id(o): o for o in read if isinstance(o, cdk8s.ApiObject)}.values()
+    first = apps[0].__jsii_ref__.ref
+    assert len(objects_read) == 2 and all(tree.root_of(o).__jsii_ref__.ref == first for o in objects_read)
