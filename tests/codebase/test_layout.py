@@ -24,6 +24,7 @@ import pytest
 import taskora_constructs
 from taskora_constructs.core.api_rules import Rule
 from tests.support.paths import ROOT
+from tests.support.python_sources import nodes
 
 TESTS = ROOT / "tests"
 #: The library's packages, each mirrored by a folder of tests/ of the same name.
@@ -83,7 +84,7 @@ def imports_of_test_modules(tests: Path) -> list[str]:
     file of ``tests``: by its own name, or as ``tests.<...>.test_x``."""
     found = []
     for path in sorted(tests.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in nodes(path):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

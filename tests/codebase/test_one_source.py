@@ -10,6 +10,7 @@ import ast
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.python_sources import nodes
 from taskora_app import props_values
 from taskora_constructs.core import policy, rules
 from taskora_constructs.database import cloudnative_pg, cnpg_operator
@@ -23,7 +24,7 @@ COPIED = {"postgresql.cnpg.io/", "cnpg.io/cluster", "cnpg.io/podRole", "cnpg.io/
 
 
 def literals(path) -> set:
-    return {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
+    return {node.value for node in nodes(path) if isinstance(node, ast.Constant)}
 
 
 @pytest.mark.parametrize("module", sorted((ROOT / "taskora_constructs" / "lint").glob("*.py")), ids=lambda p: p.name)

@@ -65,7 +65,7 @@ def test_app_synth_renders_each_chart_once_validated_and_writes_what_cdk8s_write
     # GIVEN an App of two LibraryCharts WHEN the App synthesizes
     app, charts = two_charts()
     validations = counted(app)
-    documents = [d for d in yaml.safe_load_all(app.synth_yaml()) if d]
+    documents = [d for d in yaml.load_all(app.synth_yaml(), Loader=yaml.CSafeLoader) if d]
     # THEN the App was validated once, not again for each chart
     assert validations.runs == 1
     # AND the documents are the ones cdk8s's own rendering gives, chart by chart, in order

@@ -18,7 +18,7 @@ from tests.support.profiles import PROFILES, props_of
 
 
 def written(outdir: Path) -> dict[str, list[tuple[str, str]]]:
-    return {path.name: [(doc["kind"], doc["metadata"]["name"]) for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return {path.name: [(doc["kind"], doc["metadata"]["name"]) for doc in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if doc]
             for path in sorted(outdir.glob("*.k8s.yaml"))}
 
 

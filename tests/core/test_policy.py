@@ -100,7 +100,7 @@ def scans() -> dict[str, Scan]:
                    "checkov_version": report["summary"]["checkov_version"],
                    "parsing_errors": len([f for f in results.get("parsing_errors", []) if Path(f).parent == outdir])}
         objects = {f"{o['kind']}/{o['metadata']['name']}": o
-                   for path in sorted(outdir.glob("*.yaml")) for o in yaml.safe_load_all(path.read_text()) if o}
+                   for path in sorted(outdir.glob("*.yaml")) for o in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader) if o}
         scans[profile] = Scan(outdir, summary, failed, skipped, passed, objects)
     # every result and every parsing error of the run is one profile's (none lost by the split)
     for key in ("passed", "failed", "skipped", "parsing_errors"):

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.python_sources import nodes
 
 
 def _tree(root):
@@ -40,7 +41,7 @@ def test_taskora_constructs_does_not_import_the_apps_imports_package():
     # The library must work when pip-installed into another app, where `imports` is theirs.
     offenders = []
     for path in (ROOT / "taskora_constructs").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes(path):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
             offenders += [f"{path.name}: {n}" for n in names if n == "imports" or n.startswith("imports.")]

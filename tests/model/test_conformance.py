@@ -13,7 +13,7 @@ from tests.support.conformance import Difference, diff_objects, object_id
 from tests.support.paths import ROOT
 
 MODEL_DIR = ROOT / "tests" / "model"
-MODEL = list(yaml.safe_load_all((MODEL_DIR / "taskora-data-model.yaml").read_text()))
+MODEL = list(yaml.load_all((MODEL_DIR / "taskora-data-model.yaml").read_text(), Loader=yaml.CSafeLoader))
 DEVIATIONS = yaml.safe_load((MODEL_DIR / "deviations.yaml").read_text())["deviations"]
 
 
@@ -53,7 +53,7 @@ def test_every_documented_object_not_removed_on_purpose_is_synthesized(default_o
 ])
 def test_a_difference_names_the_resource_and_the_field_path(mutation, expected):
     # GIVEN the model itself with one field altered WHEN compared THEN exactly that field is reported
-    altered = yaml.safe_load_all((MODEL_DIR / "taskora-data-model.yaml").read_text())
+    altered = yaml.load_all((MODEL_DIR / "taskora-data-model.yaml").read_text(), Loader=yaml.CSafeLoader)
     altered = list(altered)
     mutation(altered)
     found = [str(d) for d in diff_objects(MODEL, altered)]
@@ -61,7 +61,7 @@ def test_a_difference_names_the_resource_and_the_field_path(mutation, expected):
 
 
 def test_additions_to_documented_maps_are_not_differences():
-    altered = list(yaml.safe_load_all((MODEL_DIR / "taskora-data-model.yaml").read_text()))
+    altered = list(yaml.load_all((MODEL_DIR / "taskora-data-model.yaml").read_text(), Loader=yaml.CSafeLoader))
     altered[0]["metadata"]["labels"]["team"] = "platform"
     assert diff_objects(MODEL, altered) == []
 

@@ -23,6 +23,7 @@ from packaging.version import Version
 
 from tests.support.packaging import DISTRIBUTION, LIBRARY, PROJECT, PYPROJECT, VERSION, build_wheel
 from tests.support.paths import ROOT
+from tests.support.python_sources import nodes
 
 #: Where the app's own code lives; it must use the library as any other user would.
 APP_FILES = [ROOT / "main.py", *sorted((ROOT / "taskora_app").rglob("*.py"))]
@@ -37,7 +38,7 @@ def library_imports(*, extra: str | None = None) -> set[str]:
     for path in LIBRARY.rglob("*.py"):
         if EXTRA_MODULES.get(path.name) != extra:
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes(path):
             if isinstance(node, ast.Import):
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -100,7 +101,7 @@ def test_the_app_pins_what_it_imports_as_its_own_dependencies():
     providers = importlib.metadata.packages_distributions()
     imported = set()
     for path in APP_FILES:
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes(path):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if (
                 isinstance(node, ast.ImportFrom) and node.level == 0 and node.module) else []
             imported.update(name.split(".")[0] for name in names)
@@ -136,7 +137,7 @@ def test_the_app_imports_only_the_public_api():
     import taskora_constructs
     private = []
     for path in APP_FILES:
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in nodes(path):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
                     and node.module.split(".")[0] == "taskora_constructs":
                 private += [f"{path.relative_to(ROOT)}: from {node.module} import {alias.name}"
