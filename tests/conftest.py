@@ -4,6 +4,7 @@ main.py), chosen before cdk8s starts it."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import subprocess
@@ -127,6 +128,20 @@ class SecondsPerTest:
         if self.seconds:
             kept = self.config.cache.get(TEST_SECONDS, {})
             self.config.cache.set(TEST_SECONDS, {**kept, **{k: round(v, 3) for k, v in self.seconds.items()}})
+
+
+# --- The garbage collector: full collections skip what outlives a test file ---------------------
+# jsii keeps a proxy of every object that crossed it alive for the whole process, and the library
+# keeps what it knows of each construct beside it: the heap only grows over a run (~190 MB), and
+# each of Python's full collections walked all of it, ~0.2 s apiece, ~3 s of CPU of a ~20 s run
+# (issue 22). What is still alive when a test file is done (its fixtures torn down) is frozen
+# (gc.freeze: out of the collected generations), so a full collection walks what the current file
+# made. Measured: 16 full collections, 2.8 s -> 10, 0.3 s; peak RSS +5 MB (a cycle that was
+# garbage when it was frozen stays, at most one file's worth).
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if nextitem is None or nextitem.module is not item.module:
+        gc.freeze()
 
 
 def pytest_configure(config):
