@@ -3,12 +3,15 @@ main.py), chosen before cdk8s starts it."""
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +150,29 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_configure(config):
     if not hasattr(config, "workerinput") and getattr(config, "cache", None) is not None:
         config.pluginmanager.register(SecondsPerTest(config), "taskora-test-seconds")
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):  # runs tests
+        start_node_in_a_temporary_directory_of_its_own()
+
+
+# --- Node's temporary directory -------------------------------------------------------------------
+def start_node_in_a_temporary_directory_of_its_own() -> None:
+    """cdk8s's ``Testing.app()`` makes an output directory in Node's temporary directory for each
+    App and never removes it: ~9,000 ``cdk8s.outdir.*`` were left in /tmp by every make check.
+    jsii starts its Node at the first import of cdk8s, here, with TMPDIR naming a directory of
+    this process's own, removed when the process ends (after jsii has stopped Node). Only Node's:
+    Python's temporary directory (tmp_path, the example apps' environments) and that of the
+    commands the tests start stay the system's."""
+    if "cdk8s" in sys.modules:
+        return  # Node has started already (a caller imported cdk8s first)
+    tempfile.gettempdir()  # Python's stays the system's: fixed at its first use, before TMPDIR changes
+    private = tempfile.mkdtemp(prefix="taskora-tests-node-")
+    atexit.register(shutil.rmtree, private, ignore_errors=True)  # before jsii's: runs after it stops Node
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = private
+    try:
+        import cdk8s  # noqa: F401  (jsii's Node starts with this environment and keeps it)
+    finally:
+        if before is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = before
