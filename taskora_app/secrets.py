@@ -22,8 +22,8 @@ from typing import Mapping
 
 from taskora_constructs import ExternalSecretsProps, Problem, TaskoraConfigError, TaskoraSecretValues
 
-from .yaml_files import read_yaml
 from .suggest import closest
+from .yaml_files import read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE = ROOT / "secrets.local.yaml"
