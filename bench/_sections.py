@@ -99,7 +99,7 @@ def tests_section() -> dict:
     test = Scenario("test", "`make test` (warm)", [MAKE, "--no-print-directory", "test"], ROOT,
                     child_env(), check=False)
     commands = (check,) if SKIP_TEST else (test, check)
-    print(f"\n== 3. {', then '.join(c.label.split(' (')[0] for c in commands)} (one run each, warm)", flush=True)
+    print(f"\n== 3. {', then '.join(c.label.split(' (')[0] for c in commands)} (one timed run each, warm)", flush=True)
     if not SKIP_TEST:
         # Warm means a second run: the first after an edit of the library rebuilds its wheel and
         # reinstalls the example apps' environments (tests/support/example_team.py, ~25 s each),

@@ -21,4 +21,3 @@ def test_the_cutoff_decides_what_counts_as_a_misspelling(find):
     # WHEN looked up at the default (0.6) and at the secrets' stricter 0.75 THEN only the first matches
     assert find("TASKORA_ENV", names) == names
     assert find("TASKORA_ENV", names, cutoff=0.75) == []
-
